@@ -1,0 +1,58 @@
+# reflect — the README's two commands are `make run` and `make test`.
+# Each sets up everything it needs on a fresh machine: a virtual environment in
+# .venv, the package and its dependencies, the compiled translations, the schema.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+PART   ?=
+
+CATALOGS := $(wildcard reflect/translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGS:.po=.mo)
+
+.PHONY: run test bench messages translations setup setup-test clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: $(BIN)/activate pyproject.toml
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+reflect/translations/%/LC_MESSAGES/messages.mo: reflect/translations/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel compile -f -d reflect/translations -l $* >/dev/null
+
+translations: $(COMPILED)
+
+setup: $(VENV)/.installed translations
+
+setup-test: $(VENV)/.installed-test translations
+
+## Serve on http://$(HOST):$(PORT), applying pending migrations first.
+run: setup
+	$(BIN)/reflect db upgrade
+	$(BIN)/reflect run --host $(HOST) --port $(PORT)
+
+## The whole suite: unit, in-process (HTTP and socket), live servers, browser.
+test: setup-test
+	$(BIN)/python scripts/check_prerequisites.py
+	$(BIN)/python -m pytest -p no:cacheprovider
+
+## Benchmarks: every part, or one with PART=name. Writes bench/results.json.
+bench: setup-test
+	$(BIN)/python -m bench $(if $(PART),--part $(PART),)
+
+## Extract wrapped strings and update the catalogs (translators edit the .po files).
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 -o reflect/translations/messages.pot . >/dev/null
+	$(BIN)/pybabel update -i reflect/translations/messages.pot -d reflect/translations --no-fuzzy-matching >/dev/null
+
+clean:
+	rm -rf $(VENV) instance bench/results.json

@@ -1,0 +1,146 @@
+"""Capacity: many rooms at once on ONE server process.
+
+    make bench PART=capacity
+
+100 rooms x 12 phones (BENCH_CAPACITY_ROOMS, BENCH_CAPACITY_PHONES) on one process with
+PostgreSQL (BENCH_CAPACITY_DBS=postgresql,sqlite for both), under eventlet and gevent
+(BENCH_CAPACITY_MODES). For BENCH_CAPACITY_SECONDS (default 60) each room's facilitator
+advances a card every BENCH_CAPACITY_INTERVAL_S seconds (default 5, rooms out of step)
+and every phone answers each card 0.3-2.5 s after it arrives (``answer``, audience
+"group"). Reported: delivery latency (facilitator command -> each phone's state) p50 /
+p99 and to the last phone of the room, answer acknowledgement latency, errors (failed or
+timed-out acks, missed deliveries, dropped sockets), the server's CPU (from
+/proc/PID/stat) and memory (/proc/PID/status), and memory per connected phone.
+
+The phones are made with the join service straight in the database (1,200 HTTP joins
+would only measure the join page); each still connects with its own participant cookie.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from bench.loadgen import ensure_node, pct, proc_sample, reflect_deployment, run_loadgen
+
+ROOMS = int(os.environ.get("BENCH_CAPACITY_ROOMS", "100"))
+PHONES = int(os.environ.get("BENCH_CAPACITY_PHONES", "12"))
+SECONDS = int(os.environ.get("BENCH_CAPACITY_SECONDS", "60"))
+INTERVAL_S = float(os.environ.get("BENCH_CAPACITY_INTERVAL_S", "5"))
+MODES = [m for m in os.environ.get("BENCH_CAPACITY_MODES", "eventlet,gevent").split(",") if m]
+DBS = [d for d in os.environ.get("BENCH_CAPACITY_DBS", "postgresql").split(",") if d]
+
+
+def make_phones(database_url: str, instance: Path, sessions: list[dict], per_room: int) -> list[list[str]]:
+    """``per_room`` participants in each session, via the join service; their cookie headers."""
+    from reflect import create_app
+    from reflect.db import get_session
+    from reflect.models import GroupSession
+    from reflect.rooms import participants
+
+    app = create_app({"INSTANCE_PATH": str(instance), "REFLECT_DATABASE_URL": database_url,
+                      "REFLECT_ASYNC_MODE": "threading", "REFLECT_SECRET_KEY": "seed-only"})
+    cookies = []
+    try:
+        with app.app_context():
+            db = get_session()
+            for spec in sessions:
+                session = db.get(GroupSession, spec["id"])
+                room = []
+                for _ in range(per_room):
+                    _participant, raw = participants.join(db, session, agreed=True)
+                    room.append(f"reflect_participant={raw}")
+                cookies.append(room)
+            db.commit()
+    finally:
+        app.extensions["reflect.store"].engine.dispose()
+    return cookies
+
+
+def _one(mode: str, db: str) -> dict:
+    with tempfile.TemporaryDirectory(prefix="reflect-capacity-") as tmp:
+        cards = int(SECONDS / INTERVAL_S) + 10
+        with reflect_deployment(mode, "direct", db, Path(tmp), sessions=ROOMS, cards=cards) as deployment:
+            pid = deployment.pids[0]
+            phones = make_phones(deployment.database_url, Path(tmp) / "phones", deployment.sessions, PHONES)
+            rooms = [{"facilitator": {"url": deployment.url, "cookie": deployment.facilitator_cookie,
+                                      "auth": {"session": spec["id"]}},
+                      "phones": [{"url": deployment.url, "cookie": c} for c in cookies]}
+                     for spec, cookies in zip(deployment.sessions, phones)]
+            time.sleep(1)
+            samples = {"before": proc_sample(pid)}
+            running = threading.Event()
+            peak = {"rss_mib": 0.0}
+
+            def watch():
+                while not running.wait(0):
+                    time.sleep(1)
+                while running.is_set():
+                    peak["rss_mib"] = max(peak["rss_mib"], proc_sample(pid)["rss_mib"])
+                    time.sleep(1)
+
+            watcher = threading.Thread(target=watch, daemon=True)
+            watcher.start()
+
+            def on_event(event, proc):
+                if event.get("event") == "connected":
+                    time.sleep(3)  # let the presence updates of the join settle
+                    samples["connected"] = proc_sample(pid)
+                    running.set()
+                    proc.stdin.write("go\n")
+                    proc.stdin.flush()
+                elif event.get("event") == "finished":
+                    samples["finished"] = proc_sample(pid)
+                    running.clear()
+
+            result = run_loadgen({"kind": "capacity", "rooms": rooms, "duration_s": SECONDS,
+                                  "interval_ms": INTERVAL_S * 1000, "answer_delay_ms": [300, 2500],
+                                  "time_limit_s": SECONDS + 400}, on_event, timeout=SECONDS + 450)
+            running.clear()
+            before, connected, finished = samples["before"], samples["connected"], samples["finished"]
+            errors = result["errors"]
+            kinds = ("connect", "card", "answer", "missed", "disconnect")
+            error_count = sum(errors[k] for k in kinds)
+            return {
+                "mode": mode, "db": db, "rooms": ROOMS, "phones": result["phones"], "seconds": SECONDS,
+                "advances": result["advances"], "answers": len(result["answer_acks"]),
+                "delivery_p50_ms": pct(result["deliveries"], 50), "delivery_p99_ms": pct(result["deliveries"], 99),
+                "last_phone_p99_ms": pct(result["last_per_advance"], 99),
+                "answer_ack_p50_ms": pct(result["answer_acks"], 50), "answer_ack_p99_ms": pct(result["answer_acks"], 99),
+                "card_ack_p99_ms": pct(result["card_acks"], 99),
+                "errors": error_count, "error_kinds": {k: errors[k] for k in kinds},
+                "connect_s": round(result["connect_s"], 1),
+                "error_samples": errors["detail"][:5],
+                "cpu_percent": round(100 * (finished["cpu_s"] - connected["cpu_s"]) / (finished["t"] - connected["t"]), 1),
+                "rss_before_mib": before["rss_mib"], "rss_connected_mib": connected["rss_mib"],
+                "rss_peak_mib": max(peak["rss_mib"], finished["rss_mib"]),
+                "kib_per_phone": round(1024 * (connected["rss_mib"] - before["rss_mib"]) / max(1, result["phones"]), 1),
+            }
+
+
+def run() -> dict:
+    ensure_node()
+    rows = []
+    print(f"capacity: {ROOMS} rooms x {PHONES} phones, one process, {SECONDS} s, a card every {INTERVAL_S} s "
+          f"per room (cores: {os.cpu_count()})", flush=True)
+    for db in DBS:
+        for mode in MODES:
+            try:
+                row = _one(mode, db)
+            except Exception as err:  # noqa: BLE001 (a benchmark reports, it does not stop)
+                print(f"  FAILED {mode} {db}: {err}"[:600], flush=True)
+                rows.append({"mode": mode, "db": db, "rooms": ROOMS, "failed": str(err)[:300]})
+                continue
+            rows.append(row)
+            print(f"  {mode:8} {db:10}: delivery p50 {row['delivery_p50_ms']} ms, p99 {row['delivery_p99_ms']} ms, "
+                  f"last phone p99 {row['last_phone_p99_ms']} ms, answer ack p99 {row['answer_ack_p99_ms']} ms, "
+                  f"errors {row['errors']} {row['error_kinds']}, CPU {row['cpu_percent']}%, "
+                  f"RSS {row['rss_before_mib']} -> {row['rss_connected_mib']} (peak {row['rss_peak_mib']}) MiB, "
+                  f"{row['kib_per_phone']} KiB/phone", flush=True)
+    return {"capacity": rows}
+
+
+if __name__ == "__main__":
+    run()

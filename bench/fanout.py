@@ -1,0 +1,146 @@
+"""Fan-out: from the facilitator's "next card" to the LAST phone receiving the new state.
+
+    make bench PART=fanout
+
+For rooms of 10, 30 and 300 phones, over BENCH_FANOUT_ADVANCES advances (default 100,
+after 5 warm-up ones; the facilitator jumps between two cards), measured by one Node.js
+process (socket.io-client) holding the facilitator and every phone, so one clock:
+
+- reflect, the full path (authorise, validate, lock, apply, commit, build each audience's
+  state, emit), eventlet and gevent, one process (SQLite, the embedded default, and
+  PostgreSQL);
+- reflect through nginx: two processes, Redis message queue, PostgreSQL;
+- bench/bare_server.py: Flask-SocketIO that only broadcasts, eventlet and gevent;
+- bench/node/ref_server.js: the Node.js socket.io reference server.
+
+Every reflect phone joins through the HTTP join flow (/join, /join/welcome). The table
+gives each figure's ratio to the bare server of the same mode and to Node.js, from the
+same run. Timings live here, never in tests.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from bench.loadgen import bare_server, ensure_node, node_server, pct, reflect_deployment, run_loadgen
+
+ROOMS = [int(n) for n in os.environ.get("BENCH_FANOUT_ROOMS", "10,30,300").split(",") if n]
+ADVANCES = int(os.environ.get("BENCH_FANOUT_ADVANCES", "100"))
+MODES = [m for m in os.environ.get("BENCH_FANOUT_MODES", "eventlet,gevent").split(",") if m]
+DIRECT_DBS = [d for d in os.environ.get("BENCH_FANOUT_DBS", "sqlite,postgresql").split(",") if d]
+NGINX_MODES = [m for m in os.environ.get("BENCH_FANOUT_NGINX_MODES", "eventlet,gevent").split(",") if m]
+
+
+def _measure(facilitator: dict, phones: list[dict], on_event=None) -> dict:
+    result = run_loadgen({"kind": "fanout", "facilitator": facilitator, "phones": phones,
+                          "advances": ADVANCES, "warmup": 5, "gap_ms": 50, "time_limit_s": 600}, on_event)
+    last = [a["last_ms"] for a in result["advances"]]
+    return {
+        "p50_ms": pct(last, 50), "p99_ms": pct(last, 99),
+        "first_p50_ms": pct([a["first_ms"] for a in result["advances"]], 50),
+        "ack_p50_ms": pct([a["ack_ms"] for a in result["advances"]], 50),
+        "advances": len(last), "errors": result["errors"], "connect_s": round(result["connect_s"], 2),
+        # after the last phone connected, until the server had sent the facilitator every
+        # presence update (each connect costs a full facilitator and display state)
+        "presence_drain_s": round(result.get("presence_drain_s", 0), 2),
+    }
+
+
+def _simple(server: str, mode: str, url: str, rows: list[dict]) -> None:
+    for number, size in enumerate(ROOMS, start=1):
+        endpoint = {"url": url, "auth": {"session": number}}
+        row = {"server": server, "mode": mode, "via": "direct", "room": size}
+        row.update(_measure(endpoint, [endpoint] * size))
+        print(_line(row), flush=True)
+        rows.append(row)
+
+
+def _reflect(mode: str, via: str, db: str, rows: list[dict]) -> None:
+    with tempfile.TemporaryDirectory(prefix="reflect-bench-") as tmp:
+        with reflect_deployment(mode, via, db, Path(tmp), sessions=len(ROOMS)) as deployment:
+            for session, size in zip(deployment.sessions, ROOMS):
+                started = time.monotonic()
+                cookies = deployment.join_many(session["code"], size)
+                joined = time.monotonic() - started
+                facilitator = {"url": deployment.url, "cookie": deployment.facilitator_cookie,
+                               "auth": {"session": session["id"]}}
+                phones = [{"url": deployment.url, "cookie": cookie} for cookie in cookies]
+                row = {"server": "reflect", "mode": mode, "via": via, "db": db, "room": size,
+                       "http_joins_s": round(joined, 1)}
+                row.update(_measure(facilitator, phones))
+                print(_line(row), flush=True)
+                rows.append(row)
+
+
+def _line(row: dict) -> str:
+    db = f"/{row['db']}" if row.get("db") else ""
+    return (f"  {row['server']:8} {row['mode']:8} {row['via']:6}{db:12} room {row['room']:>4}: "
+            f"p50 {row['p50_ms']} ms, p99 {row['p99_ms']} ms (errors {row['errors']})")
+
+
+def table(rows: list[dict]) -> str:
+    def ref(server, mode, room):
+        return next((r for r in rows if r["server"] == server and r["mode"] == mode and r["room"] == room), None)
+
+    def ratio(a, b):
+        return f"{a / b:.2f}x" if a is not None and b else "-"
+
+    def ms(value):
+        return "failed" if value is None else value
+
+    out = [f"{'server':8} {'mode':8} {'via':6} {'db':10} {'room':>5} {'p50 ms':>8} {'p99 ms':>8} "
+           f"{'p50/bare':>9} {'p99/bare':>9} {'p50/node':>9} {'p99/node':>9}"]
+    for r in rows:
+        bare = ref("bare", r["mode"], r["room"]) if r["mode"] != "node" else None
+        node = ref("node", "node", r["room"])
+        out.append(
+            f"{r['server']:8} {r['mode']:8} {r['via']:6} {r.get('db', '-'):10} {r['room']:>5} "
+            f"{ms(r['p50_ms']):>8} {ms(r['p99_ms']):>8} "
+            f"{ratio(r['p50_ms'], bare and bare['p50_ms']):>9} {ratio(r['p99_ms'], bare and bare['p99_ms']):>9} "
+            f"{ratio(r['p50_ms'], node and node['p50_ms']):>9} {ratio(r['p99_ms'], node and node['p99_ms']):>9}")
+    return "\n".join(out)
+
+
+def _guarded(rows: list[dict], what: dict, measure) -> None:
+    """One configuration; a failure is recorded as a row and the run goes on."""
+    try:
+        measure()
+    except Exception as err:  # noqa: BLE001 (a benchmark reports, it does not stop)
+        print(f"  FAILED {what}: {err}"[:600], flush=True)
+        done = {r["room"] for r in rows if all(r.get(k) == v for k, v in what.items())}
+        rows += [{**what, "room": size, "p50_ms": None, "p99_ms": None, "failed": str(err)[:300]}
+                 for size in ROOMS if size not in done]
+
+
+def run() -> dict:
+    ensure_node()
+    rows: list[dict] = []
+    print(f"fan-out to the last phone, {ADVANCES} advances per room (cores: {os.cpu_count()}, "
+          f"load average {os.getloadavg()[0]:.1f})", flush=True)
+
+    def simple(server, mode, serve):
+        def measure():
+            with serve() as (url, _pids):
+                _simple(server, mode, url, rows)
+        return measure
+
+    _guarded(rows, {"server": "node", "mode": "node", "via": "direct"}, simple("node", "node", node_server))
+    for mode in MODES:
+        _guarded(rows, {"server": "bare", "mode": mode, "via": "direct"},
+                 simple("bare", mode, lambda mode=mode: bare_server(mode)))
+    for mode in MODES:
+        for db in DIRECT_DBS:
+            _guarded(rows, {"server": "reflect", "mode": mode, "via": "direct", "db": db},
+                     lambda mode=mode, db=db: _reflect(mode, "direct", db, rows))
+    for mode in NGINX_MODES:
+        _guarded(rows, {"server": "reflect", "mode": mode, "via": "nginx", "db": "postgresql"},
+                 lambda mode=mode: _reflect(mode, "nginx", "postgresql", rows))
+    print(f"\nload average at the end: {os.getloadavg()[0]:.1f}")
+    print(table(rows))
+    return {"fanout": rows}
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,228 @@
+"""What the socket benchmarks share: the Node load generator, the servers under test, and
+reflect deployments (one process, or two behind nginx with Redis and PostgreSQL).
+
+Everything listens on and connects to 127.0.0.1 only; every process started here is
+stopped in a ``finally``; every wait is bounded.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+ROOT = Path(__file__).resolve().parent.parent
+NODE_DIR = Path(__file__).resolve().parent / "node"
+sys.path.insert(0, str(ROOT))
+
+from tests.servers import (  # noqa: E402
+    Nginx,
+    Server,
+    fresh_pg_database,
+    free_port,
+    join_phone,
+    redis_url_for_run,
+    seed_sessions,
+    sign_in,
+    stagger_ids,
+)
+
+EMAIL, PASSWORD = "bench@example.org", "a long enough password"
+# The socket event limit (60 per 10 s per socket) is for people; a benchmark's
+# facilitator advances faster. The limiter still runs on every event.
+BENCH_ENV = {"REFLECT_SOCKET_EVENTS_PER_10S": "1000000"}
+
+
+def ensure_node() -> None:
+    """Install the pinned socket.io packages into bench/node/node_modules (git-ignored)."""
+    if not shutil.which("node") or not shutil.which("npm"):
+        raise RuntimeError("Node.js and npm are needed for the socket benchmarks (apt-get install nodejs npm)")
+    if (NODE_DIR / "node_modules" / "socket.io-client" / "package.json").exists():
+        return
+    command = ["npm", "ci"] if (NODE_DIR / "package-lock.json").exists() else ["npm", "install"]
+    subprocess.run(command + ["--no-audit", "--no-fund", "--loglevel=error"], cwd=NODE_DIR, check=True, timeout=300)
+
+
+def pct(values: list[float], q: float) -> float | None:
+    """The q-th percentile (0..100), linear between closest ranks."""
+    if not values:
+        return None
+    data = sorted(values)
+    k = (len(data) - 1) * q / 100
+    lo, hi = int(k), min(int(k) + 1, len(data) - 1)
+    return round(data[lo] + (data[hi] - data[lo]) * (k - lo), 2)
+
+
+def run_loadgen(config: dict, on_event: Callable[[dict, subprocess.Popen], None] | None = None,
+                timeout: float = 900) -> dict:
+    """Run bench/node/loadgen.js with ``config``; returns its result (raises on failure)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump(config, handle)
+        path = handle.name
+    proc = subprocess.Popen(["node", str(NODE_DIR / "loadgen.js"), path], cwd=NODE_DIR, text=True,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    timer = threading.Timer(timeout, proc.kill)
+    timer.start()
+    result, errors = None, []
+    try:
+        for line in proc.stdout:
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            if event.get("event") == "result":
+                result = event["result"]
+            elif event.get("event") == "error":
+                errors.append(event.get("error"))
+            if on_event:
+                on_event(event, proc)
+        proc.wait(30)
+    finally:
+        timer.cancel()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+        os.unlink(path)
+    if result is None:
+        raise RuntimeError(f"load generator failed: {errors[-3:]} {proc.stderr.read()[-2000:]}")
+    if errors:
+        result["loadgen_errors"] = errors[:10]
+    return result
+
+
+# --- servers under test ------------------------------------------------------------------
+
+
+def _wait_http(url: str, proc: subprocess.Popen, timeout: float = 30) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{url}: server exited early")
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except OSError:
+            time.sleep(0.15)
+    raise RuntimeError(f"{url}: no answer within {timeout}s")
+
+
+@contextmanager
+def process(args: list[str], url: str, cwd: Path = ROOT) -> Iterator[subprocess.Popen]:
+    proc = subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_http(url, proc)
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+
+
+@contextmanager
+def bare_server(mode: str) -> Iterator[tuple[str, list[int]]]:
+    port = free_port()
+    with process([sys.executable, str(ROOT / "bench" / "bare_server.py"), mode, str(port)],
+                 f"http://127.0.0.1:{port}/") as proc:
+        yield f"http://127.0.0.1:{port}", [proc.pid]
+
+
+@contextmanager
+def node_server() -> Iterator[tuple[str, list[int]]]:
+    port = free_port()
+    with process(["node", str(NODE_DIR / "ref_server.js"), str(port)], f"http://127.0.0.1:{port}/",
+                 cwd=NODE_DIR) as proc:
+        yield f"http://127.0.0.1:{port}", [proc.pid]
+
+
+@dataclass
+class Deployment:
+    """reflect as the clients see it: ``url`` (one process, or nginx), its server processes,
+    a signed-in facilitator and the sessions it runs."""
+
+    url: str
+    servers: list[Server]
+    database_url: str
+    facilitator_cookie: str = ""
+    sessions: list[dict] = field(default_factory=list)
+
+    @property
+    def pids(self) -> list[int]:
+        return [s.process.pid for s in self.servers]
+
+    def join_many(self, code: str, count: int, workers: int = 6) -> list[str]:
+        """``count`` phones joining through the HTTP join flow; their cookie headers."""
+        with ThreadPoolExecutor(workers) as pool:
+            return list(pool.map(lambda _i: join_phone(self.url, code), range(count)))
+
+
+@contextmanager
+def reflect_deployment(mode: str, via: str, db: str, tmp: Path, *, sessions: int = 1, phase: str = "reflect",
+                       cards: int | None = None, processes: int = 2) -> Iterator[Deployment]:
+    """``via`` "direct": one process; "nginx": ``processes`` processes behind nginx with
+    Redis. ``db`` "sqlite" or "postgresql" (nginx needs postgresql)."""
+    if via == "nginx" and db != "postgresql":
+        raise ValueError("several processes share PostgreSQL")
+    with ExitStack() as stack:
+        if db == "postgresql":
+            database_url = stack.enter_context(fresh_pg_database("reflect_bench"))
+        else:
+            database_url = f"sqlite:///{tmp / 'bench.db'}"
+        env = dict(BENCH_ENV)
+        if via == "nginx":
+            redis = redis_url_for_run()
+            env.update(REFLECT_MESSAGE_QUEUE=redis, REFLECT_RATELIMIT_STORAGE_URL=redis)
+        count = processes if via == "nginx" else 1
+        servers = [Server(mode=mode, instance=tmp / f"instance{i}", database_url=database_url, extra_env=env)
+                   for i in range(count)]
+        migrated = servers[0].cli("db", "upgrade")
+        if migrated.returncode != 0:
+            raise RuntimeError(f"migration failed: {migrated.stderr}")
+        if db == "postgresql":
+            stagger_ids(database_url)
+        seeded = seed_sessions(database_url, tmp / "seed", email=EMAIL, password=PASSWORD, count=sessions,
+                               phase=phase, cards=cards)
+        for server in servers:
+            server.start()
+            stack.callback(server.stop)
+        url = servers[0].url
+        if via == "nginx":
+            nginx = Nginx(tmp / "nginx", [f"127.0.0.1:{s.port}" for s in servers]).start()
+            stack.callback(nginx.stop)
+            url = nginx.url
+        deployment = Deployment(url=url, servers=servers, database_url=database_url, sessions=seeded)
+        deployment.facilitator_cookie = sign_in(url, EMAIL, PASSWORD)
+        yield deployment
+
+
+# --- a process's CPU and memory, from /proc --------------------------------------------------
+
+
+def proc_sample(pid: int) -> dict:
+    """CPU seconds used so far and resident memory (MiB) of one process."""
+    with open(f"/proc/{pid}/stat") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    cpu = (int(fields[11]) + int(fields[12])) / ticks  # utime + stime (fields 14, 15)
+    rss = hwm = 0
+    with open(f"/proc/{pid}/status") as handle:
+        for line in handle:
+            if line.startswith("VmRSS:"):
+                rss = int(line.split()[1]) / 1024
+            elif line.startswith("VmHWM:"):
+                hwm = int(line.split()[1]) / 1024
+    return {"t": time.monotonic(), "cpu_s": cpu, "rss_mib": round(rss, 1), "peak_rss_mib": round(hwm, 1)}

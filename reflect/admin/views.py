@@ -1,0 +1,136 @@
+"""The admin's pages: people and their roles, one-time password links, the audit trail."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from reflect.auth import accounts
+from reflect.auth.access import roles_required
+from reflect.auth.forms import EmptyForm, NewUserForm, RoleForm
+from reflect.auth.messages import account_error
+from reflect.db import get_session
+from reflect.models import AuditEvent, Role, User
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _user_or_404(user_id: int) -> User:
+    user = get_session().get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _render_users(form: NewUserForm, link: tuple[User, str] | None = None, status: int = 200):
+    users = get_session().scalars(select(User).order_by(User.email)).all()
+    return (
+        render_template(
+            "admin/users.html",
+            users=users,
+            form=form,
+            role_form=RoleForm,
+            action_form=EmptyForm(),
+            link=link,
+        ),
+        status,
+    )
+
+
+def _password_link(raw: str) -> str:
+    return url_for("auth.set_password", token=raw, _external=True)
+
+
+@bp.get("/users")
+@roles_required(Role.ADMIN)
+def users():
+    return _render_users(NewUserForm())
+
+
+@bp.post("/users")
+@roles_required(Role.ADMIN)
+def add_user():
+    form = NewUserForm()
+    if not form.validate_on_submit():
+        return _render_users(form, status=400)
+    db = get_session()
+    try:
+        user = accounts.create_user(
+            db, email=form.email.data, role=form.role.data, display_name=form.display_name.data, actor=current_user
+        )
+        raw = accounts.issue_password_link(db, user, actor=current_user)
+    except accounts.AccountError as err:
+        db.rollback()
+        flash(account_error(err.code), "error")
+        return _render_users(form, status=400)
+    db.commit()
+    flash(_("Account created. Send this one-time link so they can choose a password."), "success")
+    return _render_users(NewUserForm(formdata=None), link=(user, _password_link(raw)))
+
+
+@bp.post("/users/<int:user_id>/role")
+@roles_required(Role.ADMIN)
+def change_role(user_id: int):
+    user = _user_or_404(user_id)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    db = get_session()
+    try:
+        accounts.change_role(db, current_user, user, form.role.data)
+    except accounts.AccountError as err:
+        db.rollback()
+        flash(account_error(err.code), "error")
+    else:
+        db.commit()
+        flash(_("Role changed."), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/active")
+@roles_required(Role.ADMIN)
+def toggle_active(user_id: int):
+    user = _user_or_404(user_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    db = get_session()
+    try:
+        ended = accounts.set_active(db, current_user, user, not user.active)
+    except accounts.AccountError as err:
+        db.rollback()
+        flash(account_error(err.code), "error")
+    else:
+        db.commit()
+        from reflect.rooms.notify import close_login_sockets
+
+        for login_hash in ended:
+            close_login_sockets(login_hash)
+        flash(_("Account activated.") if user.active else _("Account deactivated."), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/reset")
+@roles_required(Role.ADMIN)
+def reset_password(user_id: int):
+    user = _user_or_404(user_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    db = get_session()
+    raw = accounts.issue_password_link(db, user, actor=current_user)
+    db.commit()
+    flash(_("Send this one-time link so they can choose a new password."), "success")
+    return _render_users(NewUserForm(formdata=None), link=(user, _password_link(raw)))
+
+
+@bp.get("/audit")
+@roles_required(Role.ADMIN)
+def audit():
+    db = get_session()
+    events = db.execute(
+        select(AuditEvent, User.email)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(500)
+    ).all()
+    return render_template("admin/audit.html", events=events)

@@ -1,0 +1,111 @@
+"""The application factory."""
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask
+
+from reflect import config as settings
+from reflect.db import Store
+
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app. ``config`` overrides what the ``REFLECT_*`` environment says."""
+    instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("REFLECT_INSTANCE_PATH")
+    app = Flask(__name__, instance_path=instance_path or None, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    app.config.update(settings.from_environment())
+    app.config.update(config or {})
+    settings.check(app.config)
+    app.config["SECRET_KEY"] = app.config.get("REFLECT_SECRET_KEY") or settings.instance_secret_key(
+        app.instance_path
+    )
+    app.config["REFLECT_DATABASE_URL"] = settings.normalise_database_url(
+        app.config.get("REFLECT_DATABASE_URL") or settings.sqlite_url(app.instance_path)
+    )
+    secure = bool(app.config["REFLECT_HTTPS"])
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=secure,
+        SESSION_COOKIE_NAME="reflect_session",
+        REMEMBER_COOKIE_SECURE=secure,
+        WTF_CSRF_TIME_LIMIT=None,
+        RATELIMIT_STORAGE_URI=settings.ratelimit_storage(app.config),
+        RATELIMIT_HEADERS_ENABLED=True,
+        BABEL_TRANSLATION_DIRECTORIES=os.path.join(app.root_path, "translations"),
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+    )
+    logging.getLogger("reflect").setLevel(logging.INFO)
+
+    store = Store(app.config["REFLECT_DATABASE_URL"])
+    app.extensions["reflect.store"] = store
+    app.teardown_appcontext(store.remove)
+
+    _init_extensions(app)
+    proxies = app.config["REFLECT_TRUSTED_PROXIES"]
+    if proxies:  # behind nginx: the client's address and scheme come from the proxy
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # outside Socket.IO's middleware, so that socket handshakes are fixed too
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+    _register_blueprints(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from reflect import compression, i18n, security, templating
+    from reflect.extensions import babel, csrf, limiter, login_manager, socketio
+
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    security.init_app(app)
+    compression.init_app(app)  # gzip, and versioned static files cached for a year
+    import reflect.rooms.handlers  # noqa: F401  (registers the Socket.IO events)
+
+    templating.init_app(app)
+    socketio.init_app(
+        app,
+        async_mode=app.config["REFLECT_ASYNC_MODE"],
+        message_queue=app.config.get("REFLECT_MESSAGE_QUEUE"),
+        channel=app.config["REFLECT_MESSAGE_QUEUE_CHANNEL"],
+        cors_allowed_origins=settings.allowed_origins(app.config.get("REFLECT_ALLOWED_ORIGINS")),
+        max_http_buffer_size=app.config["REFLECT_SOCKET_MAX_MESSAGE_BYTES"],
+        manage_session=False,
+        ping_interval=10,
+        ping_timeout=10,
+        logger=False,
+        engineio_logger=False,
+    )
+
+    @app.context_processor
+    def _template_globals():
+        from flask_babel import get_locale
+
+        return {"languages": i18n.LANGUAGES, "current_locale": str(get_locale() or "en")}
+
+
+def _register_blueprints(app: Flask) -> None:
+    from reflect.admin.views import bp as admin_bp
+    from reflect.auth import views as auth_views
+
+    from reflect.facilitate.views import bp as facilitate_bp
+    from reflect.join.views import bp as join_bp
+
+    app.register_blueprint(auth_views.bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(facilitate_bp)
+    app.register_blueprint(join_bp)
+    from reflect.decks.views import bp as decks_bp
+    app.register_blueprint(decks_bp)
+    from reflect.review.views import bp as review_bp
+    app.register_blueprint(review_bp)
+    auth_views.init_login(app)
+    from reflect.errors import init_app as init_errors
+
+    init_errors(app)

@@ -1,0 +1,52 @@
+"""Account forms. Every label is wrapped for translation."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from reflect.auth.accounts import MIN_PASSWORD_LENGTH
+
+
+def role_choices():
+    return [("facilitator", _l("Facilitator")), ("supervisor", _l("Supervisor")), ("admin", _l("Admin"))]
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
+
+
+class NewPasswordMixin:
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1024)],
+        description=_l("At least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
+    )
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+    )
+
+
+class SetupForm(NewPasswordMixin, FlaskForm):
+    token = HiddenField(validators=[DataRequired()])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
+
+
+class SetPasswordForm(NewPasswordMixin, FlaskForm):
+    pass
+
+
+class NewUserForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    role = SelectField(_l("Role"), choices=role_choices, validators=[DataRequired()])
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=role_choices, validators=[DataRequired()])
+
+
+class EmptyForm(FlaskForm):
+    """A form with nothing but its CSRF token (for buttons that change something)."""

@@ -1,0 +1,184 @@
+"""Sign in and out, first run, one-time password links, the language switch."""
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from reflect.auth import accounts
+from reflect.auth.forms import LoginForm, SetPasswordForm, SetupForm
+from reflect.auth.messages import account_error
+from reflect.db import get_session
+from reflect.extensions import limiter, login_manager
+from reflect.i18n import LANG_COOKIE, normalise
+
+bp = Blueprint("auth", __name__)
+log = logging.getLogger("reflect.auth")
+
+HOME_BY_ROLE = {"admin": "admin.users", "facilitator": "facilitate.index", "supervisor": "review.index"}
+
+
+def init_login(app: Flask) -> None:
+    login_manager.session_protection = None  # the login session table does the job
+    login_manager.login_view = "auth.login"
+
+    @login_manager.user_loader
+    def _load(raw_id: str):
+        return accounts.load_login_session(get_session(), raw_id)
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only same-site paths may be redirected to."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def home_url() -> str:
+    endpoint = HOME_BY_ROLE.get(current_user.role, "auth.account")
+    if endpoint not in current_app.view_functions:
+        endpoint = "auth.account"
+    return url_for(endpoint)
+
+
+@bp.get("/")
+def index():
+    db = get_session()
+    if not accounts.users_exist(db):
+        return redirect(url_for("auth.setup"))
+    if current_user.is_authenticated:
+        return redirect(home_url())
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/setup", methods=["GET", "POST"])
+def setup():
+    db = get_session()
+    if accounts.users_exist(db):
+        abort(404)
+    form = SetupForm()
+    if request.method == "GET":
+        form.token.data = request.args.get("token", "")
+        if not form.token.data:
+            raw = accounts.issue_setup_token(db)
+            db.commit()
+            log.warning(
+                "First run: no account exists yet. Create the admin at %s?token=%s",
+                url_for("auth.setup", _external=True),
+                raw,
+            )
+            return render_template("auth/setup_wait.html")
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_first_admin(
+                db,
+                form.token.data,
+                email=form.email.data,
+                display_name=form.display_name.data,
+                password=form.password.data,
+            )
+        except accounts.AccountError as err:
+            db.rollback()
+            flash(account_error(err.code), "error")
+        else:
+            db.commit()
+            flash(_("The admin account is ready. Sign in."), "success")
+            return redirect(url_for("auth.login", email=user.email))
+    return render_template("auth/setup.html", form=form)
+
+
+def _login_email_key() -> str:
+    return "login-email:" + (request.form.get("email") or "").strip().lower()
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("20 per minute", methods=["POST"])
+@limiter.limit("6 per minute", methods=["POST"], key_func=_login_email_key)
+def login():
+    if current_user.is_authenticated:
+        return redirect(home_url())
+    form = LoginForm()
+    if request.method == "GET" and request.args.get("email"):
+        form.email.data = request.args["email"]
+    if form.validate_on_submit():
+        db = get_session()
+        user = accounts.authenticate(db, form.email.data, form.password.data)
+        if user is None:
+            db.commit()
+            flash(_("Wrong email or password."), "error")
+        else:
+            next_url = safe_next(request.args.get("next"))
+            session.clear()  # a new session identifier at every sign-in
+            accounts.start_login_session(db, user)
+            db.commit()
+            login_user(user)
+            return redirect(next_url or home_url())
+    return render_template("auth/login.html", form=form), 200
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    db = get_session()
+    ended = accounts.end_login_session(db, current_user.get_id())
+    db.commit()
+    logout_user()
+    session.clear()
+    if ended:
+        from reflect.rooms.notify import close_login_sockets
+
+        close_login_sockets(ended)
+    flash(_("You are signed out."), "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password/<token>", methods=["GET", "POST"])
+def set_password(token: str):
+    db = get_session()
+    user = accounts.password_link_user(db, token)
+    if user is None:
+        return render_template("auth/link_invalid.html"), 404
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.use_password_link(db, token, form.password.data)
+        except accounts.AccountError as err:
+            db.rollback()
+            flash(account_error(err.code), "error")
+        else:
+            db.commit()
+            flash(_("Your password is set. Sign in."), "success")
+            return redirect(url_for("auth.login", email=user.email))
+    return render_template("auth/set_password.html", form=form, user=user)
+
+
+@bp.get("/account")
+@login_required
+def account():
+    return render_template("auth/account.html")
+
+
+@bp.post("/lang")
+def switch_language():
+    code = normalise(request.form.get("lang"))
+    if code is None:
+        abort(400)
+    response = redirect(safe_next(request.form.get("next")) or url_for("auth.index"))
+    response.set_cookie(
+        LANG_COOKIE,
+        code,
+        max_age=365 * 24 * 3600,
+        httponly=True,
+        samesite="Lax",
+        secure=bool(current_app.config.get("REFLECT_HTTPS")),
+    )
+    if current_user.is_authenticated:
+        current_user.locale = code
+        get_session().commit()
+    return response

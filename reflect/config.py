@@ -1,0 +1,120 @@
+"""Settings: read once from ``REFLECT_*`` environment variables, overridable by tests.
+
+Nothing here is a secret baked into the code: the secret key comes from the
+environment or is created on first start and kept in the instance folder.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ASYNC_MODES = ("eventlet", "gevent", "threading")
+
+# name -> (parser, default)
+_ENV = {
+    "DATABASE_URL": (str, None),
+    "SECRET_KEY": (str, None),
+    "ASYNC_MODE": (str, "eventlet"),
+    "MESSAGE_QUEUE": (str, None),
+    # Redis pub/sub ignores the database number: installs sharing a Redis need their own channel.
+    "MESSAGE_QUEUE_CHANNEL": (str, "reflect"),
+    "ALLOWED_ORIGINS": (str, None),
+    "MIN_GROUP_SIZE": (int, 3),
+    "RETENTION_DAYS": (int, 365),
+    "RATELIMIT_STORAGE_URL": (str, None),
+    "TRUSTED_PROXIES": (int, 0),
+    "PRESENCE_GRACE_SECONDS": (int, 20),
+    "SOCKET_MAX_MESSAGE_BYTES": (int, 64 * 1024),
+    "SOCKET_EVENTS_PER_10S": (int, 60),
+    "HTTPS": (lambda v: v.lower() in ("1", "true", "yes"), False),
+}
+
+
+class ConfigError(ValueError):
+    """A setting has a value the app cannot run with."""
+
+
+def from_environment(environ: dict[str, str] | None = None) -> dict:
+    """Return the ``REFLECT_*`` settings present in ``environ`` (parsed)."""
+    environ = os.environ if environ is None else environ
+    settings = {}
+    for name, (parse, default) in _ENV.items():
+        raw = environ.get(f"REFLECT_{name}")
+        key = f"REFLECT_{name}"
+        if raw is None or raw == "":
+            settings[key] = default
+            continue
+        try:
+            settings[key] = parse(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{key}={raw!r}: {exc}") from exc
+    return settings
+
+
+def check(config: dict) -> None:
+    """Refuse settings that would run unsafely or not at all."""
+    mode = config["REFLECT_ASYNC_MODE"]
+    if mode not in ASYNC_MODES:
+        raise ConfigError(f"REFLECT_ASYNC_MODE must be one of {', '.join(ASYNC_MODES)}, not {mode!r}")
+    if config["REFLECT_RETENTION_DAYS"] < 1:
+        raise ConfigError("REFLECT_RETENTION_DAYS must be at least 1")
+    if config["REFLECT_TRUSTED_PROXIES"] < 0:
+        raise ConfigError("REFLECT_TRUSTED_PROXIES cannot be negative")
+    if config["REFLECT_MIN_GROUP_SIZE"] < 2:
+        raise ConfigError("REFLECT_MIN_GROUP_SIZE must be at least 2")
+    origins = config.get("REFLECT_ALLOWED_ORIGINS")
+    if origins is not None:
+        items = allowed_origins(origins)
+        if not items or "*" in items:
+            raise ConfigError("REFLECT_ALLOWED_ORIGINS must list origins explicitly (never '*' or empty)")
+
+
+def ratelimit_storage(config: dict) -> str:
+    """Where rate-limit counters live: as set; else the Redis message queue shared by
+    every process; else this process's memory."""
+    explicit = config.get("REFLECT_RATELIMIT_STORAGE_URL")
+    if explicit:
+        return explicit
+    queue = config.get("REFLECT_MESSAGE_QUEUE") or ""
+    return queue if queue.startswith(("redis://", "rediss://", "unix://")) else "memory://"
+
+
+def allowed_origins(value: str | list | None) -> list[str] | None:
+    """Parse a comma-separated origin list; ``None`` means "the request's own host only"."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return value
+    return [item.strip().rstrip("/") for item in value.split(",") if item.strip()]
+
+
+def sqlite_url(instance_path: str) -> str:
+    return f"sqlite:///{Path(instance_path) / 'reflect.db'}"
+
+
+def normalise_database_url(url: str) -> str:
+    """Pick a PostgreSQL driver that cooperates with every async mode.
+
+    pg8000 is pure Python: its socket I/O is made cooperative by eventlet's and
+    gevent's monkey patching, so a slow query never blocks other connections.
+    """
+    for prefix in ("postgresql://", "postgres://", "postgresql+psycopg2://", "postgresql+psycopg://"):
+        if url.startswith(prefix):
+            return "postgresql+pg8000://" + url[len(prefix):]
+    return url
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """Read the instance's secret key, creating it (mode 0600) on first start."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        key = path.read_text().strip()
+        if key:
+            return key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

@@ -1,0 +1,93 @@
+"""The relational store: engine, sessions and the declarative base.
+
+Services receive a SQLAlchemy ``Session`` as an argument and never import Flask;
+views and socket handlers obtain one with :func:`get_session`.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import current_app
+from sqlalchemy import JSON, MetaData, create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict: JSON, list: JSON}
+
+
+WRITE_OPTION = "reflect_write"
+
+
+def begin_write(db: Session) -> None:
+    """Start ``db``'s transaction as a writer (SQLite: BEGIN IMMEDIATE; PostgreSQL
+    relies on row locks). Call it before the unit of work's first query."""
+    if not db.in_transaction():
+        db.connection(execution_options={WRITE_OPTION: True})
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        # hide_parameters: an error logged with its SQL never carries what people wrote
+        engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False}, hide_parameters=True)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):  # pragma: no branch
+            # Transactions are begun by us (below) so that reads and writes of one unit
+            # of work share one snapshot (pysqlite alone would run SELECTs outside it).
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=15000")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn):  # pragma: no branch
+            # Reads begin deferred: a WAL reader never waits, so a read left open across
+            # a green-thread switch (a broadcast) cannot make SQLite's busy wait block
+            # the event loop. A unit of work that reads then writes declares it first
+            # (begin_write) and takes the write lock at once, so no two can interleave;
+            # such units never yield before they commit.
+            write = conn.get_execution_options().get(WRITE_OPTION)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True)
+
+
+class Store:
+    """One engine and a scoped session factory (thread- or greenlet-local)."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = make_engine(url)
+        self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
+        self.scoped = scoped_session(self.session_factory)
+
+    def remove(self, _exc=None) -> None:
+        self.scoped.remove()
+
+
+def get_store() -> Store:
+    return current_app.extensions["reflect.store"]
+
+
+def get_session() -> Session:
+    """The session for the current request, socket event or CLI command."""
+    return get_store().scoped()

@@ -1,0 +1,38 @@
+"""Forms for groups and sessions."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from reflect.rooms.scales import DEFAULT_SCALES, SCALES
+
+
+class GroupForm(FlaskForm):
+    name = StringField(_l("Group name"), validators=[DataRequired(), Length(max=120)])
+    roster = TextAreaField(
+        _l("Regular members (optional)"),
+        validators=[Length(max=5000)],
+        description=_l("One name per line. People can pick their name when they join, which keeps attendance and hours."),
+    )
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class SessionForm(FlaskForm):
+    title = StringField(_l("Title (optional)"), validators=[Length(max=120)])
+    deck = SelectField(_l("Prompt deck"), validators=[DataRequired()])
+    scales = MultiCheckboxField(
+        _l("Check-in questions (one to three)"),
+        choices=[(slug, scale.question) for slug, scale in SCALES.items()],
+        default=DEFAULT_SCALES,
+    )
+    allow_names = BooleanField(_l("Participants may share answers with their name"), default=True)
+    min_group_size = IntegerField(
+        _l("Minimum number of answers before any summary is shown"),
+        validators=[NumberRange(min=2, max=50)],
+        default=3,
+    )

@@ -1,0 +1,200 @@
+"""The facilitator's pages: groups, sessions, the live console, the summary; and the
+projector display (guarded by a per-session key, not by an account)."""
+from __future__ import annotations
+
+import hmac
+
+import segno
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import select
+
+from reflect.auth.access import roles_required
+from reflect.auth.forms import EmptyForm
+from reflect import retention
+from reflect.db import get_session
+from reflect.facilitate.forms import GroupForm, SessionForm
+from reflect.models import GroupSession, Role
+from reflect.prompts import store as deck_store
+from reflect.prompts.localize import localize_text
+from reflect.rooms import groups, lifecycle, summary
+from reflect.rooms.codes import display_code
+from reflect.rooms.errors import RoomError
+from reflect.rooms.handlers import display_key
+from reflect.rooms.messages import ERRORS
+from reflect.rooms.scales import checked_scales
+
+bp = Blueprint("facilitate", __name__)
+RUNNERS = (Role.FACILITATOR, Role.ADMIN)
+
+
+def _locale() -> str:
+    return str(get_locale() or "en")
+
+
+def _own_session(session_id: int) -> GroupSession:
+    session = get_session().get(GroupSession, session_id)
+    if session is None or session.facilitator_id != current_user.id:
+        abort(404)
+    return session
+
+
+def _deck_choices(db) -> list[tuple[str, str]]:
+    return [(deck.id, localize_text(deck.title, deck.languages, _locale())[0])
+            for deck in deck_store.usable_decks(db, current_user)]
+
+
+def qr_svg(url: str, title: str) -> Markup:
+    return Markup(segno.make(url, error="m").svg_inline(scale=6, title=title, dark="#000", light="#fff"))
+
+
+@bp.get("/facilitate")
+@roles_required(*RUNNERS)
+def index():
+    db = get_session()
+    mine = groups.groups_for(db, current_user)
+    recent = db.scalars(
+        select(GroupSession).where(GroupSession.facilitator_id == current_user.id)
+        .order_by(GroupSession.created_at.desc()).limit(20)
+    ).all()
+    return render_template("facilitate/index.html", groups=mine, sessions=recent, form=GroupForm(formdata=None))
+
+
+@bp.post("/facilitate/groups")
+@roles_required(*RUNNERS)
+def create_group():
+    form = GroupForm()
+    db = get_session()
+    if not form.validate_on_submit():
+        return render_template("facilitate/index.html", groups=groups.groups_for(db, current_user), sessions=[],
+                               form=form), 400
+    try:
+        group = groups.create_group(db, current_user, form.name.data, form.roster.data or "")
+    except RoomError as err:
+        db.rollback()
+        flash(str(ERRORS.get(err.code, err.code)), "error")
+        return redirect(url_for("facilitate.index"))
+    db.commit()
+    return redirect(url_for("facilitate.group", group_id=group.id))
+
+
+def _session_form(db) -> SessionForm:
+    form = SessionForm()
+    form.deck.choices = _deck_choices(db)
+    if request.method == "GET":
+        form.min_group_size.data = current_app.config["REFLECT_MIN_GROUP_SIZE"]
+    return form
+
+
+@bp.route("/facilitate/groups/<int:group_id>", methods=["GET", "POST"])
+@roles_required(*RUNNERS)
+def group(group_id: int):
+    db = get_session()
+    try:
+        grp = groups.get_group(db, current_user, group_id)
+    except RoomError:
+        abort(404)
+    form = GroupForm(obj=None)
+    if request.method == "GET":
+        form.name.data = grp.name
+        form.roster.data = "\n".join(m.display_name for m in groups.active_roster(grp))
+    elif form.validate_on_submit():
+        grp.name = " ".join(form.name.data.split())
+        groups.set_roster(db, grp, form.roster.data or "")
+        db.commit()
+        flash(_("Group saved."), "success")
+        return redirect(url_for("facilitate.group", group_id=grp.id))
+    sessions = db.scalars(select(GroupSession).where(GroupSession.group_id == grp.id)
+                          .order_by(GroupSession.created_at.desc())).all()
+    return render_template("facilitate/group.html", group=grp, form=form, session_form=_session_form(db),
+                           sessions=sessions)
+
+
+@bp.post("/facilitate/groups/<int:group_id>/sessions")
+@roles_required(*RUNNERS)
+def create_session(group_id: int):
+    db = get_session()
+    try:
+        grp = groups.get_group(db, current_user, group_id)
+    except RoomError:
+        abort(404)
+    form = _session_form(db)
+    floor = current_app.config["REFLECT_MIN_GROUP_SIZE"]
+    if not form.validate_on_submit() or not 1 <= len(form.scales.data or []) <= 3:
+        if form.scales.data is not None and not 1 <= len(form.scales.data) <= 3:
+            form.scales.errors = list(form.scales.errors) + [_("Choose one to three questions.")]
+        sessions = db.scalars(select(GroupSession).where(GroupSession.group_id == grp.id)).all()
+        return render_template("facilitate/group.html", group=grp, form=GroupForm(formdata=None, name=grp.name),
+                               session_form=form, sessions=sessions), 400
+    deck = deck_store.usable_deck(db, current_user, form.deck.data)
+    if deck is None:
+        abort(400)
+    session = lifecycle.create_session(
+        db, current_user, grp, deck,
+        title=form.title.data or "",
+        allow_names=form.allow_names.data,
+        scales=checked_scales(form.scales.data),
+        min_group_size=max(floor, form.min_group_size.data or floor),
+    )
+    db.commit()
+    return redirect(url_for("facilitate.console", session_id=session.id))
+
+
+@bp.get("/facilitate/sessions/<int:session_id>")
+@roles_required(*RUNNERS)
+def console(session_id: int):
+    session = _own_session(session_id)
+    if session.phase == "ended":
+        return redirect(url_for("facilitate.summary_page", session_id=session.id))
+    join_url = url_for("join.enter", _external=True)
+    display_url = url_for("facilitate.display", session_id=session.id, key=display_key(session.id), _external=True)
+    return render_template("facilitate/console.html", session=session, join_url=join_url,
+                           display_url=display_url, code=display_code(session.join_code))
+
+
+@bp.get("/facilitate/sessions/<int:session_id>/summary")
+@roles_required(*RUNNERS)
+def summary_page(session_id: int):
+    session = _own_session(session_id)
+    data = summary.build(get_session(), session, _locale())
+    return render_template("facilitate/summary.html", session=session, summary=data, action_form=EmptyForm())
+
+
+@bp.post("/facilitate/sessions/<int:session_id>/erase-text")
+@roles_required(*RUNNERS)
+def erase_text(session_id: int):
+    """Delete this session's raw text now (answers, takeaways, notes, feeling words);
+    counts, aggregates and tags stay."""
+    session = _own_session(session_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    db = get_session()
+    try:
+        report = retention.purge_session_text(db, session, current_user)
+    except retention.RetentionError:
+        db.rollback()
+        flash(_("End the session before deleting its text."), "error")
+    else:
+        db.commit()
+        flash(_("The written text of this session was deleted (%(n)d items). Counts and tags are kept.",
+                n=report.answers + report.notes + report.feelings), "success")
+    return redirect(url_for("facilitate.summary_page", session_id=session.id))
+
+
+@bp.get("/display/<int:session_id>/<key>")
+def display(session_id: int, key: str):
+    if not hmac.compare_digest(key, display_key(session_id)):
+        abort(404)
+    session = get_session().get(GroupSession, session_id)
+    if session is None:
+        abort(404)
+    join_url = url_for("join.enter", _external=True)
+    qr = None
+    if session.join_code:
+        qr_target = url_for("join.enter", code=session.join_code, _external=True)
+        qr = qr_svg(qr_target, _("QR code to join this session"))
+    return render_template("display.html", session=session, key=key, join_url=join_url, qr=qr,
+                           code=display_code(session.join_code) if session.join_code else None)

@@ -1,0 +1,25 @@
+"""All tables. Import from here so Alembic sees every model."""
+from reflect.models.accounts import AppSetting, AuditEvent, LoginSession, PasswordToken, Role, User
+from reflect.models.decks import CustomDeck
+from reflect.models.groups import Group, RosterMember, SupervisorAssignment
+from reflect.models.live import (
+    Answer,
+    CheckinAnswer,
+    CheckinMark,
+    CheckinRound,
+    GroupSession,
+    Participant,
+    ProcessedCommand,
+    Reaction,
+    ResponseMark,
+    SessionCard,
+    SocketPresence,
+)
+from reflect.models.notes import Note, NoteTag, ThemeTag
+
+__all__ = [
+    "Answer", "AppSetting", "AuditEvent", "CheckinAnswer", "CheckinMark", "CheckinRound",
+    "CustomDeck", "Group", "GroupSession", "LoginSession", "Note", "NoteTag", "Participant",
+    "PasswordToken", "ProcessedCommand", "Reaction", "ResponseMark", "Role", "RosterMember",
+    "SessionCard", "SocketPresence", "SupervisorAssignment", "ThemeTag", "User",
+]

@@ -1,0 +1,101 @@
+"""Accounts for facilitators, supervisors and admins; login sessions; the audit trail."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from reflect.db import Base, utcnow
+
+
+class Role(str, enum.Enum):
+    ADMIN = "admin"
+    FACILITATOR = "facilitator"
+    SUPERVISOR = "supervisor"
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120), default="")
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    locale: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    # Flask-Login: the id stored in the cookie is the login session's, not the user's,
+    # so that logging out (or deactivation) really ends that session.
+    login_session_id = None  # set when loaded for a request (not a column)
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str | None:
+        return self.login_session_id
+
+    def has_role(self, *roles: Role) -> bool:
+        return self.role in {role.value for role in roles}
+
+
+class LoginSession(Base):
+    """One signed-in browser. The cookie carries a random id; the table holds its hash."""
+
+    __tablename__ = "login_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+
+class PasswordToken(Base):
+    """A one-time link to set a password (new account or reset)."""
+
+    __tablename__ = "password_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+
+class AppSetting(Base):
+    """Small key/value facts about this installation (e.g. the first-run token's hash)."""
+
+    __tablename__ = "app_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class AuditEvent(Base):
+    """Who did what, when — never the content of what anyone wrote."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_at", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(120), default="")
+    detail: Mapped[dict] = mapped_column(default=dict)

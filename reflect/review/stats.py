@@ -1,0 +1,756 @@
+"""Aggregates for the supervisor review area. Plain functions over a ``Session``; no Flask.
+
+What counts
+-----------
+- A session is *held* when it has ended (``ended_at`` set); it belongs to the period by
+  ``started_at`` (UTC) and lasts ``ended_at - started_at``. A session that ended in the
+  lobby never started and is not counted. Once ended, nothing in it can change (its
+  check-in rounds are closed and cannot be reopened), so every view of it is the same.
+- Cards count when they were shown (``SessionCard.shown_at`` set).
+- Attendance: a rostered person attended a held session when an admitted participant
+  carried their ``roster_member_id``; hours are the summed durations (to 0.01 h).
+
+The minimum-group-size rule (k = max(the configured minimum, the session's own
+``min_group_size``); see docs/review-api.md):
+- A closed check-in round of a held session contributes a scale's scores to an aggregate
+  only if that round, on its own, holds at least k non-pass answers rating that scale.
+  The unit added to any cell is therefore always a whole round of >= k answers: two
+  views that differ by one session or one person differ by a whole round or not at all.
+- The change within a session (closing mean minus opening mean) counts only when both
+  rounds qualify for that scale.
+- A cell is shown only when it holds at least the configured minimum of contributing
+  answers; otherwise it says "too few" (or "none" when there was no round at all).
+- Feeling words come only from rounds with at least k feeling words; takeaways only
+  from sessions with at least k anonymous takeaways shared with the group.
+
+Every aggregate is computed in SQL over the held sessions of the period (found through
+the ``(group_id, started_at)`` index), so the work grows with what is shown.
+"""
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import Integer, and_, case, cast, false, func, literal, literal_column, select, true, union_all
+from sqlalchemy.orm import Session
+
+from reflect.models import (
+    Answer,
+    CheckinAnswer,
+    CheckinRound,
+    Group,
+    GroupSession,
+    Note,
+    NoteTag,
+    Participant,
+    RosterMember,
+    SessionCard,
+    ThemeTag,
+    User,
+)
+
+BY_CHOICES = ("month", "quarter", "period")
+KINDS = ("opening", "closing")
+MAX_MONTHS = 120
+WHOLE_PERIOD = "all"
+
+
+class ReviewStatsError(ValueError):
+    """A request for figures that cannot be answered; ``code`` says why."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+# --- the period ---------------------------------------------------------------------------
+
+
+def _month_index(d: date) -> int:
+    return d.year * 12 + d.month - 1
+
+
+def _month_key(index: int) -> str:
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+@dataclass(frozen=True)
+class Period:
+    """From ``start`` to ``end`` (both dates inclusive, UTC), shown ``by`` month, quarter
+    or as one pool for the whole period."""
+
+    start: date
+    end: date
+    by: str = "month"
+
+    @property
+    def start_at(self) -> datetime:
+        return datetime.combine(self.start, time.min)
+
+    @property
+    def end_before(self) -> datetime:
+        return datetime.combine(self.end + timedelta(days=1), time.min)
+
+    def months(self) -> list[str]:
+        return [_month_key(i) for i in range(_month_index(self.start), _month_index(self.end) + 1)]
+
+    def bucket_of(self, month: str) -> str:
+        if self.by == "month":
+            return month
+        if self.by == "quarter":
+            year, mon = month.split("-")
+            return f"{year}-Q{(int(mon) - 1) // 3 + 1}"
+        return WHOLE_PERIOD
+
+    def buckets(self) -> list[str]:
+        return list(dict.fromkeys(self.bucket_of(m) for m in self.months()))
+
+    def as_dict(self) -> dict:
+        return {"from": self.start.isoformat(), "to": self.end.isoformat(), "by": self.by}
+
+
+def default_start(today: date) -> date:
+    """The first day of the month eleven months back: twelve whole months with today's."""
+    return date.fromisoformat(_month_key(_month_index(today) - 11) + "-01")
+
+
+def make_period(start: date | None, end: date | None, by: str | None, today: date) -> Period:
+    end = end or today
+    start = start or default_start(end)
+    by = by or "month"
+    if by not in BY_CHOICES:
+        raise ReviewStatsError("by_invalid")
+    if start > end:
+        raise ReviewStatsError("period_reversed")
+    if _month_index(end) - _month_index(start) + 1 > MAX_MONTHS:
+        raise ReviewStatsError("period_too_long")
+    return Period(start, end, by)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking: decides which notes' tags and texts may count."""
+
+    user_id: int
+    role: str
+
+
+# --- SQL helpers that differ between SQLite and PostgreSQL ----------------------------------
+
+
+class _Sql:
+    def __init__(self, db: Session):
+        self.pg = db.get_bind().dialect.name == "postgresql"
+
+    def month(self, column):
+        # The format is inlined, not bound: a grouped expression must read the same twice.
+        if self.pg:
+            return func.to_char(column, literal_column("'YYYY-MM'"))
+        return func.strftime(literal_column("'%Y-%m'"), column)
+
+    def seconds(self, start, end):
+        if self.pg:
+            return func.extract("epoch", end - start)
+        return (func.julianday(end) - func.julianday(start)) * 86400.0
+
+    def list_values(self, column, name: str):
+        fn = func.json_array_elements_text if self.pg else func.json_each
+        return fn(column).table_valued("value", name=name)
+
+    def score_items(self, column, name: str):
+        """(table, key column, 1..5 integer score expression, condition)."""
+        if self.pg:
+            items = func.json_each_text(column).table_valued("key", "value", name=name)
+            valid = items.c.value.in_(["1", "2", "3", "4", "5"])
+            return items, items.c.key, case((valid, cast(items.c.value, Integer))), valid
+        items = func.json_each(column).table_valued("key", "value", "type", name=name)
+        valid = and_(items.c.type == "integer", items.c.value >= 1, items.c.value <= 5)
+        return items, items.c.key, items.c.value, valid
+
+
+def threshold_expr(k: int):
+    """k for a session: the configured minimum or the session's own, whichever is larger."""
+    return case((GroupSession.min_group_size > k, GroupSession.min_group_size), else_=literal(int(k), Integer))
+
+
+def held_filter(group_ids: list[int], period: Period):
+    return and_(
+        GroupSession.group_id.in_(group_ids),
+        GroupSession.started_at >= period.start_at,
+        GroupSession.started_at < period.end_before,
+        GroupSession.ended_at.is_not(None),
+    )
+
+
+def note_scope(viewer: Viewer):
+    """Notes whose tags may count for this viewer: a facilitator's own notes; for anyone
+    else only notes the facilitator shared with the supervisor."""
+    if viewer.role == "facilitator":
+        return Note.author_id == viewer.user_id
+    if viewer.role in ("supervisor", "admin"):
+        return Note.shared_with_supervisor.is_(True)
+    return false()
+
+
+def hours(seconds) -> float:
+    """Seconds to hours, rounded half-up to 0.01."""
+    value = Decimal(str(float(seconds or 0))) / Decimal(3600)
+    return float(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def _mean(total, n) -> float:
+    return round(float(total) / n, 2)
+
+
+# --- sessions held -----------------------------------------------------------------------
+
+
+def sessions_summary(db: Session, group_ids: list[int], period: Period) -> dict:
+    sql = _Sql(db)
+    month = sql.month(GroupSession.started_at)
+    rows = db.execute(
+        select(
+            GroupSession.group_id,
+            month,
+            func.count(),
+            func.sum(sql.seconds(GroupSession.started_at, GroupSession.ended_at)),
+            func.max(GroupSession.started_at),
+        )
+        .where(held_filter(group_ids, period))
+        .group_by(GroupSession.group_id, month)
+    ).all()
+    by_bucket = {b: [0, 0.0] for b in period.buckets()}
+    per_group: dict[int, dict] = {}
+    held, seconds = 0, 0.0
+    for group_id, mon, count, secs, last in rows:
+        secs = float(secs or 0)
+        cell = by_bucket.setdefault(period.bucket_of(mon), [0, 0.0])
+        cell[0] += count
+        cell[1] += secs
+        held += count
+        seconds += secs
+        g = per_group.setdefault(group_id, {"held": 0, "seconds": 0.0, "last": None})
+        g["held"] += count
+        g["seconds"] += secs
+        g["last"] = max(g["last"], last) if g["last"] else last
+    return {
+        "held": held,
+        "hours": hours(seconds),
+        "by_bucket": [{"bucket": b, "held": c[0], "hours": hours(c[1])} for b, c in by_bucket.items()],
+        "per_group": {
+            gid: {"held": g["held"], "hours": hours(g["seconds"]), "last": g["last"].date().isoformat()}
+            for gid, g in per_group.items()
+        },
+    }
+
+
+# --- themes --------------------------------------------------------------------------------
+
+
+def theme_counts(db: Session, group_ids: list[int], period: Period, viewer: Viewer) -> dict:
+    """Themes of the cards shown and tags of the notes this viewer may count, by bucket."""
+    sql = _Sql(db)
+    month = sql.month(GroupSession.started_at)
+    themes = sql.list_values(SessionCard.themes, "card_theme")
+    card_rows = db.execute(
+        select(month, themes.c.value, func.count())
+        .select_from(GroupSession)
+        .join(SessionCard, SessionCard.session_id == GroupSession.id)
+        .join(themes, true())
+        .where(held_filter(group_ids, period), SessionCard.shown_at.is_not(None))
+        .group_by(month, themes.c.value)
+    ).all()
+    note_rows = db.execute(
+        select(month, NoteTag.tag_id, func.count())
+        .select_from(GroupSession)
+        .join(Note, Note.session_id == GroupSession.id)
+        .join(NoteTag, NoteTag.note_id == Note.id)
+        .where(held_filter(group_ids, period), note_scope(viewer))
+        .group_by(month, NoteTag.tag_id)
+    ).all()
+    tags = {}
+    tag_ids = {tag_id for _m, tag_id, _n in note_rows}
+    if tag_ids:
+        tags = {
+            tag_id: (slug, label)
+            for tag_id, slug, label in db.execute(
+                select(ThemeTag.id, ThemeTag.slug, ThemeTag.label).where(ThemeTag.id.in_(tag_ids))
+            )
+        }
+    cells: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    labels: dict[str, dict] = {}
+    for mon, slug, n in card_rows:
+        if isinstance(slug, str) and slug:
+            cells[(period.bucket_of(mon), slug)][0] += n
+    for mon, tag_id, n in note_rows:
+        slug, label = tags[tag_id]
+        labels.setdefault(slug, label if isinstance(label, dict) else {})
+        cells[(period.bucket_of(mon), slug)][1] += n
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for (_bucket, slug), (cards, notes) in cells.items():
+        totals[slug][0] += cards
+        totals[slug][1] += notes
+    order = sorted(totals, key=lambda s: (-(totals[s][0] + totals[s][1]), s))
+    rank = {slug: i for i, slug in enumerate(order)}
+    position = {b: i for i, b in enumerate(period.buckets())}
+    ordered_cells = sorted(cells.items(), key=lambda kv: (position.get(kv[0][0], -1), rank[kv[0][1]]))
+    return {
+        "totals": [
+            {"slug": s, "cards": totals[s][0], "notes": totals[s][1], "total": sum(totals[s]),
+             "tag_label": labels.get(s)}
+            for s in order
+        ],
+        "cells": [
+            {"bucket": b, "slug": s, "cards": c, "notes": n, "total": c + n}
+            for (b, s), (c, n) in ordered_cells
+        ],
+    }
+
+
+# --- check-ins -------------------------------------------------------------------------------
+
+
+def _round_scale_cte(db: Session, group_ids: list[int], period: Period, k: int):
+    """One row per (closed round, scale): its non-pass answers rating the scale (n), their
+    sum, and ``ok`` = 1 when the round qualifies on its own (n >= k for that session).
+
+    The answers are first summed per (round, scale) on their own (read through the
+    round_id index), then joined to their round for the month, kind and threshold: the
+    per-answer work stays as small as it can be."""
+    sql = _Sql(db)
+    rounds = (
+        select(
+            CheckinRound.id.label("id"),
+            CheckinRound.session_id.label("session_id"),
+            CheckinRound.kind.label("kind"),
+            sql.month(GroupSession.started_at).label("month"),
+            threshold_expr(k).label("k"),
+        )
+        .select_from(GroupSession)
+        .join(CheckinRound, CheckinRound.session_id == GroupSession.id)
+        .where(held_filter(group_ids, period), CheckinRound.status == "closed", CheckinRound.kind.in_(KINDS))
+        .cte("held_rounds")
+    )
+    items, key, score, valid = sql.score_items(CheckinAnswer.scores, "score")
+    per = (
+        select(
+            CheckinAnswer.round_id.label("round_id"),
+            key.label("scale"),
+            func.count().label("n"),
+            func.sum(score).label("total"),
+        )
+        .select_from(CheckinAnswer)
+        .join(items, true())
+        .where(CheckinAnswer.round_id.in_(select(rounds.c.id)), CheckinAnswer.passed.is_(False), valid)
+        .group_by(CheckinAnswer.round_id, key)
+        .subquery("per_round")
+    )
+    return (
+        select(
+            rounds.c.session_id,
+            rounds.c.kind,
+            rounds.c.month,
+            per.c.scale,
+            per.c.n,
+            per.c.total,
+            case((per.c.n >= rounds.c.k, 1), else_=0).label("ok"),
+        )
+        .select_from(per)
+        .join(rounds, rounds.c.id == per.c.round_id)
+        .cte("round_scale")
+    )
+
+
+def _rounds_present(db: Session, group_ids: list[int], period: Period) -> set[tuple[str, str]]:
+    """(month, kind) with at least one closed round, whatever its size: tells "too few" from "none"."""
+    month = _Sql(db).month(GroupSession.started_at)
+    rows = db.execute(
+        select(month, CheckinRound.kind)
+        .select_from(GroupSession)
+        .join(CheckinRound, CheckinRound.session_id == GroupSession.id)
+        .where(held_filter(group_ids, period), CheckinRound.status == "closed", CheckinRound.kind.in_(KINDS))
+        .group_by(month, CheckinRound.kind)
+    ).all()
+    return {(mon, kind) for mon, kind in rows}
+
+
+def _cell(n: int, total: float, k: int, **extra) -> dict:
+    if n >= k and n > 0:
+        return {"status": "ok", "n": n, "mean": _mean(total, n), **extra}
+    return {"status": "too_few"}
+
+
+def checkin_trends(db: Session, group_ids: list[int], period: Period, k: int) -> list[dict]:
+    """Per scale and bucket: the opening and closing means, and the mean change within a
+    session (closing minus opening); each only from qualifying rounds (see the module doc)."""
+    rs = _round_scale_cte(db, group_ids, period, k)
+    # Means: only qualifying rounds add to a cell (n * ok); every scale seen is listed.
+    means = select(
+        literal_column("'mean'").label("what"), rs.c.month, rs.c.kind, rs.c.scale,
+        func.sum(rs.c.n * rs.c.ok), func.sum(rs.c.total * rs.c.ok), func.sum(rs.c.ok),
+    ).group_by(rs.c.month, rs.c.kind, rs.c.scale)
+    # The change within a session: both qualifying rounds of one session, side by side by
+    # aggregation (no self-join, so the plan stays linear whatever the row estimates).
+    opening, closing = rs.c.kind == "opening", rs.c.kind == "closing"
+    pairs = (
+        select(
+            rs.c.session_id,
+            rs.c.scale,
+            func.max(rs.c.month).label("month"),
+            func.sum(case((opening, rs.c.n), else_=0)).label("n_open"),
+            func.sum(case((opening, rs.c.total), else_=0)).label("t_open"),
+            func.sum(case((closing, rs.c.n), else_=0)).label("n_close"),
+            func.sum(case((closing, rs.c.total), else_=0)).label("t_close"),
+        )
+        .where(rs.c.ok == 1)
+        .group_by(rs.c.session_id, rs.c.scale)
+        .subquery("pairs")
+    )
+    change = (
+        select(
+            literal_column("'change'").label("what"), pairs.c.month, literal_column("'change'").label("kind"),
+            pairs.c.scale,
+            func.sum(pairs.c.n_open + pairs.c.n_close),
+            func.sum(pairs.c.t_close * 1.0 / pairs.c.n_close - pairs.c.t_open * 1.0 / pairs.c.n_open),
+            func.count(),
+        )
+        .where(pairs.c.n_open > 0, pairs.c.n_close > 0)
+        .group_by(pairs.c.month, pairs.c.scale)
+    )
+    rows = db.execute(union_all(means, change)).all()
+    had = {(b, kind) for mon, kind in _rounds_present(db, group_ids, period)
+           for b in (period.bucket_of(mon), WHOLE_PERIOD)}
+
+    # (bucket, kind, scale) -> [answers, sum, rounds-or-sessions], from qualifying units only
+    sums: dict[tuple, list] = defaultdict(lambda: [0, 0.0, 0])
+    scales: set[str] = set()
+    for _what, mon, kind, scale, n, total, units in rows:
+        scales.add(scale)
+        for bucket in {period.bucket_of(mon), WHOLE_PERIOD}:
+            cell = sums[(bucket, kind, scale)]
+            cell[0] += int(n or 0)
+            cell[1] += float(total or 0)
+            cell[2] += int(units or 0)
+
+    def cell(bucket: str, kind: str, scale: str) -> dict:
+        n, total, units = sums.get((bucket, kind, scale), (0, 0.0, 0))
+        if kind == "change":
+            if (bucket, "opening") not in had or (bucket, "closing") not in had:
+                return {"status": "none"}
+            if units < 1 or n < k:
+                return {"status": "too_few"}
+            return {"status": "ok", "n": n, "sessions": units, "mean": _mean(total, units)}
+        if (bucket, kind) not in had:
+            return {"status": "none"}
+        if units < 1:
+            return {"status": "too_few"}
+        return _cell(n, total, k, rounds=units)
+
+    order = {"energy": 0, "supported": 1, "weight": 2, "present": 3, "hopeful": 4}
+    out = []
+    for scale in sorted(scales, key=lambda s: (order.get(s, 99), s)):
+        out.append({
+            "scale": scale,
+            "rows": [
+                {"bucket": b, "opening": cell(b, "opening", scale), "closing": cell(b, "closing", scale),
+                 "change": cell(b, "change", scale)}
+                for b in period.buckets()
+            ],
+            "total": {"bucket": WHOLE_PERIOD, "opening": cell(WHOLE_PERIOD, "opening", scale),
+                      "closing": cell(WHOLE_PERIOD, "closing", scale), "change": cell(WHOLE_PERIOD, "change", scale)},
+        })
+    return out
+
+
+def feeling_words(db: Session, group_ids: list[int], period: Period, k: int, limit: int = 40) -> list[dict]:
+    """Feeling words with their counts, only from closed rounds that hold at least k of them."""
+    has_word = and_(CheckinAnswer.passed.is_(False), CheckinAnswer.feeling.is_not(None), CheckinAnswer.feeling != "")
+    per_round = (
+        select(
+            CheckinAnswer.feeling.label("word"),
+            func.count().label("n"),
+            func.sum(func.count()).over(partition_by=CheckinAnswer.round_id).label("words"),
+            threshold_expr(k).label("k"),
+        )
+        .select_from(GroupSession)
+        .join(CheckinRound, CheckinRound.session_id == GroupSession.id)
+        .join(CheckinAnswer, CheckinAnswer.round_id == CheckinRound.id)
+        .where(held_filter(group_ids, period), CheckinRound.status == "closed", has_word)
+        .group_by(CheckinAnswer.round_id, CheckinAnswer.feeling, GroupSession.min_group_size)
+        .subquery("per_round")
+    )
+    rows = db.execute(
+        select(per_round.c.word, func.sum(per_round.c.n))
+        .where(per_round.c.words >= per_round.c.k)
+        .group_by(per_round.c.word)
+    ).all()
+    counts: dict[str, int] = defaultdict(int)
+    for word, n in rows:
+        folded = " ".join(word.split()).casefold()
+        if folded:
+            counts[folded] += int(n)
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+    return [{"word": w, "count": n} for w, n in ranked]
+
+
+# --- takeaways and shared notes ----------------------------------------------------------------
+
+
+def _anonymous_group_takeaway():
+    return and_(
+        Answer.kind == "takeaway",
+        Answer.audience == "group",
+        Answer.hidden.is_(False),
+        Answer.withdrawn.is_(False),
+        Answer.author_participant_id.is_(None),
+        Answer.author_name.is_(None),
+        Answer.text.is_not(None),
+    )
+
+
+def takeaways(db: Session, group_ids: list[int], period: Period, k: int, rng: random.Random | None = None) -> list[dict]:
+    """Takeaways shared anonymously with the group, from sessions with at least k of them;
+    shuffled within each month, and dated by month only."""
+    sql = _Sql(db)
+    month = sql.month(GroupSession.started_at)
+    qualifying = (
+        select(Answer.session_id)
+        .join(GroupSession, GroupSession.id == Answer.session_id)
+        .where(held_filter(group_ids, period), _anonymous_group_takeaway())
+        .group_by(Answer.session_id, GroupSession.min_group_size)
+        .having(func.count() >= threshold_expr(k))
+    )
+    rows = db.execute(
+        select(month, Answer.text)
+        .join(GroupSession, GroupSession.id == Answer.session_id)
+        .where(Answer.session_id.in_(qualifying), _anonymous_group_takeaway())
+    ).all()
+    by_month: dict[str, list[str]] = defaultdict(list)
+    for mon, text in rows:
+        by_month[mon].append(text)
+    rng = rng or random.SystemRandom()
+    out = []
+    for mon in sorted(by_month, reverse=True):
+        texts = sorted(by_month[mon])  # a fixed start, then shuffled: no trace of writing order
+        rng.shuffle(texts)
+        out.extend({"month": mon, "text": t} for t in texts)
+    return out
+
+
+def shared_notes(db: Session, group_ids: list[int], period: Period, viewer: Viewer, limit: int = 500) -> list[dict]:
+    """Notes the facilitator shared with the supervisor, with tags and the card and phase
+    they were written at. Private notes never appear here, whoever looks."""
+    scope = Note.shared_with_supervisor.is_(True)
+    if viewer.role == "facilitator":
+        scope = and_(scope, Note.author_id == viewer.user_id)
+    elif viewer.role not in ("supervisor", "admin"):
+        return []
+    rows = db.execute(
+        select(
+            Note.id, Note.phase, Note.text, GroupSession.id, GroupSession.started_at,
+            SessionCard.text, SessionCard.perspective, SessionCard.position, SessionCard.languages,
+        )
+        .join(GroupSession, GroupSession.id == Note.session_id)
+        .outerjoin(SessionCard, SessionCard.id == Note.session_card_id)
+        .where(held_filter(group_ids, period), scope)
+        .order_by(GroupSession.started_at.desc(), Note.created_at, Note.id)
+        .limit(limit)
+    ).all()
+    ids = [r[0] for r in rows]
+    tags: dict[int, list[dict]] = defaultdict(list)
+    if ids:
+        for note_id, slug, label in db.execute(
+            select(NoteTag.note_id, ThemeTag.slug, ThemeTag.label)
+            .join(ThemeTag, ThemeTag.id == NoteTag.tag_id)
+            .where(NoteTag.note_id.in_(ids))
+            .order_by(ThemeTag.slug)
+        ):
+            tags[note_id].append({"slug": slug, "label": label if isinstance(label, dict) else {}})
+    return [
+        {
+            "id": note_id,
+            "session_id": session_id,
+            "date": started.date().isoformat(),
+            "phase": phase,
+            "text": text,
+            "card": (
+                {"text": card_text or {}, "perspective": perspective, "position": position,
+                 "languages": languages or []}
+                if position is not None else None
+            ),
+            "tags": tags.get(note_id, []),
+        }
+        for note_id, phase, text, session_id, started, card_text, perspective, position, languages in rows
+    ]
+
+
+# --- attendance and hours ----------------------------------------------------------------------
+
+
+def _attended(group_ids: list[int], period: Period):
+    """(session, roster member) pairs: someone picked their name and was admitted."""
+    return (
+        select(Participant.session_id.label("session_id"), Participant.roster_member_id.label("member_id"))
+        .join(GroupSession, GroupSession.id == Participant.session_id)
+        .where(
+            held_filter(group_ids, period),
+            Participant.status == "admitted",
+            Participant.roster_member_id.is_not(None),
+        )
+        .distinct()
+        .subquery("attended")
+    )
+
+
+def attendance(db: Session, group_ids: list[int], period: Period, *, log: bool = False) -> dict:
+    """Per rostered person: sessions attended and hours; with ``log`` also one row per
+    held session (who attended) and one row per person and session."""
+    attended = _attended(group_ids, period)
+    members = [
+        {"id": member_id, "group_id": group_id, "name": name, "active": bool(active), "sessions": 0, "hours": 0.0}
+        for member_id, group_id, name, active in db.execute(
+            select(RosterMember.id, RosterMember.group_id, RosterMember.display_name, RosterMember.active)
+            .where(RosterMember.group_id.in_(group_ids))
+            .order_by(RosterMember.group_id, RosterMember.display_name, RosterMember.id)
+        )
+    ]
+    by_id = {m["id"]: m for m in members}
+    if not log:
+        duration = _Sql(db).seconds(GroupSession.started_at, GroupSession.ended_at)
+        for member_id, n, secs in db.execute(
+            select(attended.c.member_id, func.count(), func.sum(duration))
+            .join(GroupSession, GroupSession.id == attended.c.session_id)
+            .group_by(attended.c.member_id)
+        ):
+            if member_id in by_id:
+                by_id[member_id].update(sessions=int(n), hours=hours(secs))
+        return {"members": members}
+
+    # The log: every held session once, then who attended it; totals follow from the log.
+    sessions = {}
+    for session_id, group_id, started, ended in db.execute(
+        select(GroupSession.id, GroupSession.group_id, GroupSession.started_at, GroupSession.ended_at)
+        .where(held_filter(group_ids, period))
+        .order_by(GroupSession.started_at.desc(), GroupSession.id)
+    ):
+        secs = (ended - started).total_seconds()
+        sessions[session_id] = {
+            "id": session_id, "group_id": group_id, "date": started.date().isoformat(),
+            "start": started.isoformat(timespec="minutes"), "end": ended.isoformat(timespec="minutes"),
+            "hours": hours(secs), "seconds": secs, "attendees": [], "others": 0,
+        }
+    seconds: dict[int, float] = defaultdict(float)
+    entries = []
+    for session_id, member_id in db.execute(select(attended.c.session_id, attended.c.member_id)):
+        s, m = sessions.get(session_id), by_id.get(member_id)
+        if s is None or m is None:
+            continue
+        m["sessions"] += 1
+        seconds[member_id] += s["seconds"]
+        s["attendees"].append(m["name"])
+        entries.append({"member_id": member_id, "name": m["name"], "group_id": s["group_id"], "session_id": session_id,
+                        "date": s["date"], "start": s["start"], "end": s["end"], "hours": s["hours"]})
+    for member_id, secs in seconds.items():
+        by_id[member_id]["hours"] = hours(secs)
+    for session_id, n in db.execute(
+        select(Participant.session_id, func.count())
+        .join(GroupSession, GroupSession.id == Participant.session_id)
+        .where(held_filter(group_ids, period), Participant.status == "admitted", Participant.roster_member_id.is_(None))
+        .group_by(Participant.session_id)
+    ):
+        if session_id in sessions:
+            sessions[session_id]["others"] = int(n)
+    rows = []
+    for s in sessions.values():
+        s["attendees"].sort(key=str.casefold)
+        s.pop("seconds")
+        rows.append(s)
+    entries.sort(key=lambda e: (e["name"].casefold(), e["member_id"], e["date"], e["session_id"]))
+    return {"members": members, "sessions": rows, "log": entries}
+
+
+def group_attendance_summary(db: Session, group_ids: list[int], period: Period) -> dict[int, dict]:
+    """Per group: rostered members and person-sessions attended in the period."""
+    attended = _attended(group_ids, period)
+    roster = dict(
+        db.execute(
+            select(RosterMember.group_id, func.count())
+            .where(RosterMember.group_id.in_(group_ids), RosterMember.active.is_(True))
+            .group_by(RosterMember.group_id)
+        ).all()
+    )
+    visits = dict(
+        db.execute(
+            select(GroupSession.group_id, func.count())
+            .select_from(attended)
+            .join(GroupSession, GroupSession.id == attended.c.session_id)
+            .group_by(GroupSession.group_id)
+        ).all()
+    )
+    return {gid: {"roster": int(roster.get(gid, 0)), "attendances": int(visits.get(gid, 0))} for gid in group_ids}
+
+
+# --- whole reports -----------------------------------------------------------------------------
+
+
+GROUP_PARTS = ("sessions", "themes", "checkins", "feelings", "attendance", "takeaways", "shared_notes")
+
+
+def group_report(db: Session, group: Group, period: Period, viewer: Viewer, k: int,
+                 rng: random.Random | None = None, parts: tuple[str, ...] = GROUP_PARTS) -> dict:
+    """The figures of one group; ``parts`` limits the work to what will be shown."""
+    ids = [group.id]
+    facilitator = db.get(User, group.facilitator_id)
+    build = {
+        "sessions": lambda: sessions_summary(db, ids, period),
+        "themes": lambda: theme_counts(db, ids, period, viewer),
+        "checkins": lambda: checkin_trends(db, ids, period, k),
+        "feelings": lambda: feeling_words(db, ids, period, k),
+        "attendance": lambda: attendance(db, ids, period, log=True),
+        "takeaways": lambda: takeaways(db, ids, period, k, rng),
+        "shared_notes": lambda: shared_notes(db, ids, period, viewer),
+    }
+    report = {
+        "group": {"id": group.id, "name": group.name, "archived": bool(group.archived),
+                  "facilitator": facilitator.display_name if facilitator else ""},
+        "period": period.as_dict(),
+        "buckets": period.buckets(),
+        "min_group_size": k,
+    }
+    report.update({part: build[part]() for part in parts})
+    return report
+
+
+def overview_report(db: Session, groups: list[Group], period: Period, viewer: Viewer, k: int) -> dict:
+    ids = [g.id for g in groups]
+    sessions = sessions_summary(db, ids, period)
+    people = group_attendance_summary(db, ids, period) if ids else {}
+    facilitators = {}
+    if ids:
+        facilitators = dict(db.execute(
+            select(User.id, User.display_name).where(User.id.in_({g.facilitator_id for g in groups}))
+        ).all())
+    rows = []
+    for g in groups:
+        s = sessions["per_group"].get(g.id, {"held": 0, "hours": 0.0, "last": None})
+        p = people.get(g.id, {"roster": 0, "attendances": 0})
+        rows.append({
+            "id": g.id, "name": g.name, "archived": bool(g.archived),
+            "facilitator": facilitators.get(g.facilitator_id, ""),
+            "held": s["held"], "hours": s["hours"], "last": s["last"],
+            "roster": p["roster"], "attendances": p["attendances"],
+            "mean_attendance": round(p["attendances"] / s["held"], 1) if s["held"] else None,
+        })
+    return {
+        "groups": rows,
+        "period": period.as_dict(),
+        "buckets": period.buckets(),
+        "min_group_size": k,
+        "sessions": sessions,
+        "themes": theme_counts(db, ids, period, viewer) if ids else {"totals": [], "cells": []},
+        "checkins": checkin_trends(db, ids, period, k) if ids else [],
+        "feelings": feeling_words(db, ids, period, k) if ids else [],
+    }

@@ -1,0 +1,227 @@
+"""Answers to cards, closing takeaways and "this resonates with me".
+
+An anonymous answer holds no reference to its author; "has responded" is a separate
+``ResponseMark``. Shared answers reach the group only when the facilitator reveals
+them, in a random order; a reaction is keyed by a hash under the session's salt.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from reflect.models import Answer, GroupSession, Participant, Reaction, ResponseMark, SessionCard
+from reflect.rooms.errors import RoomError
+from reflect.rooms.guard import check_shareable
+from reflect.rooms.lifecycle import bump, current_card
+from reflect.rooms.participants import require_admitted
+
+TEXT_MAX = 600
+AUDIENCES = ("group", "facilitator")
+TAKEAWAY = "takeaway"
+
+
+def card_prompt(card: SessionCard) -> str:
+    return f"card:{card.id}"
+
+
+def _clean_text(text: str | None) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise RoomError("text_empty")
+    if len(text) > TEXT_MAX:
+        raise RoomError("text_too_long", limit=TEXT_MAX)
+    return text
+
+
+def _mark(db: Session, session: GroupSession, prompt: str, participant: Participant, passed: bool) -> None:
+    if db.get(ResponseMark, (session.id, prompt, participant.id)) is not None:
+        raise RoomError("already_responded")
+    db.add(ResponseMark(session_id=session.id, prompt=prompt, participant_id=participant.id, passed=passed))
+
+
+def _current(db: Session, session: GroupSession, session_card_id: int) -> SessionCard:
+    if session.phase != "reflect":
+        raise RoomError("not_in_phase", phase="reflect")
+    card = current_card(db, session)
+    if card is None or card.id != session_card_id:
+        raise RoomError("card_not_current")
+    return card
+
+
+def answer_card(
+    db: Session,
+    session: GroupSession,
+    participant: Participant,
+    session_card_id: int,
+    text: str,
+    *,
+    audience: str,
+    named: bool,
+    share_anyway: bool = False,
+) -> Answer:
+    require_admitted(session, participant)
+    card = _current(db, session, session_card_id)
+    text = _clean_text(text)
+    if audience not in AUDIENCES:
+        raise RoomError("audience_invalid")
+    if named and (not session.allow_names or not participant.display_name):
+        raise RoomError("names_not_allowed" if not session.allow_names else "no_name")
+    if audience == "group":
+        check_shareable(text, share_anyway)
+    _mark(db, session, card_prompt(card), participant, passed=False)
+    answer = Answer(
+        id=secrets.token_hex(16),
+        session_id=session.id,
+        session_card_id=card.id,
+        kind="card",
+        audience=audience,
+        author_participant_id=participant.id if named else None,
+        author_name=participant.display_name if named else None,
+        text=text,
+    )
+    db.add(answer)
+    return answer
+
+
+def pass_card(db: Session, session: GroupSession, participant: Participant, session_card_id: int) -> None:
+    require_admitted(session, participant)
+    card = _current(db, session, session_card_id)
+    _mark(db, session, card_prompt(card), participant, passed=True)
+
+
+def response_of(db: Session, session: GroupSession, prompt: str, participant: Participant) -> str | None:
+    mark = db.get(ResponseMark, (session.id, prompt, participant.id))
+    if mark is None:
+        return None
+    return "passed" if mark.passed else "answered"
+
+
+def response_counts(db: Session, session: GroupSession, prompt: str) -> dict:
+    rows = db.execute(
+        select(ResponseMark.passed, func.count())
+        .where(ResponseMark.session_id == session.id, ResponseMark.prompt == prompt)
+        .group_by(ResponseMark.passed)
+    ).all()
+    counts = {bool(passed): n for passed, n in rows}
+    return {"answered": counts.get(False, 0), "passed": counts.get(True, 0)}
+
+
+def withdraw(db: Session, session: GroupSession, participant: Participant, answer_id: str) -> None:
+    """A participant takes back one of their own named answers (anonymous answers are
+    not linked to anyone, so they cannot be withdrawn by their author)."""
+    require_admitted(session, participant)
+    answer = db.get(Answer, answer_id)
+    if answer is None or answer.session_id != session.id or answer.author_participant_id != participant.id:
+        raise RoomError("not_found")
+    db.execute(delete(ResponseMark).where(
+        ResponseMark.session_id == session.id,
+        ResponseMark.prompt == f"card:{answer.session_card_id}",
+        ResponseMark.participant_id == participant.id,
+    ))
+    was_public = answer.revealed and not answer.hidden
+    db.delete(answer)
+    if was_public:
+        bump(session)
+
+
+def named_answers_of(db: Session, session: GroupSession, participant: Participant, session_card_id: int) -> list[Answer]:
+    return list(db.scalars(select(Answer).where(
+        Answer.session_id == session.id,
+        Answer.session_card_id == session_card_id,
+        Answer.author_participant_id == participant.id,
+    )))
+
+
+def reveal(db: Session, session: GroupSession, session_card_id: int | None) -> int:
+    """Reveal the shared, not hidden answers of a card (None: the takeaways) in a
+    random order after any already revealed. Returns how many were newly revealed."""
+    query = select(Answer).where(
+        Answer.session_id == session.id, Answer.audience == "group", Answer.hidden.is_(False),
+        Answer.revealed.is_(False),
+    )
+    query = query.where(Answer.kind == TAKEAWAY) if session_card_id is None else query.where(
+        Answer.session_card_id == session_card_id)
+    new = list(db.scalars(query))
+    if not new:
+        return 0
+    secrets.SystemRandom().shuffle(new)
+    start = (db.scalar(select(func.max(Answer.reveal_rank)).where(Answer.session_id == session.id)) or 0) + 1
+    for offset, answer in enumerate(new):
+        answer.revealed = True
+        answer.reveal_rank = start + offset
+    bump(session)
+    return len(new)
+
+
+def set_hidden(db: Session, session: GroupSession, answer_id: str, hidden: bool) -> None:
+    answer = db.get(Answer, answer_id)
+    if answer is None or answer.session_id != session.id:
+        raise RoomError("not_found")
+    if answer.hidden != hidden:
+        answer.hidden = hidden
+        if answer.revealed:
+            bump(session)
+
+
+def revealed(db: Session, session: GroupSession, session_card_id: int | None) -> list[Answer]:
+    query = select(Answer).where(
+        Answer.session_id == session.id, Answer.revealed.is_(True), Answer.hidden.is_(False)
+    ).order_by(Answer.reveal_rank)
+    query = query.where(Answer.kind == TAKEAWAY) if session_card_id is None else query.where(
+        Answer.session_card_id == session_card_id)
+    return list(db.scalars(query))
+
+
+def reaction_key(session: GroupSession, participant: Participant, answer_id: str) -> str:
+    return hmac.new(session.anon_salt.encode(), f"{participant.id}:{answer_id}".encode(), hashlib.sha256).hexdigest()
+
+
+def react(db: Session, session: GroupSession, participant: Participant, answer_id: str) -> None:
+    require_admitted(session, participant)
+    answer = db.get(Answer, answer_id)
+    if answer is None or answer.session_id != session.id or not answer.revealed or answer.hidden:
+        raise RoomError("not_found")
+    key = reaction_key(session, participant, answer_id)
+    if db.get(Reaction, key) is not None:
+        raise RoomError("already_reacted")
+    db.add(Reaction(key=key, answer_id=answer_id))
+    db.execute(update(Answer).where(Answer.id == answer_id).values(resonates=Answer.resonates + 1))
+    bump(session)
+
+
+def reacted_ids(db: Session, session: GroupSession, participant: Participant, answer_ids: list[str]) -> list[str]:
+    if not session.anon_salt or not answer_ids:
+        return []
+    keys = {reaction_key(session, participant, a): a for a in answer_ids}
+    found = db.scalars(select(Reaction.key).where(Reaction.key.in_(list(keys))))
+    return [keys[k] for k in found]
+
+
+def submit_takeaway(
+    db: Session, session: GroupSession, participant: Participant, text: str, *, audience: str,
+    share_anyway: bool = False,
+) -> None:
+    """A closing takeaway: always anonymous, shared with the group or only the facilitator."""
+    require_admitted(session, participant)
+    if session.phase != "grow":
+        raise RoomError("not_in_phase", phase="grow")
+    text = _clean_text(text)
+    if audience not in AUDIENCES:
+        raise RoomError("audience_invalid")
+    if audience == "group":
+        check_shareable(text, share_anyway)
+    _mark(db, session, TAKEAWAY, participant, passed=False)
+    db.add(Answer(id=secrets.token_hex(16), session_id=session.id, session_card_id=None, kind=TAKEAWAY,
+                  audience=audience, text=text))
+
+
+def answers_for_facilitator(db: Session, session: GroupSession, session_card_id: int | None) -> list[Answer]:
+    query = select(Answer).where(Answer.session_id == session.id)
+    query = query.where(Answer.kind == TAKEAWAY) if session_card_id is None else query.where(
+        Answer.session_card_id == session_card_id)
+    # Ordered by the random key: the order of arrival is not kept anywhere.
+    return list(db.scalars(query.order_by(Answer.id)))

@@ -1,0 +1,127 @@
+"""Anonymous check-ins.
+
+"Has answered" (``CheckinMark``) is kept apart from the answer (``CheckinAnswer``), which
+holds no participant, no time and a random key. Aggregates appear only after the round
+is closed and only if at least the minimum group size answered.
+"""
+from __future__ import annotations
+
+import random
+import secrets
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from reflect.db import utcnow
+from reflect.models import CheckinAnswer, CheckinMark, CheckinRound, GroupSession, Participant
+from reflect.rooms import scales as scale_defs
+from reflect.rooms.errors import RoomError
+from reflect.rooms.lifecycle import bump, unlink_write_transactions
+from reflect.rooms.participants import require_admitted
+
+KINDS = ("opening", "closing")
+
+
+def get_round(db: Session, session: GroupSession, kind: str) -> CheckinRound | None:
+    if kind not in KINDS:
+        raise RoomError("checkin_kind_invalid")
+    return db.scalar(select(CheckinRound).where(CheckinRound.session_id == session.id, CheckinRound.kind == kind))
+
+
+def open_round(db: Session, session: GroupSession, kind: str) -> CheckinRound:
+    if session.phase == "ended":
+        raise RoomError("session_ended")
+    round_ = get_round(db, session, kind)
+    if round_ is None:
+        round_ = CheckinRound(session_id=session.id, kind=kind, status="open", scales=list(session.checkin_scales))
+        db.add(round_)
+    elif round_.status == "open":
+        return round_
+    else:
+        round_.status, round_.closed_at = "open", None
+    bump(session)
+    db.flush()
+    return round_
+
+
+def close_round(db: Session, session: GroupSession, kind: str) -> CheckinRound:
+    round_ = get_round(db, session, kind)
+    if round_ is None:
+        raise RoomError("checkin_not_open")
+    if round_.status != "closed":
+        round_.status, round_.closed_at = "closed", utcnow()
+        unlink_write_transactions(db, session.id, round_.id)
+        bump(session)
+    return round_
+
+
+def submit(
+    db: Session,
+    session: GroupSession,
+    participant: Participant,
+    kind: str,
+    *,
+    passed: bool,
+    scores: dict[str, int] | None = None,
+    feeling: str | None = None,
+) -> None:
+    require_admitted(session, participant)
+    round_ = get_round(db, session, kind)
+    if round_ is None or round_.status != "open":
+        raise RoomError("checkin_not_open")
+    scores = {} if passed else dict(scores or {})
+    for scale, value in scores.items():
+        if scale not in round_.scales:
+            raise RoomError("scale_invalid")
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 5:
+            raise RoomError("score_invalid")
+    feeling = None if passed else (" ".join((feeling or "").split()) or None)
+    if feeling and len(feeling) > scale_defs.FEELING_MAX:
+        raise RoomError("feeling_too_long")
+    if not passed and not scores and not feeling:
+        raise RoomError("checkin_empty")
+    if db.get(CheckinMark, (round_.id, participant.id)) is not None:
+        raise RoomError("already_checked_in")
+    db.add(CheckinMark(round_id=round_.id, participant_id=participant.id))
+    db.add(CheckinAnswer(id=secrets.token_hex(16), round_id=round_.id, passed=passed, scores=scores, feeling=feeling))
+
+
+def has_checked_in(db: Session, round_: CheckinRound | None, participant: Participant) -> bool:
+    return round_ is not None and db.get(CheckinMark, (round_.id, participant.id)) is not None
+
+
+def answered_count(db: Session, round_: CheckinRound) -> int:
+    return db.scalar(select(func.count()).select_from(CheckinMark).where(CheckinMark.round_id == round_.id)) or 0
+
+
+def result(db: Session, round_: CheckinRound, min_group_size: int) -> dict:
+    """What may be shown of a round: always the count; the distribution per scale, the
+    means and the words (shuffled) only once closed and from enough answers."""
+    answered = answered_count(db, round_)
+    out = {"kind": round_.kind, "status": round_.status, "scales": list(round_.scales), "answered": answered,
+           "shown": False, "too_few": False}
+    if round_.status != "closed":
+        return out
+    rows = db.execute(
+        select(CheckinAnswer.scores, CheckinAnswer.feeling).where(
+            CheckinAnswer.round_id == round_.id, CheckinAnswer.passed.is_(False)
+        )
+    ).all()
+    if len(rows) < min_group_size:
+        out["too_few"] = True
+        return out
+    distribution = {scale: [0, 0, 0, 0, 0] for scale in round_.scales}
+    for scores, _feeling in rows:
+        for scale, value in (scores or {}).items():
+            if scale in distribution:
+                distribution[scale][value - 1] += 1
+    # A scale that fewer than the threshold rated is withheld on its own.
+    distribution = {s: (c if sum(c) >= min_group_size else None) for s, c in distribution.items()}
+    means = {
+        scale: round(sum((i + 1) * c for i, c in enumerate(counts)) / sum(counts), 2) if counts else None
+        for scale, counts in distribution.items()
+    }
+    words = [feeling for _scores, feeling in rows if feeling]
+    random.SystemRandom().shuffle(words)
+    out.update(shown=True, n=len(rows), distribution=distribution, means=means, words=words)
+    return out

@@ -1,0 +1,31 @@
+"""Idempotent commands: a command id is applied once; a retry gets the same acknowledgement.
+
+The browser's socket client re-sends buffered emits after a reconnect, and a phone on a
+weak network retries; both must never store an answer twice.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from sqlalchemy.orm import Session
+
+from reflect.models import ProcessedCommand
+
+
+def already_done(db: Session, actor: str, command_id: str) -> dict | None:
+    done = db.get(ProcessedCommand, (actor, command_id))
+    return dict(done.response) if done is not None else None
+
+
+def apply_once(db: Session, actor: str, session_id: int, command_id: str, apply: Callable[[], dict]) -> tuple[dict, bool]:
+    """Run ``apply`` unless this command id was applied before.
+
+    Returns (acknowledgement, applied_now). The record of the command is added to the
+    same transaction as its effect, so both are committed together or not at all.
+    """
+    previous = already_done(db, actor, command_id)
+    if previous is not None:
+        return previous, False
+    response = apply()
+    db.add(ProcessedCommand(actor=actor, command_id=command_id, session_id=session_id, response=response))
+    return response, True

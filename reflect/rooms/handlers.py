@@ -1,0 +1,453 @@
+"""Socket.IO event handlers: authorise, validate, call a service, commit, broadcast, ack.
+
+Three namespaces, one per audience, each with its own events:
+``/phone`` (participants), ``/facilitator`` (the session's facilitator) and
+``/display`` (the projector, read-only). Who is asking is checked on every event,
+not only at connect. Business rules live in the services, not here.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+from typing import Callable
+
+from flask import current_app, request
+from flask_babel import force_locale
+from flask_login import current_user
+from flask_socketio import ConnectionRefusedError, disconnect, join_room, leave_room
+from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+from marshmallow import Schema, ValidationError
+from sqlalchemy.exc import IntegrityError
+
+from reflect.db import begin_write, get_session
+from reflect.extensions import socketio
+from reflect.models import GroupSession, Participant
+from reflect.rooms import answers, broadcast, checkins, commands, lifecycle, notes, participants, schemas, state
+from reflect.rooms.broadcast import DISPLAY_NS, FACILITATOR_NS, PHONE_NS
+from reflect.rooms.errors import RoomError
+from reflect.rooms.messages import error_payload
+
+log = logging.getLogger("reflect.rooms")
+SERVER_ID = secrets.token_hex(8)
+PARTICIPANT_COOKIE = "reflect_participant"
+_limiter = MovingWindowRateLimiter(MemoryStorage())
+
+
+def display_key(session_id: int) -> str:
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, f"display:{session_id}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _rate_ok() -> bool:
+    limit = parse(f"{current_app.config['REFLECT_SOCKET_EVENTS_PER_10S']}/10 seconds")
+    return _limiter.hit(limit, "sock", request.sid)
+
+
+def _ok(extra: dict | None = None) -> dict:
+    return {"ok": True, **(extra or {})}
+
+
+def _ack(result) -> dict:
+    """A service's own acknowledgement when it returns one, else a plain "ok"."""
+    return result if isinstance(result, dict) else {"ok": True}
+
+
+def _not_unicode(value) -> bool:
+    """True if a string anywhere in ``value`` holds a lone surrogate (JSON can carry one,
+    as "\\ud800"; UTF-8, and so the database, cannot). A loop, not recursion: any depth."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def _load(schema: type[Schema], data) -> dict:
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ValidationError({"_schema": ["An object is expected."]})
+    if _not_unicode(data):
+        raise ValidationError({"_schema": ["Text must be valid Unicode."]})
+    return schema().load(data)
+
+
+def _dispatch(locale: str, run: Callable[[], dict]) -> dict:
+    """Run one command with the common error handling; the connection always survives."""
+    db = get_session()
+    try:
+        if not _rate_ok():
+            raise RoomError("rate_limited")
+        return run()
+    except ValidationError as err:
+        db.rollback()
+        with force_locale(locale):
+            return error_payload("invalid", {"fields": err.messages})
+    except RoomError as err:
+        db.rollback()
+        with force_locale(locale):
+            return error_payload(err.code, err.details)
+    except Exception as err:  # never let input crash the connection; log the type, not the data
+        db.rollback()
+        log.error("event failed: %s", type(err).__name__, exc_info=current_app.debug or current_app.testing)
+        with force_locale(locale):
+            return error_payload("server_error")
+
+
+def _locked_session(db, session_id: int) -> GroupSession:
+    session = db.get(GroupSession, session_id, with_for_update=True, populate_existing=True)
+    if session is None:
+        raise RoomError("not_found")
+    return session
+
+
+def _command(actor: str, session: GroupSession, cid: str | None, apply: Callable[[], dict]) -> tuple[dict, bool]:
+    """Apply once per command id and commit; on a concurrent retry, repeat the stored ack."""
+    db = get_session()
+    if cid is None:
+        response, applied = apply(), True
+    else:
+        response, applied = commands.apply_once(db, actor, session.id, cid, apply)
+    try:
+        db.commit()
+    except IntegrityError:
+        db.rollback()
+        previous = commands.already_done(db, actor, cid) if cid else None
+        if previous is None:
+            raise
+        return previous, False
+    return response, applied
+
+
+# --- phones -----------------------------------------------------------------------------
+
+
+def _phone() -> Participant | None:
+    return participants.by_token(get_session(), request.cookies.get(PARTICIPANT_COOKIE))
+
+
+def _phone_session(participant: Participant) -> GroupSession:
+    return get_session().get(GroupSession, participant.session_id)
+
+
+@socketio.on("connect", namespace=PHONE_NS)
+def phone_connect(auth=None):
+    db = get_session()
+    participant = _phone()
+    if participant is None:
+        raise ConnectionRefusedError("forbidden")
+    session = _phone_session(participant)
+    participants.connected(db, participant, request.sid, SERVER_ID)
+    db.commit()
+    if participant.status == "admitted":  # waiting or removed: not sent what the group shares
+        join_room(broadcast.phones_room(session.id, participant.locale))
+    join_room(broadcast.participant_room(participant.id))
+    socketio.emit("snapshot", state.phone_snapshot(db, session, participant), to=request.sid, namespace=PHONE_NS)
+    broadcast.presence_changed(session.id)
+
+
+@socketio.on("disconnect", namespace=PHONE_NS)
+def phone_disconnect(*_args):
+    db = get_session()
+    session_id = participants.disconnected(db, request.sid)
+    db.commit()
+    if session_id is not None:
+        broadcast.presence_changed(session_id)
+
+
+def phone_command(event: str, schema: type[Schema], apply: Callable, *, publish_phones: bool = True):
+    """Register a phone command: ``apply(db, session, participant, payload)``."""
+
+    def handler(data=None):
+        begin_write(get_session())  # before the first query: this unit of work writes
+        participant = _phone()
+        locale = participant.locale if participant else "en"
+
+        def run() -> dict:
+            if participant is None:
+                disconnect()
+                raise RoomError("forbidden")
+            payload = _load(schema, data)
+            db = get_session()
+            session = _locked_session(db, participant.session_id)
+            before = session.version
+            response, applied = _command(
+                f"p:{participant.id}", session, payload.pop("cid", None),
+                lambda: _ack(apply(db, session, participant, payload)),
+            )
+            if applied:
+                broadcast.publish(session.id, phones=publish_phones and session.version != before)
+            return {**response, "me": state.phone_personal(db, session, participant)}
+
+        return _dispatch(locale, run)
+
+    handler.__name__ = f"phone_{event}"
+    socketio.on(event, namespace=PHONE_NS)(handler)
+
+
+phone_command("checkin", schemas.CheckinIn, lambda db, s, p, d: checkins.submit(
+    db, s, p, d["kind"], passed=d["passed"], scores=d["scores"], feeling=d["feeling"]))
+phone_command("answer", schemas.AnswerIn, lambda db, s, p, d: answers.answer_card(
+    db, s, p, d["card"], d["text"], audience=d["audience"], named=d["named"], share_anyway=d["share_anyway"]))
+phone_command("pass", schemas.PassIn, lambda db, s, p, d: answers.pass_card(db, s, p, d["card"]))
+phone_command("takeaway", schemas.TakeawayIn, lambda db, s, p, d: answers.submit_takeaway(
+    db, s, p, d["text"], audience=d["audience"], share_anyway=d["share_anyway"]))
+phone_command("react", schemas.AnswerRefIn, lambda db, s, p, d: answers.react(db, s, p, d["answer"]))
+phone_command("withdraw", schemas.AnswerRefIn, lambda db, s, p, d: answers.withdraw(db, s, p, d["answer"]))
+phone_command("hand", schemas.HandIn, lambda db, s, p, d: participants.raise_hand(db, s, p, d["raised"]),
+              publish_phones=False)
+phone_command("talk_after", schemas.TalkAfterIn,
+              lambda db, s, p, d: participants.want_talk_after(db, s, p, d["wanted"]), publish_phones=False)
+
+
+@socketio.on("sync", namespace=PHONE_NS)
+def phone_sync(data=None):
+    participant = _phone()
+
+    def run() -> dict:
+        if participant is None:
+            disconnect()
+            raise RoomError("forbidden")
+        _load(schemas.Empty, data)
+        session = _phone_session(participant)
+        room = broadcast.phones_room(session.id, participant.locale)
+        (join_room if participant.status == "admitted" else leave_room)(room)  # e.g. just admitted
+        return _ok({"snapshot": state.phone_snapshot(get_session(), session, participant)})
+
+    return _dispatch(participant.locale if participant else "en", run)
+
+
+@socketio.on("set_language", namespace=PHONE_NS)
+def phone_set_language(data=None):
+    participant = _phone()
+
+    def run() -> dict:
+        if participant is None:
+            disconnect()
+            raise RoomError("forbidden")
+        payload = _load(schemas.LanguageIn, data)
+        db = get_session()
+        old = participant.locale
+        participants.set_locale(db, participant, payload["lang"])
+        db.commit()
+        session = _phone_session(participant)
+        leave_room(broadcast.phones_room(session.id, old))
+        if participant.status == "admitted":
+            join_room(broadcast.phones_room(session.id, participant.locale))
+        return _ok({"snapshot": state.phone_snapshot(db, session, participant)})
+
+    return _dispatch(participant.locale if participant else "en", run)
+
+
+# --- facilitator ------------------------------------------------------------------------
+
+
+def _facilitator_session(session_id) -> GroupSession:
+    """The session, if the signed-in person (re-checked now) is its facilitator."""
+    if not current_user.is_authenticated or not isinstance(session_id, int):
+        raise RoomError("forbidden")
+    if current_user.role not in ("facilitator", "admin"):  # as the console page: a demoted account stops here
+        raise RoomError("forbidden")
+    session = get_session().get(GroupSession, session_id)
+    if session is None or session.facilitator_id != current_user.id:
+        raise RoomError("forbidden")
+    return session
+
+
+# What each facilitator or display socket was opened for. A socket lives in one process,
+# so this map is the process's own; it is emptied when the socket disconnects.
+_SOCKETS: dict[tuple[str, str], dict] = {}
+
+
+def _socket_data(namespace: str) -> dict:
+    return _SOCKETS.get((namespace, request.sid), {})
+
+
+def _remember(namespace: str, data: dict) -> None:
+    _SOCKETS[(namespace, request.sid)] = data
+
+
+@socketio.on("disconnect", namespace=FACILITATOR_NS)
+def facilitator_disconnect(*_args):
+    _SOCKETS.pop((FACILITATOR_NS, request.sid), None)
+
+
+@socketio.on("disconnect", namespace=DISPLAY_NS)
+def display_disconnect(*_args):
+    _SOCKETS.pop((DISPLAY_NS, request.sid), None)
+
+
+def _ui_locale() -> str:
+    from reflect.i18n import select_locale
+
+    return select_locale()
+
+
+@socketio.on("connect", namespace=FACILITATOR_NS)
+def facilitator_connect(auth=None):
+    session_id = (auth or {}).get("session") if isinstance(auth, dict) else None
+    try:
+        session = _facilitator_session(session_id)
+    except RoomError:
+        raise ConnectionRefusedError("forbidden")
+    lang = _ui_locale()
+    _remember(FACILITATOR_NS, {"session": session.id, "lang": lang})
+    join_room(broadcast.facilitator_room(session.id, lang))
+    from reflect.rooms.notify import login_room
+    from reflect.tokens import token_hash
+
+    join_room(login_room(token_hash(current_user.get_id())))
+    db = get_session()
+    socketio.emit("snapshot", state.facilitator_state(db, session, current_user, lang, broadcast.grace()),
+                  to=request.sid, namespace=FACILITATOR_NS)
+
+
+def facilitator_command(event: str, schema: type[Schema], apply: Callable, *, nudge: bool = False,
+                        after: Callable[[GroupSession, dict], None] | None = None):
+    """Register a facilitator command: ``apply(db, session, user, payload)``; ``after``
+    runs once the change is committed, before the broadcast."""
+
+    def handler(data=None):
+        info = _socket_data(FACILITATOR_NS) or {}
+        begin_write(get_session())  # before the first query: this unit of work writes
+
+        def run() -> dict:
+            try:
+                checked = _facilitator_session(info.get("session"))
+            except RoomError:
+                disconnect()
+                raise
+            payload = _load(schema, data)
+            db = get_session()
+            session = _locked_session(db, checked.id)
+            before = session.version
+            user = current_user._get_current_object()
+            response, applied = _command(
+                f"u:{user.id}", session, payload.pop("cid", None),
+                lambda: _ack(apply(db, session, user, payload)),
+            )
+            if applied:
+                if after is not None:
+                    after(session, payload)
+                broadcast.publish(session.id, phones=session.version != before, display=session.version != before)
+                if nudge and "participant" in payload:
+                    broadcast.nudge_participant(payload["participant"])
+            return response
+
+        return _dispatch(info.get("lang", "en"), run)
+
+    handler.__name__ = f"facilitator_{event}"
+    socketio.on(event, namespace=FACILITATOR_NS)(handler)
+
+
+def _checkin_control(db, session, _user, d):
+    (checkins.open_round if d["open"] else checkins.close_round)(db, session, d["kind"])
+
+
+def _note_save(db, session, user, d):
+    note = notes.save_note(db, session, user, d["note"], text=d["text"], tags=d["tags"], share=d["share"])
+    if note.shared_with_supervisor and note.text:
+        from reflect.privacy import scan
+
+        result = scan(note.text)
+        if result.flagged:
+            return {"ok": True, "identifiers": {"categories": list(result.categories),
+                                                "spans": [[s.start, s.end, s.category] for s in result.spans]}}
+    return {"ok": True}
+
+
+facilitator_command("phase", schemas.PhaseIn, lambda db, s, u, d: lifecycle.set_phase(db, s, d["to"]))
+facilitator_command("card", schemas.CardMoveIn, lambda db, s, u, d: lifecycle.move_card(db, s, d["action"], d["position"]))
+facilitator_command("lock", schemas.FlagIn, lambda db, s, u, d: lifecycle.set_locked(db, s, d["value"]))
+facilitator_command("allow_names", schemas.FlagIn, lambda db, s, u, d: lifecycle.set_allow_names(db, s, d["value"]))
+facilitator_command("admit", schemas.ParticipantIn, lambda db, s, u, d: lifecycle.admit(db, s, d["participant"]), nudge=True)
+facilitator_command("remove", schemas.ParticipantIn,
+                    lambda db, s, u, d: lifecycle.remove(db, s, d["participant"]), nudge=True,
+                    after=lambda s, d: broadcast.leave_group_rooms(s.id, d["participant"]))
+facilitator_command("lower_hand", schemas.ParticipantIn,
+                    lambda db, s, u, d: lifecycle.lower_hand(db, s, d["participant"]), nudge=True)
+facilitator_command("checkin_control", schemas.CheckinControlIn, _checkin_control)
+facilitator_command("reveal", schemas.RevealIn, lambda db, s, u, d: {"ok": True, "revealed": answers.reveal(db, s, d["card"])})
+facilitator_command("hide", schemas.HideIn, lambda db, s, u, d: answers.set_hidden(db, s, d["answer"], d["hidden"]))
+facilitator_command("timer", schemas.TimerIn, lambda db, s, u, d: lifecycle.set_timer(db, s, d["seconds"]))
+facilitator_command("note_save", schemas.NoteSaveIn, _note_save)
+facilitator_command("note_delete", schemas.NoteDeleteIn, lambda db, s, u, d: notes.delete_note(db, s, u, d["note"]))
+facilitator_command("tag_add", schemas.TagAddIn,
+                    lambda db, s, u, d: {"ok": True, "tag": notes.add_tag(db, u, d["label"]).id})
+facilitator_command("tag_retire", schemas.TagRefIn, lambda db, s, u, d: notes.retire_tag(db, u, d["tag"]))
+
+
+@socketio.on("sync", namespace=FACILITATOR_NS)
+def facilitator_sync(data=None):
+    info = _socket_data(FACILITATOR_NS) or {}
+
+    def run() -> dict:
+        session = _facilitator_session(info.get("session"))
+        _load(schemas.Empty, data)
+        return _ok({"snapshot": state.facilitator_state(get_session(), session, current_user, info.get("lang", "en"),
+                                                        broadcast.grace())})
+
+    return _dispatch(info.get("lang", "en"), run)
+
+
+# --- display ----------------------------------------------------------------------------
+
+
+def _display_session(session_id, key) -> GroupSession:
+    if not isinstance(session_id, int) or not isinstance(key, str):
+        raise RoomError("forbidden")
+    if not hmac.compare_digest(key, display_key(session_id)):
+        raise RoomError("forbidden")
+    session = get_session().get(GroupSession, session_id)
+    if session is None:
+        raise RoomError("forbidden")
+    return session
+
+
+@socketio.on("connect", namespace=DISPLAY_NS)
+def display_connect(auth=None):
+    auth = auth if isinstance(auth, dict) else {}
+    try:
+        session = _display_session(auth.get("session"), auth.get("key"))
+    except RoomError:
+        raise ConnectionRefusedError("forbidden")
+    lang = auth.get("lang") if auth.get("lang") in ("en", "es") else "en"
+    _remember(DISPLAY_NS, {"session": session.id, "key": auth["key"], "lang": lang})
+    join_room(broadcast.display_room(session.id, lang))
+    socketio.emit("state", state.display_state(get_session(), session, lang, broadcast.grace()),
+                  to=request.sid, namespace=DISPLAY_NS)
+
+
+@socketio.on("sync", namespace=DISPLAY_NS)
+def display_sync(data=None):
+    info = _socket_data(DISPLAY_NS) or {}
+
+    def run() -> dict:
+        try:
+            session = _display_session(info.get("session"), info.get("key"))
+        except RoomError:
+            disconnect()
+            raise
+        _load(schemas.Empty, data)
+        return _ok({"state": state.display_state(get_session(), session, info.get("lang", "en"), broadcast.grace())})
+
+    return _dispatch(info.get("lang", "en"), run)
+
+
+@socketio.on_error_default
+def _any_error(err):  # an exception outside _dispatch: log its type only, keep the socket
+    log.error("socket handler failed: %s", type(err).__name__, exc_info=current_app.debug or current_app.testing)
+    return error_payload("server_error")

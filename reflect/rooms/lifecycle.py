@@ -1,0 +1,256 @@
+"""A session's life: created with a deck, lobby → connect → reflect → grow → ended.
+
+The facilitator can step back to an earlier phase (never out of "ended"). Every change
+to what phones and the display share bumps the session's version in the same
+transaction; changes only the facilitator sees (who is admitted, hands) do not.
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from reflect.db import utcnow
+from reflect.models import (
+    Answer, CheckinAnswer, CheckinRound, Group, GroupSession, Participant, Reaction, SessionCard, User,
+)
+from reflect.prompts.model import Deck
+from reflect.rooms import scales as scale_defs
+from reflect.rooms.codes import new_join_code
+from reflect.rooms.errors import RoomError
+
+PHASES = ("lobby", "connect", "reflect", "grow", "ended")
+TIMER_MIN, TIMER_MAX = 10, 60 * 60
+TITLE_MAX = 120
+
+
+def bump(session: GroupSession) -> None:
+    session.version = (session.version or 0) + 1
+
+
+def _unique_code(db: Session) -> str:
+    while True:
+        code = new_join_code()
+        if db.scalar(select(GroupSession.id).where(GroupSession.join_code == code)) is None:
+            return code
+
+
+def create_session(
+    db: Session,
+    facilitator: User,
+    group: Group,
+    deck: Deck,
+    *,
+    title: str = "",
+    allow_names: bool = True,
+    scales: list[str] | None = None,
+    min_group_size: int = 3,
+) -> GroupSession:
+    """A new session in the lobby, with a copy of every card of ``deck`` as it is now."""
+    title = " ".join((title or "").split())[:TITLE_MAX]
+    session = GroupSession(
+        group_id=group.id,
+        facilitator_id=facilitator.id,
+        deck_id=deck.id,
+        title=title or group.name,
+        phase="lobby",
+        version=1,
+        join_code=_unique_code(db),
+        allow_names=allow_names,
+        min_group_size=max(2, int(min_group_size)),
+        checkin_scales=scale_defs.checked_scales(scales),
+        anon_salt=secrets.token_hex(32),
+    )
+    db.add(session)
+    db.flush()
+    for position, card in enumerate(deck.cards):
+        db.add(
+            SessionCard(
+                session_id=session.id,
+                position=position,
+                deck_card_id=card.id,
+                deck_version=deck.version,
+                languages=list(deck.languages),
+                text=dict(card.text),
+                followup=dict(card.followup or {}),
+                perspective=card.perspective,
+                themes=list(card.themes),
+            )
+        )
+    db.flush()
+    return session
+
+
+def card_count(db: Session, session: GroupSession) -> int:
+    return len(session.cards)
+
+
+def current_card(db: Session, session: GroupSession) -> SessionCard | None:
+    if session.current_position is None:
+        return None
+    return db.scalar(
+        select(SessionCard).where(
+            SessionCard.session_id == session.id, SessionCard.position == session.current_position
+        )
+    )
+
+
+def _show_card(db: Session, session: GroupSession, position: int) -> None:
+    session.current_position = position
+    session.timer_ends_at = None
+    card = current_card(db, session)
+    if card is not None and card.shown_at is None:
+        card.shown_at = utcnow()
+
+
+def _ensure_round(db: Session, session: GroupSession, kind: str) -> CheckinRound:
+    existing = db.scalar(select(CheckinRound).where(CheckinRound.session_id == session.id, CheckinRound.kind == kind))
+    if existing is not None:
+        return existing
+    round_ = CheckinRound(session_id=session.id, kind=kind, status="open", scales=list(session.checkin_scales))
+    db.add(round_)
+    db.flush()
+    return round_
+
+
+def set_phase(db: Session, session: GroupSession, phase: str) -> None:
+    if phase not in PHASES:
+        raise RoomError("phase_invalid")
+    if session.phase == "ended":
+        raise RoomError("session_ended")
+    if phase == session.phase:
+        return
+    if phase == "ended":
+        end_session(db, session)
+        return
+    if session.started_at is None and phase != "lobby":
+        session.started_at = utcnow()
+    session.phase = phase
+    session.timer_ends_at = None
+    if phase == "connect":
+        _ensure_round(db, session, "opening")
+    if phase == "reflect" and session.current_position is None and session.cards:
+        _show_card(db, session, 0)
+    bump(session)
+
+
+def step(db: Session, session: GroupSession, direction: int) -> None:
+    """Next (+1) or previous (-1) phase."""
+    index = PHASES.index(session.phase) + direction
+    if index < 0 or index >= len(PHASES):
+        raise RoomError("phase_invalid")
+    set_phase(db, session, PHASES[index])
+
+
+def move_card(db: Session, session: GroupSession, action: str, position: int | None = None) -> None:
+    if session.phase != "reflect":
+        raise RoomError("not_in_phase", phase="reflect")
+    total = len(session.cards)
+    current = session.current_position or 0
+    target = {"next": current + 1, "prev": current - 1, "jump": position}.get(action)
+    if target is None or not 0 <= target < total:
+        raise RoomError("card_out_of_range")
+    if target == session.current_position:
+        return
+    _show_card(db, session, target)
+    bump(session)
+
+
+def set_locked(db: Session, session: GroupSession, locked: bool) -> None:
+    _require_open(session)
+    if session.locked != locked:
+        session.locked = locked
+        bump(session)
+
+
+def set_allow_names(db: Session, session: GroupSession, allow: bool) -> None:
+    _require_open(session)
+    if session.allow_names != allow:
+        session.allow_names = allow
+        bump(session)
+
+
+def _participant_of(db: Session, session: GroupSession, participant_id: int) -> Participant:
+    participant = db.get(Participant, participant_id)
+    if participant is None or participant.session_id != session.id:
+        raise RoomError("not_found")
+    return participant
+
+
+def admit(db: Session, session: GroupSession, participant_id: int) -> None:
+    _require_open(session)
+    participant = _participant_of(db, session, participant_id)
+    if participant.status == "waiting":
+        participant.status = "admitted"
+
+
+def remove(db: Session, session: GroupSession, participant_id: int) -> None:
+    _require_open(session)
+    participant = _participant_of(db, session, participant_id)
+    participant.status = "removed"
+    participant.hand_raised_at = None
+
+
+def set_timer(db: Session, session: GroupSession, seconds: int | None) -> None:
+    _require_open(session)
+    if seconds is None:
+        session.timer_ends_at = None
+    else:
+        if not TIMER_MIN <= seconds <= TIMER_MAX:
+            raise RoomError("timer_invalid")
+        session.timer_ends_at = utcnow() + timedelta(seconds=seconds)
+    bump(session)
+
+
+def lower_hand(db: Session, session: GroupSession, participant_id: int) -> None:
+    participant = _participant_of(db, session, participant_id)
+    participant.hand_raised_at = None
+
+
+def end_session(db: Session, session: GroupSession) -> None:
+    """Close the session: the join code stops working, open rounds close, and the salt
+    that keyed anonymous reactions is erased."""
+    now = utcnow()
+    session.phase = "ended"
+    session.ended_at = now
+    session.started_at = session.started_at or now
+    session.join_code = None
+    session.anon_salt = None
+    session.timer_ends_at = None
+    db.execute(
+        update(CheckinRound)
+        .where(CheckinRound.session_id == session.id, CheckinRound.status == "open")
+        .values(status="closed", closed_at=now)
+    )
+    db.execute(update(Participant).where(Participant.session_id == session.id).values(hand_raised_at=None))
+    unlink_write_transactions(db, session.id)
+    bump(session)
+
+
+def unlink_write_transactions(db: Session, session_id: int, round_id: int | None = None) -> None:
+    """Rewrite the session's anonymous rows (or one check-in round's) in this transaction.
+
+    PostgreSQL stamps every row version with the id of the transaction that wrote it
+    (the ``xmin`` system column). An anonymous answer is written in the same transaction
+    as its author's "has answered" mark and command record, so until it is rewritten the
+    two share that stamp and anyone who can SELECT could join them. Rewritten together,
+    all of them carry this transaction's stamp instead. (SQLite has no such column.)"""
+    rounds = select(CheckinRound.id).where(CheckinRound.session_id == session_id)
+    if round_id is not None:
+        rounds = rounds.where(CheckinRound.id == round_id)
+    db.execute(update(CheckinAnswer).where(CheckinAnswer.round_id.in_(rounds))
+               .values(passed=CheckinAnswer.passed).execution_options(synchronize_session=False))
+    if round_id is not None:
+        return
+    anonymous = select(Answer.id).where(Answer.session_id == session_id)
+    db.execute(update(Answer).where(Answer.session_id == session_id, Answer.author_participant_id.is_(None))
+               .values(hidden=Answer.hidden).execution_options(synchronize_session=False))
+    db.execute(update(Reaction).where(Reaction.answer_id.in_(anonymous))
+               .values(answer_id=Reaction.answer_id).execution_options(synchronize_session=False))
+
+
+def _require_open(session: GroupSession) -> None:
+    if session.phase == "ended":
+        raise RoomError("session_ended")

@@ -1,0 +1,110 @@
+"""The facilitator's private notes and the theme-tag list (no Socket.IO here)."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reflect.db import utcnow
+from reflect.models import GroupSession, Note, ThemeTag, User
+from reflect.prompts.themes import THEMES
+from reflect.rooms.errors import RoomError
+from reflect.rooms.lifecycle import current_card
+
+
+def seed_theme_tags(db: Session) -> int:
+    """Add the shared vocabulary's tags that are missing; returns how many were added."""
+    have = set(db.scalars(select(ThemeTag.slug).where(ThemeTag.owner_id.is_(None))))
+    added = 0
+    for theme in THEMES:
+        if theme.slug not in have:
+            db.add(ThemeTag(owner_id=None, slug=theme.slug, label={"en": theme.en, "es": theme.es}))
+            added += 1
+    return added
+
+
+# --- notes ------------------------------------------------------------------------------
+
+NOTE_MAX = 5000
+TAG_MAX = 40
+
+
+def visible_tags(db: Session, user: User) -> list[ThemeTag]:
+    """The shared vocabulary plus the facilitator's own tags, not retired."""
+    return list(db.scalars(
+        select(ThemeTag)
+        .where(ThemeTag.retired.is_(False), (ThemeTag.owner_id.is_(None)) | (ThemeTag.owner_id == user.id))
+        .order_by(ThemeTag.owner_id.is_not(None), ThemeTag.slug)
+    ))
+
+
+def add_tag(db: Session, user: User, label: str) -> ThemeTag:
+    label = " ".join((label or "").split())
+    if not label or len(label) > TAG_MAX:
+        raise RoomError("tag_invalid")
+    slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")[:60] or "tag"
+    existing = db.scalar(select(ThemeTag).where(ThemeTag.owner_id == user.id, ThemeTag.slug == slug))
+    if existing is not None:
+        existing.retired = False
+        return existing
+    tag = ThemeTag(owner_id=user.id, slug=slug, label={"en": label, "es": label})
+    db.add(tag)
+    db.flush()
+    return tag
+
+
+def retire_tag(db: Session, user: User, tag_id: int) -> None:
+    tag = db.get(ThemeTag, tag_id)
+    if tag is None or tag.owner_id != user.id:
+        raise RoomError("not_found")
+    tag.retired = True
+
+
+def save_note(
+    db: Session,
+    session: GroupSession,
+    author: User,
+    client_id: str,
+    *,
+    text: str,
+    tags: list[int],
+    share: bool,
+) -> Note:
+    """Create or update (autosave) the note ``client_id``; stamped with the phase and
+    card at which it was first written."""
+    if session.facilitator_id != author.id and author.role != "admin":
+        raise RoomError("forbidden")
+    text = (text or "").strip()
+    if len(text) > NOTE_MAX:
+        raise RoomError("text_too_long", limit=NOTE_MAX)
+    allowed = {tag.id: tag for tag in visible_tags(db, author)}
+    if any(tag_id not in allowed for tag_id in tags):
+        raise RoomError("tag_invalid")
+    note = db.scalar(select(Note).where(Note.author_id == author.id, Note.client_id == client_id))
+    if note is not None and note.session_id != session.id:
+        raise RoomError("forbidden")
+    if note is None:
+        card = current_card(db, session) if session.phase == "reflect" else None
+        note = Note(session_id=session.id, author_id=author.id, client_id=client_id, phase=session.phase,
+                    session_card_id=card.id if card else None)
+        db.add(note)
+    note.text = text
+    note.shared_with_supervisor = bool(share)
+    note.updated_at = utcnow()
+    note.tags = [allowed[tag_id] for tag_id in dict.fromkeys(tags)]
+    db.flush()
+    return note
+
+
+def delete_note(db: Session, session: GroupSession, author: User, client_id: str) -> None:
+    note = db.scalar(select(Note).where(Note.author_id == author.id, Note.client_id == client_id))
+    if note is None or note.session_id != session.id:
+        raise RoomError("not_found")
+    db.delete(note)
+
+
+def notes_of(db: Session, session: GroupSession, author: User) -> list[Note]:
+    return list(db.scalars(
+        select(Note).where(Note.session_id == session.id, Note.author_id == author.id).order_by(Note.created_at, Note.id)
+    ))

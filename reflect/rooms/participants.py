@@ -1,0 +1,191 @@
+"""Joining, resuming and presence of phones. No accounts: a random token in a cookie.
+
+Nothing here bumps the session version: the version counts changes to what phones and
+the display share, and who is here is the facilitator's business.
+
+Presence is one ``SocketPresence`` row per connected socket, refreshed by its server
+process. A phone with no socket left is "reconnecting" for a grace period, then "away".
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from reflect.db import utcnow
+from reflect.i18n import LANGUAGES
+from reflect.models import GroupSession, Participant, RosterMember, SocketPresence
+from reflect.rooms.codes import normalise_code
+from reflect.rooms.errors import RoomError
+from reflect.tokens import new_token, token_hash
+
+NAME_MAX = 40
+
+
+def open_session_for_code(db: Session, raw_code: str | None) -> GroupSession | None:
+    """The session this join code opens, if it is open; None otherwise."""
+    code = normalise_code(raw_code)
+    if code is None:
+        return None
+    session = db.scalar(select(GroupSession).where(GroupSession.join_code == code))
+    if session is None or session.phase == "ended":
+        return None
+    return session
+
+
+def join(
+    db: Session,
+    session: GroupSession,
+    *,
+    agreed: bool,
+    display_name: str | None = None,
+    roster_member_id: int | None = None,
+    locale: str = "en",
+) -> tuple[Participant, str]:
+    """A new participant; returns it and the raw token for its cookie (stored only hashed)."""
+    if session.phase == "ended":
+        raise RoomError("session_ended")
+    if not agreed:
+        raise RoomError("agreements_required")
+    name = " ".join((display_name or "").split())[:NAME_MAX] or None
+    if roster_member_id is not None:
+        member = db.get(RosterMember, roster_member_id)
+        if member is None or member.group_id != session.group_id or not member.active:
+            raise RoomError("roster_member_invalid")
+        name = member.display_name
+    raw = new_token()
+    participant = Participant(
+        session_id=session.id,
+        token_hash=token_hash(raw),
+        display_name=name,
+        roster_member_id=roster_member_id,
+        locale=locale if locale in LANGUAGES else "en",
+        status="waiting" if session.locked else "admitted",
+    )
+    db.add(participant)
+    db.flush()
+    return participant, raw
+
+
+def by_token(db: Session, raw: str | None) -> Participant | None:
+    if not raw:
+        return None
+    return db.scalar(select(Participant).where(Participant.token_hash == token_hash(raw)))
+
+
+def forget_token(db: Session, participant: Participant) -> None:
+    """Leaving: the cookie's token is replaced by one nobody holds (attendance stays)."""
+    participant.token_hash = token_hash(new_token())
+
+
+def set_locale(db: Session, participant: Participant, locale: str) -> bool:
+    if locale not in LANGUAGES:
+        raise RoomError("language_invalid")
+    changed = participant.locale != locale
+    participant.locale = locale
+    return changed
+
+
+def raise_hand(db: Session, session: GroupSession, participant: Participant, raised: bool) -> None:
+    require_admitted(session, participant)
+    now_raised = participant.hand_raised_at is not None
+    if raised != now_raised:
+        participant.hand_raised_at = utcnow() if raised else None
+
+
+def want_talk_after(db: Session, session: GroupSession, participant: Participant, wanted: bool) -> None:
+    require_admitted(session, participant)
+    if participant.talk_after != wanted:
+        participant.talk_after = wanted
+
+
+def require_admitted(session: GroupSession, participant: Participant) -> None:
+    if participant.session_id != session.id:
+        raise RoomError("forbidden")
+    if session.phase == "ended":
+        raise RoomError("session_ended")
+    if participant.status == "waiting":
+        raise RoomError("waiting_to_be_admitted")
+    if participant.status != "admitted":
+        raise RoomError("forbidden")
+
+
+# --- presence -------------------------------------------------------------------------
+
+
+def connected(db: Session, participant: Participant, sid: str, server_id: str) -> None:
+    db.merge(SocketPresence(sid=sid, participant_id=participant.id, session_id=participant.session_id,
+                            server_id=server_id, seen_at=utcnow()))
+    participant.disconnected_at = None
+
+
+def disconnected(db: Session, sid: str) -> int | None:
+    """Forget one socket; returns its session id (None if unknown)."""
+    row = db.get(SocketPresence, sid)
+    if row is None:
+        return None
+    session_id, participant_id = row.session_id, row.participant_id
+    db.delete(row)
+    db.flush()
+    _mark_gone_if_no_socket(db, participant_id)
+    return session_id
+
+
+def _mark_gone_if_no_socket(db: Session, participant_id: int) -> None:
+    left = db.scalar(select(func.count()).select_from(SocketPresence).where(SocketPresence.participant_id == participant_id))
+    if not left:
+        db.execute(update(Participant).where(Participant.id == participant_id).values(disconnected_at=utcnow()))
+
+
+def heartbeat(db: Session, server_id: str) -> None:
+    db.execute(update(SocketPresence).where(SocketPresence.server_id == server_id).values(seen_at=utcnow()))
+
+
+def sweep_stale(db: Session, max_age: timedelta) -> set[int]:
+    """Drop sockets whose process stopped refreshing them (it crashed); returns the
+    sessions whose presence changed."""
+    cutoff = utcnow() - max_age
+    stale = db.execute(select(SocketPresence.sid, SocketPresence.participant_id, SocketPresence.session_id)
+                       .where(SocketPresence.seen_at < cutoff)).all()
+    if not stale:
+        return set()
+    db.execute(delete(SocketPresence).where(SocketPresence.sid.in_([row.sid for row in stale])))
+    for participant_id in {row.participant_id for row in stale}:
+        _mark_gone_if_no_socket(db, participant_id)
+    return {row.session_id for row in stale}
+
+
+def forget_server(db: Session, server_id: str) -> None:
+    """A process starting with a new id leaves no rows of an earlier life behind."""
+    db.execute(delete(SocketPresence).where(SocketPresence.server_id == server_id))
+
+
+def presence(db: Session, session_id: int, grace: timedelta, now: datetime | None = None) -> dict[int, str]:
+    """participant id -> "here" | "reconnecting" | "away" | "waiting" | "removed"."""
+    now = now or utcnow()
+    online = set(db.scalars(select(SocketPresence.participant_id).where(SocketPresence.session_id == session_id)))
+    states = {}
+    for participant in db.scalars(select(Participant).where(Participant.session_id == session_id)):
+        if participant.status in ("waiting", "removed"):
+            states[participant.id] = participant.status
+        elif participant.id in online:
+            states[participant.id] = "here"
+        elif participant.disconnected_at is not None and now - participant.disconnected_at < grace:
+            states[participant.id] = "reconnecting"
+        else:
+            states[participant.id] = "away"
+    return states
+
+
+def sessions_with_grace_ending(db: Session, grace: timedelta, window: timedelta) -> set[int]:
+    """Sessions where someone's grace period ran out in the last ``window``."""
+    now = utcnow()
+    return set(
+        db.scalars(
+            select(Participant.session_id).where(
+                Participant.disconnected_at <= now - grace,
+                Participant.disconnected_at > now - grace - window,
+            )
+        )
+    )

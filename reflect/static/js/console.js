@@ -1,0 +1,251 @@
+// The facilitator's console: phases, people, check-ins, cards, answers, notes.
+import { checkinResult, clear, commandId, connect, el, show, strings, timer } from "./live.js";
+
+const t = strings();
+const $ = (id) => document.getElementById(id);
+const root = $("console");
+const sessionId = Number(root.dataset.session);
+let st = null;
+let lastCardId = null;
+let noteId = commandId();
+let noteTimer = null;
+const setTimer = timer($("timer"), t);
+
+const conn = connect("/facilitator", {
+  auth: { session: sessionId },
+  onStatus: (online) => { $("connection").textContent = online ? t("connected") : t("disconnected"); },
+  onState: (state) => { st = state; render(); },
+  events: { signed_out: () => window.location.reload() },
+});
+
+async function command(event, payload) {
+  const reply = await conn.send(event, payload);
+  if (reply && !reply.ok && reply.error) $("connection").textContent = reply.error.message;
+  return reply;
+}
+
+function personName(p) {
+  return p.name || t("guest", { n: p.number });
+}
+
+function render() {
+  if (!st) return;
+  if (st.phase === "ended") { window.location.assign(document.getElementById("i18n").dataset.summaryUrl); return; }
+  $("phase-name").textContent = t(`phase-${st.phase}`);
+  for (const button of document.querySelectorAll(".phase-button")) {
+    const current = button.dataset.phase === st.phase;
+    button.setAttribute("aria-current", current ? "step" : "false");
+    button.classList.toggle("primary", current);
+  }
+  for (const block of document.querySelectorAll("[data-when]")) show(block, block.dataset.when.split(" ").includes(st.phase));
+  $("join-code").textContent = st.join_code || "—";
+  $("lock-room").checked = st.locked;
+  $("allow-names").checked = st.allow_names;
+  renderPeople();
+  renderCheckin();
+  renderCard();
+  renderAnswers($("answers"), st.answers);
+  renderAnswers($("takeaways"), st.takeaways);
+  const tc = st.takeaway_counts;
+  $("takeaway-counts").textContent = t("answered", { answered: tc.answered, passed: tc.passed });
+  renderTags();
+  renderNotes();
+}
+
+function renderPeople() {
+  const c = st.counts;
+  $("people-count").textContent = t("present", { present: c.present, reconnecting: c.reconnecting, waiting: c.waiting });
+  const people = clear($("people"));
+  const waiting = clear($("waiting"));
+  for (const p of st.participants) {
+    const item = el("li", `${personName(p)} — ${t(p.status === "reconnecting" ? "reconnecting" : p.status)}`);
+    item.classList.add(`status-${p.status}`);
+    const action = el("button", p.status === "waiting" ? t("admit") : t("remove"), "small");
+    action.type = "button";
+    action.setAttribute("aria-label", `${action.textContent}: ${personName(p)}`);
+    action.addEventListener("click", () => command(p.status === "waiting" ? "admit" : "remove", { participant: p.id }));
+    item.append(" ", action);
+    (p.status === "waiting" ? waiting : people).append(item);
+  }
+  const hands = clear($("hands"));
+  for (const p of st.hands) {
+    const item = el("li", personName(p));
+    const lower = el("button", t("lower"), "small");
+    lower.type = "button";
+    lower.setAttribute("aria-label", `${t("lower")}: ${personName(p)}`);
+    lower.addEventListener("click", () => command("lower_hand", { participant: p.id }));
+    item.append(" ", lower);
+    hands.append(item);
+  }
+  const talk = clear($("talk-after"));
+  for (const p of st.talk_after) talk.append(el("li", personName(p)));
+}
+
+function checkinKind() {
+  return st.phase === "grow" ? "closing" : "opening";
+}
+
+function renderCheckin() {
+  const kind = checkinKind();
+  const result = st.checkins[kind];
+  $("checkin-title").textContent = t(kind);
+  const toggle = $("checkin-toggle");
+  if (!result) {
+    toggle.textContent = t("open-checkin");
+    $("checkin-count").textContent = "";
+    clear($("checkin-result"));
+    return;
+  }
+  toggle.textContent = result.status === "open" ? t("close-checkin") : t("reopen-checkin");
+  $("checkin-count").textContent = t("checkin-answered", { n: result.answered });
+  const target = $("checkin-result");
+  if (result.status === "open") { clear(target).append(el("p", t("not-yet", { n: st.min_group_size }))); return; }
+  if (!result.shown) { clear(target).append(el("p", t("too-few", { n: st.min_group_size }))); return; }
+  checkinResult(target, result, result.scale_labels || result.scales.map((slug) => ({ slug, question: slug, low: "1", high: "5" })), t);
+}
+
+function renderCard() {
+  const card = st.card;
+  const select = $("jump-card");
+  if (select.options.length !== st.cards.length) {
+    clear(select);
+    st.cards.forEach((c) => select.append(new Option(`${c.position + 1}. ${c.text.slice(0, 60)}`, String(c.position))));
+  }
+  if (!card) return;
+  select.value = String(card.position);
+  const box = clear($("current-card"));
+  box.append(el("p", `${t("card-of", { n: card.position + 1, total: card.total })} · ${card.perspective_label}`, "muted"));
+  box.append(el("p", card.text, "card-text"));
+  if (card.followup) box.append(el("p", card.followup, "card-followup"));
+  if (card.fallback) box.append(el("p", t("fallback", { lang: t(`lang-${card.lang}`) }), "muted"));
+  $("prev-card").disabled = card.position === 0;
+  $("next-card").disabled = card.position === card.total - 1;
+  setTimer(st.timer_ends_at, st.server_now);
+  const counts = st.counts.card || { answered: 0, passed: 0 };
+  $("answer-counts").textContent = t("answered", counts);
+  if (card.id !== lastCardId) { lastCardId = card.id; box.focus(); }
+}
+
+function renderAnswers(list, answers) {
+  clear(list);
+  if (!answers.length) { list.append(el("li", t("no-answers"), "muted")); return; }
+  for (const a of answers) {
+    const item = el("li", null, `answer${a.hidden ? " is-hidden" : ""}`);
+    item.append(el("p", a.text, "answer-text"));
+    const meta = [a.audience === "group" ? t("to-group") : t("to-me"), a.author || t("anonymous")];
+    if (a.revealed) meta.push(t("revealed"));
+    if (a.hidden) meta.push(t("hidden-label"));
+    if (a.resonates) meta.push(t("resonates", { n: a.resonates }));
+    item.append(el("p", meta.join(" · "), "muted"));
+    if (a.audience === "group") {
+      const hide = el("button", a.hidden ? t("unhide") : t("hide"), "small");
+      hide.type = "button";
+      hide.addEventListener("click", () => command("hide", { answer: a.id, hidden: !a.hidden }));
+      item.append(hide);
+    }
+    list.append(item);
+  }
+}
+
+// --- notes (saved as you type) -------------------------------------------------------------
+function selectedTags() {
+  return [...document.querySelectorAll("#note-tags input:checked")].map((i) => Number(i.value));
+}
+
+function renderTags() {
+  const box = $("note-tags");
+  const checked = new Set(selectedTags());
+  if (box.childElementCount === st.tags.length) return;
+  clear(box);
+  for (const tag of st.tags) {
+    const id = `tag-${tag.id}`;
+    const wrap = el("div", null, "check-field");
+    const input = document.createElement("input");
+    input.type = "checkbox";
+    input.id = id;
+    input.value = String(tag.id);
+    input.checked = checked.has(tag.id);
+    input.addEventListener("change", scheduleSave);
+    const label = el("label", tag.label);
+    label.htmlFor = id;
+    wrap.append(input, label);
+    box.append(wrap);
+  }
+}
+
+function renderNotes() {
+  const list = clear($("notes"));
+  for (const note of st.notes) {
+    const where = t("note-at", { phase: t(`phase-${note.phase}`), card: note.card_position === null ? "—" : note.card_position + 1 });
+    const item = el("li", null, note.client_id === noteId ? "current-note" : "");
+    item.append(el("p", note.text || "", "note-text"), el("p", where, "muted"));
+    const edit = el("button", t("edit"), "small");
+    edit.type = "button";
+    edit.addEventListener("click", () => loadNote(note));
+    item.append(edit);
+    list.append(item);
+  }
+}
+
+function loadNote(note) {
+  noteId = note.client_id;
+  $("note-text").value = note.text || "";
+  $("note-share").checked = note.shared;
+  for (const input of document.querySelectorAll("#note-tags input")) input.checked = note.tags.includes(Number(input.value));
+  $("note-text").focus();
+}
+
+function scheduleSave() {
+  $("note-status").textContent = t("saving");
+  clearTimeout(noteTimer);
+  noteTimer = setTimeout(saveNote, 700);
+}
+
+async function saveNote() {
+  const text = $("note-text").value;
+  if (!text.trim() && !selectedTags().length) { $("note-status").textContent = ""; return; }
+  const reply = await conn.send("note_save", { note: noteId, text, tags: selectedTags(), share: $("note-share").checked }, false);
+  $("note-status").textContent = reply?.ok ? t("saved") : t("save-failed");
+  show($("note-warning"), Boolean(reply?.identifiers));
+  if (!reply?.ok) noteTimer = setTimeout(saveNote, 3000);
+}
+
+$("note-text").addEventListener("input", scheduleSave);
+$("note-share").addEventListener("change", scheduleSave);
+$("new-note").addEventListener("click", () => {
+  noteId = commandId();
+  $("note-text").value = "";
+  $("note-share").checked = false;
+  for (const input of document.querySelectorAll("#note-tags input")) input.checked = false;
+  $("note-status").textContent = "";
+  $("note-text").focus();
+});
+$("add-tag").addEventListener("click", async () => {
+  const label = $("new-tag").value.trim();
+  if (!label) return;
+  const reply = await conn.send("tag_add", { label }, false);
+  if (reply?.ok) $("new-tag").value = "";
+});
+
+// --- controls ------------------------------------------------------------------------------
+for (const button of document.querySelectorAll(".phase-button")) {
+  button.addEventListener("click", () => command("phase", { to: button.dataset.phase }));
+}
+$("end-session").addEventListener("click", () => {
+  if (window.confirm(t("confirm-end"))) command("phase", { to: "ended" });
+});
+$("lock-room").addEventListener("change", (e) => command("lock", { value: e.target.checked }));
+$("allow-names").addEventListener("change", (e) => command("allow_names", { value: e.target.checked }));
+$("checkin-toggle").addEventListener("click", () => {
+  const result = st.checkins[checkinKind()];
+  command("checkin_control", { kind: checkinKind(), open: !result || result.status !== "open" });
+});
+$("prev-card").addEventListener("click", () => command("card", { action: "prev" }));
+$("next-card").addEventListener("click", () => command("card", { action: "next" }));
+$("jump-card").addEventListener("change", (e) => command("card", { action: "jump", position: Number(e.target.value) }));
+for (const button of document.querySelectorAll(".timer-button")) {
+  button.addEventListener("click", () => command("timer", { seconds: Number(button.dataset.seconds) }));
+}
+$("timer-stop").addEventListener("click", () => command("timer", { seconds: null }));
+$("reveal-answers").addEventListener("click", () => command("reveal", { card: st.card.id }));
+$("reveal-takeaways").addEventListener("click", () => command("reveal", { card: null }));

@@ -1,0 +1,56 @@
+// The projector view: read-only, its own channel; it never receives notes or private answers.
+import { checkinResult, clear, connect, el, show, strings, timer } from "./live.js";
+
+const t = strings();
+const $ = (id) => document.getElementById(id);
+const root = $("display");
+const screens = [...document.querySelectorAll("[data-screen]")];
+const setTimer = timer($("timer"), t);
+
+function screenFor(st) {
+  if (st.phase === "ended") return "ended";
+  if (st.phase === "connect") return "checkin";
+  if (st.phase === "reflect") return "card";
+  if (st.phase === "grow") return st.checkin && st.checkin.status === "open" ? "checkin" : "grow";
+  return "lobby";
+}
+
+function shared(list, items) {
+  clear(list);
+  for (const a of items) {
+    const item = el("li", null, "answer");
+    item.append(el("p", a.text, "answer-text"));
+    const meta = [a.author ? `— ${a.author}` : "", a.resonates ? t("resonates-count", { n: a.resonates }) : ""].filter(Boolean);
+    if (meta.length) item.append(el("p", meta.join(" · "), "muted"));
+    list.append(item);
+  }
+}
+
+function render(st) {
+  const screen = screenFor(st);
+  for (const s of screens) show(s, s.dataset.screen === screen);
+  $("join-code").textContent = st.join?.code || "—";
+  show($("join-box"), Boolean(st.join?.code));
+  $("counts").textContent = t("present", { n: st.counts.present });
+  if (st.checkin) {
+    const title = $("checkin-title");
+    title.textContent = st.checkin.kind === "closing" ? title.dataset.closing : title.dataset.opening;
+    $("checkin-count").textContent = t("checked-in", { n: st.checkin.answered });
+    checkinResult($("checkin-result"), st.checkin, st.checkin.scale_labels || [], t);
+  }
+  if (st.card) {
+    $("card-meta").textContent = `${t("card-of", { n: st.card.position + 1, total: st.card.total })} · ${st.card.perspective_label}`;
+    $("card-text").textContent = st.card.text;
+    $("card-followup").textContent = st.card.followup || "";
+    $("card-count").textContent = st.counts.card ? t("answered", { n: st.counts.card.answered }) : "";
+    setTimer(st.timer_ends_at, st.server_now);
+  }
+  shared($("revealed"), st.revealed);
+  shared($("takeaways"), st.takeaways);
+}
+
+connect("/display", {
+  auth: { session: Number(root.dataset.session), key: root.dataset.key, lang: root.dataset.lang },
+  onStatus: (online) => { $("connection").textContent = online ? "" : t("disconnected"); },
+  onState: render,
+});

@@ -1,0 +1,255 @@
+// The participant's phone: check-in, the current card, answers, takeaways, signals.
+import { checkinResult, clear, connect, el, highlighted, show, strings, timer } from "./live.js";
+
+const t = strings();
+const $ = (id) => document.getElementById(id);
+const screens = [...document.querySelectorAll("[data-screen]")];
+const signals = document.querySelector("[data-screen-signals]");
+let pub = null;
+let me = null;
+let lastCardId = null;
+let lastScreen = null;
+let seen = { revealed: null, takeaways: null, result: null };
+const setTimer = timer($("timer"), t);
+
+function status(online) {
+  $("connection").textContent = online ? "" : t("disconnected");
+  $("connection").classList.toggle("offline", !online);
+}
+
+// One polite announcement at a time, for what changes on the screen without the person
+// doing anything (a new card, answers revealed, results shown). Cleared first, so the
+// same words said twice are announced twice.
+function announce(text) {
+  const box = $("announcer");
+  box.textContent = "";
+  window.setTimeout(() => { box.textContent = text; }, 50);
+}
+
+// When what had the focus was hidden (the form just sent, the screen changed), the focus
+// goes to what is shown now (its [data-focus] element, else its heading), so a keyboard
+// or screen-reader user is not left on the page's body.
+let lastFocused = null;
+document.addEventListener("focusin", (event) => { lastFocused = event.target; });
+
+const visible = (node) => Boolean(node?.isConnected && node.getClientRects().length);
+
+function keepFocus(screen) {
+  const active = document.activeElement;
+  if (active && active !== document.body) {
+    if (visible(active)) return;
+  } else if (!lastFocused || visible(lastFocused)) {
+    return;
+  }
+  const section = screens.find((s) => s.dataset.screen === screen);
+  const target = section?.querySelector("[data-focus]") || section?.querySelector("h2");
+  if (!target) return;
+  if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
+  target.focus();
+}
+
+function screenFor() {
+  if (!pub || !me) return null;
+  if (me.status === "removed") return "removed";
+  if (pub.phase === "ended") return "ended";
+  if (me.status === "waiting") return "waiting";
+  if (pub.phase === "connect") return "checkin";
+  if (pub.phase === "reflect") return "card";
+  if (pub.phase === "grow") return pub.checkin && pub.checkin.status === "open" && !me.checked_in.closing ? "checkin" : "grow";
+  return "lobby";
+}
+
+function render() {
+  const screen = screenFor();
+  for (const s of screens) show(s, s.dataset.screen === screen);
+  show(signals, ["lobby", "checkin", "card", "grow"].includes(screen));
+  if (!screen) return;
+  $("hand").setAttribute("aria-pressed", String(me.hand_raised));
+  $("hand").textContent = me.hand_raised ? t("hand-up") : t("hand-down");
+  $("talk-after").setAttribute("aria-pressed", String(me.talk_after));
+  if (screen === "checkin" || (pub.phase === "grow" && pub.checkin)) renderCheckin();
+  if (screen === "card") renderCard();
+  if (screen === "grow") renderGrow();
+  if (screen !== lastScreen) {
+    const heading = screens.find((s) => s.dataset.screen === screen)?.querySelector("h2:not(.visually-hidden)");
+    if (lastScreen !== null && screen !== "card" && heading) announce(heading.textContent);
+    lastScreen = screen;
+  }
+  keepFocus(screen);
+}
+
+function renderCheckin() {
+  const c = pub.checkin;
+  if (!c) return;
+  const heading = $("checkin-heading");
+  heading.textContent = c.kind === "closing" ? heading.dataset.closing : heading.dataset.opening;
+  const done = me.checked_in[c.kind];
+  show($("checkin-form"), c.status === "open" && !done);
+  show($("checkin-done"), done);
+  $("checkin-count").textContent = t("checked-in", { n: c.answered });
+  checkinResult($("checkin-result"), c, c.scale_labels || [], t);
+  const result = `${c.kind}:${c.status}`;
+  if (seen.result !== null && result !== seen.result && c.status === "closed") announce(t("results-shown"));
+  seen.result = result;
+}
+
+function renderCard() {
+  const card = pub.card;
+  if (!card) return;
+  const isNew = card.id !== lastCardId;
+  $("card-meta").textContent = `${t("card-of", { n: card.position + 1, total: card.total })} · ${card.perspective_label}`;
+  $("card-text").textContent = card.text;
+  $("card-followup").textContent = card.followup || "";
+  $("card-fallback").textContent = card.fallback ? t("fallback", { lang: t(`lang-${card.lang}`) }) : "";
+  show($("card-fallback"), card.fallback);
+  setTimer(pub.timer_ends_at, pub.server_now);
+  const responded = me.responses[String(card.id)];
+  show($("answer-form"), !responded);
+  show($("answer-done"), Boolean(responded));
+  $("answer-done").textContent = responded === "passed" ? t("passed") : responded ? t("answered") : "";
+  show($("naming"), pub.allow_names && Boolean(me.name));
+  const mine = clear($("my-answers"));
+  for (const answer of me.named_answers.filter((a) => a.card === card.id)) {
+    const item = el("li", answer.text);
+    const button = el("button", t("withdraw"), "small");
+    button.type = "button";
+    button.addEventListener("click", () => command("withdraw", { answer: answer.id }));
+    item.append(" ", button);
+    mine.append(item);
+  }
+  renderShared($("revealed"), pub.revealed);
+  show($("revealed-heading"), pub.revealed.length > 0);
+  if (isNew) {
+    if (lastCardId !== null) {
+      announce(`${t("new-card")}: ${card.text}`);
+      $("card").focus();
+    } else if (lastScreen !== null) {
+      announce(`${t("card-of", { n: card.position + 1, total: card.total })}: ${card.text}`);
+    }
+    lastCardId = card.id;
+    seen.revealed = pub.revealed.length;
+    hideGuard("");
+  } else if (pub.revealed.length > (seen.revealed ?? 0)) {
+    announce(t("revealed-count", { n: pub.revealed.length }));
+  }
+  seen.revealed = pub.revealed.length;
+}
+
+function renderShared(list, items) {
+  clear(list);
+  for (const answer of items) {
+    const item = el("li", null, "answer");
+    item.append(el("p", answer.text, "answer-text"));
+    if (answer.author) item.append(el("p", `— ${answer.author}`, "muted"));
+    const reacted = me.reacted.includes(answer.id);
+    const button = el("button", t("resonates"), "small");
+    button.type = "button";
+    button.setAttribute("aria-pressed", String(reacted));
+    button.disabled = reacted;
+    button.addEventListener("click", () => command("react", { answer: answer.id }));
+    item.append(button, el("span", ` ${t("resonates-count", { n: answer.resonates })}`, "muted"));
+    list.append(item);
+  }
+}
+
+function renderGrow() {
+  show($("takeaway-form"), !me.takeaway_done);
+  show($("takeaway-done"), me.takeaway_done);
+  renderShared($("takeaways"), pub.takeaways);
+  if (seen.takeaways !== null && pub.takeaways.length > seen.takeaways) {
+    announce(t("takeaways-count", { n: pub.takeaways.length }));
+  }
+  seen.takeaways = pub.takeaways.length;
+}
+
+function showError(reply) {
+  const box = $("error");
+  if (reply && !reply.ok && reply.error && reply.error.code !== "identifiers") {
+    // the server's words are already in the phone's language; a reply that never came
+    // (no connection for too long) gets the page's own
+    box.textContent = reply.error.message || t("not-sent");
+    box.hidden = false;
+  } else {
+    box.hidden = true;
+  }
+}
+
+const conn = connect("/phone", {
+  onStatus: status,
+  onSnapshot: (snap) => { pub = snap.public; me = snap.me; conn.setVersion(pub.version); render(); },
+  onState: (state) => { pub = state; render(); },
+  events: { signed_out: () => {} },
+});
+
+async function command(event, payload, form = null) {
+  // While a command waits for its answer (offline, it waits for the connection), the
+  // form's buttons are disabled so that nothing is sent twice.
+  const buttons = form ? [...form.querySelectorAll("button")] : [];
+  for (const button of buttons) button.disabled = true;
+  if (form) form.setAttribute("aria-busy", "true");
+  const reply = await conn.send(event, payload);
+  for (const button of buttons) button.disabled = false;
+  if (form) form.removeAttribute("aria-busy");
+  if (reply?.me) me = reply.me;
+  showError(reply);
+  render();
+  return reply;
+}
+
+// --- check-in ---------------------------------------------------------------------------
+$("checkin-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const scores = {};
+  for (const input of $("checkin-form").querySelectorAll("input[type=radio]:checked")) scores[input.name] = Number(input.value);
+  const feeling = $("feeling").value.trim();
+  await command("checkin", { kind: pub.checkin.kind, passed: false, scores, feeling: feeling || null }, $("checkin-form"));
+});
+$("checkin-pass").addEventListener("click", () => command("checkin", { kind: pub.checkin.kind, passed: true }, $("checkin-form")));
+
+// --- answers, with the identifier guard ---------------------------------------------------
+function hideGuard(prefix) {
+  show($(`${prefix}guard`), false);
+}
+
+function guarded(prefix, textArea, reply) {
+  if (reply?.error?.code !== "identifiers") return false;
+  highlighted($(`${prefix}guard-text`), textArea.value.trim(), reply.error.spans);
+  show($(`${prefix}guard`), true);
+  $(`${prefix}guard-edit`).focus();
+  return true;
+}
+
+async function sendAnswer(shareAnyway) {
+  const text = $("answer-text").value;
+  const audience = document.querySelector("input[name=audience]:checked").value;
+  const named = document.querySelector("input[name=named]:checked").value === "yes" && pub.allow_names && Boolean(me.name);
+  const reply = await command("answer", { card: pub.card.id, text, audience, named, share_anyway: shareAnyway }, $("answer-form"));
+  if (!guarded("", $("answer-text"), reply)) hideGuard("");
+  if (reply?.ok) $("answer-text").value = "";
+  updateCount();
+}
+$("answer-form").addEventListener("submit", (event) => { event.preventDefault(); sendAnswer(false); });
+$("answer-pass").addEventListener("click", () => command("pass", { card: pub.card.id }, $("answer-form")));
+$("guard-edit").addEventListener("click", () => { hideGuard(""); $("answer-text").focus(); });
+$("guard-share").addEventListener("click", () => sendAnswer(true));
+
+function updateCount() {
+  $("answer-count").textContent = t("chars-left", { n: 600 - $("answer-text").value.length });
+}
+$("answer-text").addEventListener("input", updateCount);
+updateCount();
+
+async function sendTakeaway(shareAnyway) {
+  const text = $("takeaway-text").value;
+  const audience = document.querySelector("input[name=t-audience]:checked").value;
+  const reply = await command("takeaway", { text, audience, share_anyway: shareAnyway }, $("takeaway-form"));
+  if (!guarded("t-", $("takeaway-text"), reply)) hideGuard("t-");
+  if (reply?.ok) $("takeaway-text").value = "";
+}
+$("takeaway-form").addEventListener("submit", (event) => { event.preventDefault(); sendTakeaway(false); });
+$("t-guard-edit").addEventListener("click", () => { hideGuard("t-"); $("takeaway-text").focus(); });
+$("t-guard-share").addEventListener("click", () => sendTakeaway(true));
+
+// --- signals ----------------------------------------------------------------------------
+$("hand").addEventListener("click", () => command("hand", { raised: !me.hand_raised }));
+$("talk-after").addEventListener("click", () => command("talk_after", { wanted: !me.talk_after }));

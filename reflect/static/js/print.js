@@ -1,0 +1,2 @@
+// The summary's print button (no inline handlers under the CSP).
+document.getElementById("print-summary")?.addEventListener("click", () => window.print());

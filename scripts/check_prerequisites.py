@@ -1,0 +1,53 @@
+"""Before the suite runs: every tier's prerequisite must be here, or the run fails.
+
+- Debian's Chromium at /usr/bin/chromium (installed with apt when missing and we are root)
+- PostgreSQL at 127.0.0.1:5432 (database ``test``), Redis at 127.0.0.1:6379
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+
+CHROMIUM = os.environ.get("REFLECT_CHROMIUM", "/usr/bin/chromium")
+DEBIAN_PACKAGES = ["chromium", "nginx"]
+
+
+def reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=3):
+            return True
+    except OSError:
+        return False
+
+
+def install_debian_packages(missing: list[str]) -> None:
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        return
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run(["apt-get", "update", "-qq"], check=False, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=False, env=env)
+
+
+def main() -> int:
+    missing = [p for p, path in (("chromium", CHROMIUM), ("nginx", "/usr/sbin/nginx")) if not os.path.exists(path)]
+    if missing:
+        install_debian_packages(missing)
+    problems = []
+    if not os.path.exists(CHROMIUM):
+        problems.append(f"Chromium not found at {CHROMIUM}: apt-get install chromium")
+    if not os.path.exists("/usr/sbin/nginx"):
+        problems.append("nginx not found: apt-get install nginx")
+    if not reachable("127.0.0.1", 5432):
+        problems.append("PostgreSQL is not answering on 127.0.0.1:5432")
+    if not reachable("127.0.0.1", 6379):
+        problems.append("Redis is not answering on 127.0.0.1:6379")
+    for problem in problems:
+        print(f"missing prerequisite: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

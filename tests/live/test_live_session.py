@@ -1,0 +1,111 @@
+"""A session against real server processes (eventlet and gevent), with AsyncClients."""
+import asyncio
+import sqlite3
+
+import pytest
+import socketio
+
+from tests.live.client import connect, create_session, facilitator, facilitator_socket, join, run
+
+
+def count(db_path: str, sql: str) -> int:
+    with sqlite3.connect(db_path) as conn:
+        return conn.execute(sql).fetchone()[0]
+
+
+def db_path(server) -> str:
+    return server.database_url.removeprefix("sqlite:///")
+
+
+async def _setup(server, phones: int = 1, reconnection: bool = False):
+    http = await facilitator(server.url, server)
+    session_id, code = await create_session(http, server.url)
+    console = await facilitator_socket(server.url, http, session_id)
+    cookies = [await join(server.url, code, name=f"P{i}") for i in range(phones)]
+    socks = [await connect(server.url, "/phone", cookie=c, reconnection=reconnection) for c in cookies]
+    return http, session_id, code, console, cookies, socks
+
+
+def test_a_phone_that_drops_comes_back_as_the_same_participant_and_nothing_is_doubled(live_server):
+    async def scenario():
+        http, _sid, _code, console, cookies, (phone,) = await _setup(live_server)
+        await console.command("phase", to="connect")
+        payload = {"cid": "resend-after-drop", "kind": "opening", "scores": {"energy": 4}}
+        first = await phone.command("checkin", **payload)
+        assert first["ok"]
+        await phone.sio.disconnect()  # the network drops; the browser re-sends its buffered emit
+        again = await connect(live_server.url, "/phone", cookie=cookies[0])
+        snapshot = await again.wait_for(lambda s: s.get("phase") == "connect")
+        assert again.received[0]["me"]["checked_in"]["opening"] is True
+        repeat = await again.command("checkin", **payload)
+        assert repeat["ok"] and repeat["me"]["checked_in"]["opening"]
+        state = await console.wait_for(lambda s: ((s.get("checkins") or {}).get("opening") or {}).get("answered") == 1)
+        assert state["counts"]["here"] == 1 and snapshot["phase"] == "connect"
+        await asyncio.gather(again.sio.disconnect(), console.sio.disconnect(), http.close())
+
+    run(scenario())
+    assert count(db_path(live_server), "SELECT count(*) FROM checkin_answers") == 1
+    assert count(db_path(live_server), "SELECT count(*) FROM participants") == 1
+
+
+def test_presence_has_a_grace_period(live_server):
+    async def scenario():
+        http, _sid, _code, console, cookies, (phone,) = await _setup(live_server)
+        await console.wait_for(lambda s: s["counts"]["here"] == 1)
+        await phone.sio.disconnect()
+        state = await console.wait_for(lambda s: s["counts"]["reconnecting"] == 1)
+        assert state["counts"]["present"] == 1  # a blip does not drop the count
+        assert state["participants"][0]["status"] == "reconnecting"
+        back = await connect(live_server.url, "/phone", cookie=cookies[0])
+        await console.wait_for(lambda s: s["counts"]["here"] == 1 and s["counts"]["reconnecting"] == 0)
+        await asyncio.gather(back.sio.disconnect(), console.sio.disconnect(), http.close())
+
+    run(scenario())
+
+
+def test_sockets_from_another_origin_are_refused(live_server):
+    async def scenario():
+        http = await facilitator(live_server.url, live_server)
+        _sid, code = await create_session(http, live_server.url)
+        cookie = await join(live_server.url, code)
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            await connect(live_server.url, "/phone", cookie=cookie, headers={"Origin": "https://evil.example"})
+        same = await connect(live_server.url, "/phone", cookie=cookie, headers={"Origin": live_server.url})
+        assert same.sio.connected
+        await asyncio.gather(same.sio.disconnect(), http.close())
+
+    run(scenario())
+
+
+def test_an_oversized_message_closes_only_that_connection(live_server):
+    async def scenario():
+        http, _sid, _code, console, _cookies, (phone, other) = await _setup(live_server, phones=2)
+        await console.command("phase", to="reflect")
+        big = "x" * (100 * 1024)
+        try:
+            await phone.sio.emit("answer", {"cid": "too-big-0001", "card": 1, "text": big, "audience": "group"},
+                                 namespace="/phone")
+        except Exception:
+            pass
+        for _ in range(50):
+            if not phone.sio.connected:
+                break
+            await asyncio.sleep(0.1)
+        assert not phone.sio.connected
+        assert (await other.command("hand", raised=True))["ok"]  # the server and the others carry on
+        await asyncio.gather(other.sio.disconnect(), console.sio.disconnect(), http.close())
+
+    run(scenario())
+    assert count(db_path(live_server), "SELECT count(*) FROM answers") == 0
+
+
+def test_too_many_events_get_a_clear_error_and_the_connection_stays(live_server):
+    async def scenario():
+        http, _sid, _code, console, _cookies, (phone,) = await _setup(live_server)
+        replies = [await phone.command("hand", raised=bool(i % 2)) for i in range(70)]
+        codes = {r.get("error", {}).get("code") for r in replies if not r["ok"]}
+        assert "rate_limited" in codes
+        assert phone.sio.connected
+        await asyncio.gather(phone.sio.disconnect(), console.sio.disconnect(), http.close())
+
+    run(scenario())

@@ -1,0 +1,292 @@
+"""The HTTP authorisation matrix: every route of ``app.url_map`` × every role.
+
+A route added to the app without an entry in ``ROUTES`` fails the test, so nobody can
+add a page without saying who may open it. A refusal is a redirect to sign in (or to
+the join page, for the phone's pages), 401, 403 or 404, and it changes nothing in the
+database (every row of every table is compared). An allowed request answers as it
+should and, where it is meant to change something, did.
+"""
+from __future__ import annotations
+
+import io
+import json
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import Callable
+from urllib.parse import urlsplit
+
+from tests.security.conftest import ROLES, World, diff, snapshot
+
+SIGNED_IN = {"admin", "facilitator", "other_facilitator", "assigned_supervisor", "unassigned_supervisor"}
+RUNNERS = {"admin", "facilitator", "other_facilitator"}
+EVERYONE = set(ROLES)
+G_REVIEWERS = {"admin", "facilitator", "assigned_supervisor"}
+DECK_D = {"admin", "facilitator"}
+NOBODY: set[str] = set()
+
+
+@dataclass
+class Route:
+    url: Callable[[World, str], str]
+    allowed: set
+    ok: tuple = (200,)
+    data: Callable[[World, str], dict] | None = None
+    writes: bool = False             # an allowed request must change the database
+    ok_redirect_to_login: bool = False
+    files: bool = False
+
+
+def _card_form(w, role):
+    return {"text_en": "A new card", "text_es": "", "followup_en": "", "followup_es": "",
+            "perspective": "parent", "themes": ["describing"]}
+
+
+def _import_file(w, role):
+    body = json.dumps({"id": f"imp-{uuid.uuid4().hex[:8]}", "version": 1, "languages": ["en"],
+                       "title": {"en": "Imported"}, "description": {"en": "Imported deck"},
+                       "cards": [{"id": "c1", "text": {"en": "Card"}, "perspective": "parent",
+                                  "themes": ["describing"]}]})
+    return {"file": (io.BytesIO(body.encode()), "deck.json")}
+
+
+def _display_url(w, role):
+    if role in ("display", "facilitator"):
+        key = w.keys["S"]
+    elif role == "other_facilitator":
+        key = w.keys["T"]  # the key they do hold, for their own session
+    else:
+        key = secrets.token_hex(16)
+    return f"/display/{w.ids['S']}/{key}"
+
+
+def _group_session_form(w, role):
+    return {"title": "New session", "deck": "multiple-perspectives", "scales": ["energy"],
+            "allow_names": "y", "min_group_size": "3"}
+
+
+def _assign(w, role):
+    group_id, user_id = w.fresh_group(), w.fresh_user("supervisor")
+    w._pending = {f"g{group_id}-user_id": str(user_id)}
+    return f"/review/assignments/{group_id}/add"
+
+
+def _unassign(w, role):
+    group_id, user_id = w.fresh_assignment()
+    return f"/review/assignments/{group_id}/remove/{user_id}"
+
+
+def _pending(w, role):
+    return w.__dict__.pop("_pending", {})
+
+
+S = lambda w: w.ids["S"]  # noqa: E731
+G = lambda w: w.ids["G"]  # noqa: E731
+
+ROUTES: dict[tuple[str, str], Route] = {
+    # --- public pages ----------------------------------------------------------------
+    ("auth.index", "GET"): Route(lambda w, r: "/", EVERYONE, ok=(302,)),
+    ("static", "GET"): Route(lambda w, r: "/static/css/app.css", EVERYONE),
+    ("auth.login", "GET"): Route(lambda w, r: "/login", EVERYONE, ok=(200, 302)),
+    ("auth.login", "POST"): Route(lambda w, r: "/login", EVERYONE, ok=(200, 302),
+                                  data=lambda w, r: {"email": f"{r}-guess@example.org", "password": "wrong password"}),
+    ("auth.switch_language", "POST"): Route(lambda w, r: "/lang", EVERYONE, ok=(302,),
+                                            data=lambda w, r: {"lang": "en", "next": "/"}),
+    ("join.enter", "GET"): Route(lambda w, r: "/join", EVERYONE),
+    # the join flow's second step: only after a code was entered in this browser
+    ("join.welcome", "GET"): Route(lambda w, r: "/join/welcome", NOBODY),
+    ("join.welcome", "POST"): Route(lambda w, r: "/join/welcome", NOBODY,
+                                    data=lambda w, r: {"agree": "yes", "who": "typed", "display_name": "Intruder"}),
+    ("join.submit_code", "POST"): Route(lambda w, r: "/join", EVERYONE, ok=(302,),
+                                        data=lambda w, r: {"code": w.codes["S"]}),
+    ("join.phone", "GET"): Route(lambda w, r: "/p", {"participant", "other_participant"}),
+    # a one-time link or the first-run token is the only key to these
+    ("auth.set_password", "GET"): Route(lambda w, r: f"/password/{secrets.token_urlsafe(32)}", NOBODY),
+    ("auth.set_password", "POST"): Route(lambda w, r: f"/password/{secrets.token_urlsafe(32)}", NOBODY,
+                                         data=lambda w, r: {"password": "x" * 12, "confirm": "x" * 12}),
+    ("auth.setup", "GET"): Route(lambda w, r: "/setup", NOBODY),
+    ("auth.setup", "POST"): Route(lambda w, r: "/setup", NOBODY,
+                                  data=lambda w, r: {"token": "guess", "email": "evil@example.org",
+                                                     "display_name": "Evil", "password": "x" * 12,
+                                                     "confirm": "x" * 12}),
+    ("facilitate.display", "GET"): Route(_display_url, {"display", "facilitator"}),
+    # --- accounts ----------------------------------------------------------------------
+    ("auth.account", "GET"): Route(lambda w, r: "/account", SIGNED_IN),
+    ("admin.users", "GET"): Route(lambda w, r: "/admin/users", {"admin"}),
+    ("admin.audit", "GET"): Route(lambda w, r: "/admin/audit", {"admin"}),
+    ("admin.add_user", "POST"): Route(lambda w, r: "/admin/users", {"admin"}, writes=True, data=lambda w, r: {
+        "email": f"new-{uuid.uuid4().hex[:8]}@example.org", "display_name": "New", "role": "facilitator"}),
+    ("admin.toggle_active", "POST"): Route(lambda w, r: f"/admin/users/{w.fresh_user()}/active", {"admin"},
+                                           ok=(302,), writes=True, data=lambda w, r: {}),
+    ("admin.reset_password", "POST"): Route(lambda w, r: f"/admin/users/{w.fresh_user()}/reset", {"admin"},
+                                            writes=True, data=lambda w, r: {}),
+    ("admin.change_role", "POST"): Route(lambda w, r: f"/admin/users/{w.fresh_user()}/role", {"admin"},
+                                         ok=(302,), writes=True, data=lambda w, r: {"role": "supervisor"}),
+    # --- facilitating --------------------------------------------------------------------
+    ("facilitate.index", "GET"): Route(lambda w, r: "/facilitate", RUNNERS),
+    ("facilitate.create_group", "POST"): Route(lambda w, r: "/facilitate/groups", RUNNERS, ok=(302,), writes=True,
+                                               data=lambda w, r: {"name": "A new group", "roster": "Dana"}),
+    ("facilitate.group", "GET"): Route(lambda w, r: f"/facilitate/groups/{G(w)}", DECK_D),
+    ("facilitate.group", "POST"): Route(lambda w, r: f"/facilitate/groups/{w.fresh_group()}", DECK_D, ok=(302,),
+                                        writes=True, data=lambda w, r: {"name": "Renamed", "roster": "Eli\nFay"}),
+    ("facilitate.create_session", "POST"): Route(lambda w, r: f"/facilitate/groups/{G(w)}/sessions", DECK_D,
+                                                 ok=(302,), writes=True, data=_group_session_form),
+    ("facilitate.console", "GET"): Route(lambda w, r: f"/facilitate/sessions/{S(w)}", {"facilitator"}),
+    ("facilitate.summary_page", "GET"): Route(lambda w, r: f"/facilitate/sessions/{S(w)}/summary", {"facilitator"}),
+    ("facilitate.erase_text", "POST"): Route(lambda w, r: f"/facilitate/sessions/{w.fresh_ended_session()}/erase-text",
+                                             {"facilitator"}, ok=(302,), writes=True, data=lambda w, r: {}),
+    # --- decks (D belongs to this session's facilitator) ----------------------------------
+    ("decks.index", "GET"): Route(lambda w, r: "/decks/", RUNNERS),
+    ("decks.export_all", "GET"): Route(lambda w, r: "/decks/export.json", RUNNERS),
+    ("decks.new", "GET"): Route(lambda w, r: "/decks/new", RUNNERS),
+    ("decks.new", "POST"): Route(lambda w, r: "/decks/new", RUNNERS, ok=(302,), writes=True,
+                                 data=lambda w, r: {"title_en": "New deck", "description_en": "About it",
+                                                    **_card_form(w, r)}),
+    ("decks.import_deck", "POST"): Route(lambda w, r: "/decks/import", RUNNERS, ok=(302,), writes=True,
+                                         data=_import_file, files=True),
+    ("decks.view", "GET"): Route(lambda w, r: "/decks/deck-d/", DECK_D),
+    ("decks.export_one", "GET"): Route(lambda w, r: "/decks/deck-d/export.json", DECK_D),
+    ("decks.edit", "GET"): Route(lambda w, r: "/decks/deck-d/edit", DECK_D),
+    ("decks.edit", "POST"): Route(lambda w, r: f"/decks/{w.fresh_deck()}/edit", DECK_D, ok=(302,), writes=True,
+                                  data=lambda w, r: {"title_en": "Edited", "description_en": "Edited too"}),
+    ("decks.duplicate", "POST"): Route(lambda w, r: "/decks/deck-d/duplicate", DECK_D, ok=(302,), writes=True,
+                                       data=lambda w, r: {}),
+    ("decks.retire", "POST"): Route(lambda w, r: f"/decks/{w.fresh_deck()}/retire", DECK_D, ok=(302,),
+                                    writes=True, data=lambda w, r: {}),
+    ("decks.restore", "POST"): Route(lambda w, r: f"/decks/{w.fresh_deck(retired=True)}/restore", DECK_D,
+                                     ok=(302,), writes=True, data=lambda w, r: {}),
+    ("decks.delete", "GET"): Route(lambda w, r: "/decks/deck-d/delete", DECK_D),
+    ("decks.delete", "POST"): Route(lambda w, r: f"/decks/{w.fresh_deck(retired=True)}/delete", DECK_D,
+                                    ok=(302,), writes=True, data=lambda w, r: {}),
+    ("decks.add_card", "GET"): Route(lambda w, r: "/decks/deck-d/cards/new", DECK_D),
+    ("decks.add_card", "POST"): Route(lambda w, r: f"/decks/{w.fresh_deck()}/cards/new", DECK_D, ok=(302,),
+                                      writes=True, data=_card_form),
+    ("decks.edit_card", "GET"): Route(lambda w, r: "/decks/deck-d/cards/c1/edit", DECK_D),
+    ("decks.edit_card", "POST"): Route(lambda w, r: f"/decks/{w.fresh_deck()}/cards/c1/edit", DECK_D, ok=(302,),
+                                       writes=True, data=_card_form),
+    ("decks.delete_card", "GET"): Route(lambda w, r: "/decks/deck-d/cards/c1/delete", DECK_D),
+    ("decks.delete_card", "POST"): Route(lambda w, r: f"/decks/{w.fresh_deck()}/cards/c1/delete", DECK_D,
+                                         ok=(302,), writes=True, data=lambda w, r: {}),
+    ("decks.move_card", "POST"): Route(lambda w, r: f"/decks/{w.fresh_deck()}/cards/c2/move", DECK_D, ok=(302,),
+                                       writes=True, data=lambda w, r: {"direction": "up"}),
+    # --- review (group G: its facilitator, its assigned supervisor, the admin) -------------
+    ("review.index", "GET"): Route(lambda w, r: "/review/", SIGNED_IN),
+    ("review.overview_csv", "GET"): Route(lambda w, r: "/review/export/themes.csv", SIGNED_IN),
+    ("review.api_overview", "GET"): Route(lambda w, r: "/api/review/overview", SIGNED_IN),
+    ("review.group", "GET"): Route(lambda w, r: f"/review/groups/{G(w)}", G_REVIEWERS),
+    ("review.report", "GET"): Route(lambda w, r: f"/review/groups/{G(w)}/report", G_REVIEWERS),
+    ("review.group_csv", "GET"): Route(lambda w, r: f"/review/groups/{G(w)}/export/checkins.csv", G_REVIEWERS),
+    ("review.api_group", "GET"): Route(lambda w, r: f"/api/review/groups/{G(w)}", G_REVIEWERS),
+    ("review.assignments", "GET"): Route(lambda w, r: "/review/assignments", {"admin"}),
+    ("review.assign", "POST"): Route(_assign, {"admin"}, ok=(302,), writes=True, data=_pending),
+    ("review.unassign", "POST"): Route(_unassign, {"admin"}, ok=(302,), writes=True, data=lambda w, r: {}),
+    # --- last: these end the browser's own session or participation ---------------------
+    ("join.leave", "POST"): Route(lambda w, r: "/p/leave", EVERYONE, ok=(302,), data=lambda w, r: {}),
+    ("auth.logout", "POST"): Route(lambda w, r: "/logout", SIGNED_IN, ok=(302,), writes=True,
+                                   ok_redirect_to_login=True, data=lambda w, r: {}),
+}
+
+
+def app_routes(app) -> set[tuple[str, str]]:
+    return {(rule.endpoint, method) for rule in app.url_map.iter_rules()
+            for method in rule.methods - {"HEAD", "OPTIONS"}}
+
+
+def _refused(response) -> bool:
+    if response.status_code in (401, 403, 404):
+        return True
+    if response.status_code == 302:
+        return urlsplit(response.headers["Location"]).path in ("/login", "/join")
+    return False
+
+
+def _prepare(w: World, role: str, route: Route, method: str) -> tuple[str, dict | None]:
+    """The URL and form (fresh targets are made here, before the snapshot)."""
+    url = route.url(w, role)
+    if method == "GET":
+        return url, None
+    data = dict(route.data(w, role) if route.data else {})
+    data["csrf_token"] = w.token(role)
+    return url, data
+
+
+def _send(w: World, role: str, route: Route, url: str, data: dict | None):
+    client = w.clients[role]
+    if data is None:
+        return client.get(url)
+    kwargs = {"content_type": "multipart/form-data"} if route.files else {}
+    return client.post(url, data=data, **kwargs)
+
+
+def test_every_route_has_an_entry_in_the_matrix(app, backend):
+    routes = app_routes(app)
+    missing = sorted(routes - set(ROUTES))
+    stale = sorted(set(ROUTES) - routes)
+    assert not missing, f"routes without an authorisation entry in tests/security/test_authz_http.py: {missing}"
+    assert not stale, f"entries for routes that no longer exist: {stale}"
+
+
+def test_every_route_allows_and_refuses_exactly_the_right_roles(world, app):
+    """Every (route, method) × every role; a refusal changes no row of any table."""
+    failures = []
+    after = snapshot(app)
+    for (endpoint, method), route in ROUTES.items():
+        if (endpoint, method) not in app_routes(app):
+            continue  # reported by the test above
+        for role in ROLES:
+            world.made = False
+            url, data = _prepare(world, role, route, method)
+            before = snapshot(app) if world.made else after  # fresh targets were just made
+            response = _send(world, role, route, url, data)
+            after = snapshot(app)
+            changed = diff(before, after)
+            status = response.status_code
+            where = f"{method} {url} as {role}: {status} {response.headers.get('Location', '')}"
+            if status >= 500:
+                failures.append(f"{where} (server error)")
+            elif role in route.allowed:
+                good = status in route.ok
+                if good and status == 302 and route.allowed != EVERYONE and not route.ok_redirect_to_login:
+                    good = not _refused(response)  # sent to sign in: not really allowed
+                if not good:
+                    failures.append(f"{where}: expected {route.ok}")
+                elif route.writes and not changed:
+                    failures.append(f"{where}: allowed but nothing changed")
+            else:
+                if not _refused(response):
+                    failures.append(f"{where}: expected a refusal")
+                if changed:
+                    failures.append(f"{where}: refused but changed {changed}")
+            if endpoint == "join.submit_code":  # forget the pending join for the next routes
+                with world.clients[role].session_transaction() as flask_session:
+                    flask_session.pop("joining_session", None)
+    assert not failures, "\n".join(failures)
+
+
+def test_sign_in_and_the_language_switch_never_send_anyone_off_site(app, client, backend):
+    """``next`` is a same-site path or nothing, however it is disguised."""
+    from urllib.parse import quote, urljoin
+
+    from tests.helpers import PASSWORD, csrf, make_user
+
+    tricks = ["//evil.example/", "/\\evil.example/", "\\\\evil.example", "/\t/evil.example", "https://evil.example",
+              "http:evil.example", "/%5Cevil.example", "/%2F%2Fevil.example", "javascript:alert(1)", " //evil.example"]
+
+    def lands_here(response) -> bool:
+        if response.status_code != 302:
+            return False
+        target = urljoin("http://localhost/x/", response.headers["Location"].replace("\\", "/"))
+        return response.status_code == 302 and urlsplit(target).netloc == "localhost" \
+            and urlsplit(target).scheme == "http"
+
+    for n, trick in enumerate(tricks):
+        email = f"fac{n}@example.org"  # sign-ins per email are limited to 6 a minute
+        make_user(app, "facilitator", email)
+        browser = app.test_client()
+        token = csrf(browser, "/login")
+        response = browser.post("/login?next=" + quote(trick, safe=""),
+                                data={"email": email, "password": PASSWORD, "csrf_token": token})
+        assert lands_here(response), (trick, response.headers.get("Location"))
+        token = csrf(browser, "/join")  # signing in starts a new session, with a new CSRF secret
+        response = browser.post("/lang", data={"lang": "en", "next": trick, "csrf_token": token})
+        assert lands_here(response), (trick, response.headers.get("Location"))

@@ -1,0 +1,474 @@
+"""Real server processes for the live and browser tiers.
+
+Each server is ``python -m reflect run`` (the same entry point as ``make run``) on a
+free port of 127.0.0.1, with its own instance folder and database, in the async
+mode asked for. Its log is kept in a file the tests can read.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Server:
+    mode: str
+    instance: Path
+    database_url: str
+    port: int = 0
+    extra_env: dict = field(default_factory=dict)
+    process: subprocess.Popen | None = None
+    log_path: Path | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def env(self) -> dict:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("REFLECT_")}
+        env.update(
+            REFLECT_ASYNC_MODE=self.mode,
+            REFLECT_DATABASE_URL=self.database_url,
+            REFLECT_INSTANCE_PATH=str(self.instance),
+            REFLECT_SECRET_KEY="live-test-secret",
+            PYTHONUNBUFFERED="1",
+        )
+        env.update(self.extra_env)
+        return env
+
+    def cli(self, *args: str, input: str | None = None) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "reflect", *args], env=self.env(), cwd=ROOT,
+            input=input, capture_output=True, text=True, timeout=120,
+        )
+
+    def start(self, timeout: float = 30) -> "Server":
+        if not self.port:
+            self.port = free_port()
+        self.instance.mkdir(parents=True, exist_ok=True)
+        self.log_path = self.instance / f"server-{self.port}.log"
+        log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "reflect", "run", "--host", "127.0.0.1", "--port", str(self.port)],
+            env=self.env(), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{self.log()}")
+            try:
+                urllib.request.urlopen(self.url + "/login", timeout=2)
+                return self
+            except OSError:
+                time.sleep(0.15)
+        self.stop()
+        raise RuntimeError(f"server did not answer within {timeout}s:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path and self.log_path.exists() else ""
+
+    def kill(self) -> None:
+        """kill -9: no chance to clean up, as in a crash."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def prepared_server(mode: str, tmp: Path, database_url: str | None = None, **env) -> Server:
+    """A server whose database is migrated (and the theme vocabulary seeded)."""
+    database_url = database_url or f"sqlite:///{tmp / 'live.db'}"
+    server = Server(mode=mode, instance=tmp / "instance", database_url=database_url, extra_env=env)
+    done = server.cli("db", "upgrade")
+    if done.returncode != 0:
+        raise RuntimeError(f"migration failed: {done.stderr}")
+    return server
+
+
+# --- several processes: PostgreSQL, Redis, nginx, and HTTP sign-in / join -------------
+# Added for the multi-process tests and the benchmarks (bench/ imports these too).
+
+import http.cookiejar
+import re
+import secrets
+import urllib.parse
+import uuid
+from contextlib import contextmanager
+from typing import Iterator
+
+PG_ADMIN_URL = os.environ.get("REFLECT_TEST_PG_URL", "postgresql+pg8000://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("REFLECT_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+NGINX = os.environ.get("REFLECT_NGINX", "/usr/sbin/nginx")
+DEPLOY_NGINX_CONF = ROOT / "deploy" / "nginx.conf"
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+@contextmanager
+def fresh_pg_database(prefix: str = "reflect_live") -> Iterator[str]:
+    """A new, empty PostgreSQL database (dropped afterwards); yields its URL."""
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def stagger_ids(database_url: str) -> int:
+    """Start the session and participant ids of a fresh PostgreSQL database at a random
+    offset. Redis pub/sub channels ignore the database number, so two runs sharing the
+    machine's Redis hear each other's messages; with ids (and so room names) that differ,
+    those messages reach no socket of the other run. Returns the offset."""
+    from sqlalchemy import create_engine, text
+
+    start = secrets.randbelow(2_000_000) * 1000 + 1000  # ids are 32-bit integers
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        for table in ("group_sessions", "participants", "users", "groups"):
+            seq = conn.execute(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table}).scalar()
+            if seq:
+                conn.execute(text(f"ALTER SEQUENCE {seq} RESTART WITH {start}"))
+    engine.dispose()
+    return start
+
+
+def redis_url_for_run() -> str:
+    """The machine's Redis with a database number picked for this run (Flask-Limiter's keys
+    live there; pub/sub is shared by all database numbers, see :func:`stagger_ids`)."""
+    return f"{REDIS_URL}/{1 + secrets.randbelow(15)}"
+
+
+def seed_sessions(database_url: str, instance: Path, *, email: str, password: str, count: int = 1,
+                  phase: str = "lobby", cards: int | None = None) -> list[dict]:
+    """A facilitator account and ``count`` sessions it runs (in ``phase``), written
+    straight to the database with the app's own services. ``cards`` repeats the built-in
+    deck's cards to make a longer deck. Returns [{"id", "code"}, ...]."""
+    import dataclasses
+
+    from reflect import create_app
+    from reflect.auth import accounts
+    from reflect.db import get_session
+    from reflect.prompts import get_builtin
+    from reflect.rooms import groups, lifecycle
+
+    app = create_app({"INSTANCE_PATH": str(instance), "REFLECT_DATABASE_URL": database_url,
+                      "REFLECT_ASYNC_MODE": "threading", "REFLECT_SECRET_KEY": "seed-only"})
+    deck = get_builtin("multiple-perspectives")
+    if cards:
+        base = deck.cards
+        deck = dataclasses.replace(deck, cards=tuple(
+            dataclasses.replace(base[i % len(base)], id=f"{base[i % len(base)].id}-{i}") for i in range(cards)))
+    out = []
+    try:
+        with app.app_context():
+            db = get_session()
+            user = accounts.create_user(db, email=email, role="facilitator", display_name="Fac", password=password)
+            group = groups.create_group(db, user, "Bench group")
+            for number in range(count):
+                session = lifecycle.create_session(db, user, group, deck, title=f"Room {number + 1}")
+                for step in ("connect", "reflect", "grow")[: ("lobby", "connect", "reflect", "grow").index(phase)]:
+                    lifecycle.set_phase(db, session, step)
+                out.append({"id": session.id, "code": session.join_code})
+            db.commit()
+    finally:
+        app.extensions["reflect.store"].engine.dispose()
+    return out
+
+
+class Browser:
+    """A cookie-keeping HTTP client on urllib (redirects followed), like a phone's browser."""
+
+    def __init__(self, base_url: str, lang: str = "en"):
+        self.base_url = base_url.rstrip("/")
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        self.lang = lang
+
+    def request(self, path: str, form: dict | None = None, timeout: float = 30,
+                follow: bool = True) -> tuple[int, str]:
+        data = urllib.parse.urlencode(form).encode() if form is not None else None
+        req = urllib.request.Request(self.base_url + path, data=data, headers={"Accept-Language": self.lang})
+        opener = self.opener if follow else urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect)
+        try:
+            with opener.open(req, timeout=timeout) as response:
+                return response.status, response.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as err:
+            return err.code, err.read().decode("utf-8", "replace")
+
+    def csrf(self, path: str) -> str:
+        status, page = self.request(path)
+        match = CSRF_RE.search(page)
+        if not match:
+            raise RuntimeError(f"no CSRF token on {path} (HTTP {status})")
+        return match.group(1)
+
+    def cookie(self, name: str) -> str | None:
+        return next((c.value for c in self.jar if c.name == name), None)
+
+    def cookie_header(self, *names: str) -> str:
+        return "; ".join(f"{c.name}={c.value}" for c in self.jar if not names or c.name in names)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def sign_in(base_url: str, email: str, password: str) -> str:
+    """Sign in through /login; returns the Cookie header carrying ``reflect_session``."""
+    browser = Browser(base_url)
+    token = browser.csrf("/login")
+    browser.request("/login", {"email": email, "password": password, "csrf_token": token})
+    req = urllib.request.Request(browser.base_url + "/account")
+    try:
+        urllib.request.build_opener(urllib.request.HTTPCookieProcessor(browser.jar), _NoRedirect).open(req).close()
+    except urllib.error.HTTPError as err:
+        raise RuntimeError(f"sign-in failed (/account answered {err.code})") from None
+    header = browser.cookie_header("reflect_session")
+    if not header:
+        raise RuntimeError("sign-in gave no session cookie")
+    return header
+
+
+def join_phone(base_url: str, code: str, name: str | None = None, lang: str = "en") -> str:
+    """Join through /join and /join/welcome like a phone; returns the Cookie header with
+    the participant cookie ``reflect_participant``."""
+    browser = Browser(base_url, lang=lang)
+    status, page = browser.request("/join", {"code": code, "csrf_token": browser.csrf("/join")})
+    if status != 200 or browser.cookie("reflect_session") is None:
+        raise RuntimeError(f"join code refused (HTTP {status})")
+    form = {"csrf_token": browser.csrf("/join/welcome"), "agree": "yes", "who": "none"}
+    if name:
+        form.update(who="typed", display_name=name)
+    status, _page = browser.request("/join/welcome", form, follow=False)  # 302 to the phone page
+    cookie = browser.cookie("reflect_participant")
+    if cookie is None:
+        raise RuntimeError(f"joining gave no participant cookie (HTTP {status})")
+    return f"reflect_participant={cookie}"
+
+
+def _section(text: str, name: str) -> str:
+    match = re.search(rf"# BEGIN {name}\n(.*?)# END {name}", text, re.S)
+    if not match:
+        raise RuntimeError(f"deploy/nginx.conf has no '{name}' section")
+    return match.group(1)
+
+
+def _deploy_upstream_method(text: str) -> str:
+    match = re.search(r"upstream reflect \{\s*\n\s*(hash [^;]+;)", text)
+    return match.group(1) if match else ""
+
+
+@dataclass
+class Nginx:
+    """Debian's nginx in the foreground, with a config made from deploy/nginx.conf's
+    balancing and location sections, listening on 127.0.0.1 only.
+
+    ``servers``: upstream lines such as ``"127.0.0.1:5001"`` or ``"127.0.0.1:5002 backup"``.
+    ``balance``: ``"deploy"`` uses deploy/nginx.conf's balancing method; ``None`` plain
+    round robin (needed with ``backup`` servers, which nginx refuses with ``hash``)."""
+
+    root: Path
+    servers: list[str]
+    balance: str | None = "deploy"
+    port: int = 0
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def config(self) -> str:
+        deploy = DEPLOY_NGINX_CONF.read_text()
+        method = _deploy_upstream_method(deploy) if self.balance == "deploy" else ""
+        root = self.root
+        user = "user root;\n" if os.geteuid() == 0 else ""
+        servers = "\n".join(f"        server {line} max_fails=1 fail_timeout=10s;" if "backup" not in line
+                            else f"        server {line};" for line in self.servers)
+        temp = "\n".join(f"    {kind}_temp_path {root}/tmp/{kind};" for kind in
+                         ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        return f"""daemon off;
+worker_processes 1;
+{user}pid {root}/nginx.pid;
+error_log {root}/error.log notice;
+events {{ worker_connections 4096; }}
+http {{
+    log_format upstreams '$upstream_addr $status "$request"';
+    access_log {root}/access.log upstreams;
+{temp}
+{_section(deploy, "reflect-balancing")}
+    upstream reflect {{
+        {method}
+{servers}
+    }}
+    server {{
+        listen 127.0.0.1:{self.port};
+        server_name localhost;
+{_section(deploy, "reflect-locations")}
+    }}
+}}
+"""
+
+    def start(self, timeout: float = 15) -> "Nginx":
+        if not os.path.exists(NGINX):
+            raise RuntimeError(f"nginx is required at {NGINX} (apt-get install nginx)")
+        if not self.port:
+            self.port = free_port()
+        (self.root / "tmp").mkdir(parents=True, exist_ok=True)
+        conf = self.root / "nginx.conf"
+        conf.write_text(self.config())
+        self.process = subprocess.Popen(
+            [NGINX, "-p", str(self.root), "-c", str(conf), "-e", str(self.root / "error.log")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"nginx exited early:\n{self.log()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return self
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"nginx did not listen within {timeout}s:\n{self.log()}")
+
+    def access_log(self) -> str:
+        """One line per finished request: the process that served it, status, request line."""
+        path = self.root / "access.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def log(self) -> str:
+        path = self.root / "error.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()  # nginx's fast shutdown; its workers go with it
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+
+
+class LiveSocket:
+    """One python-socketio ``AsyncClient`` on one namespace that keeps, in order, every
+    event it receives and every (re)connection. Use inside a running asyncio loop."""
+
+    def __init__(self, namespace: str, label: str = "", log: list | None = None):
+        import asyncio
+
+        import socketio
+
+        self.namespace = namespace
+        self.label = label or namespace
+        self.sio = socketio.AsyncClient(reconnection_delay=0.3, reconnection_delay_max=1.5,
+                                        randomization_factor=0.2)
+        self.events: list[tuple[str, object]] = []
+        self.connects = 0
+        self.log = log if log is not None else []  # a shared, ordered journal of several sockets
+        self._changed = asyncio.Condition()
+
+        async def on_connect():
+            self.connects += 1
+            await self._note("connect", None)
+
+        async def on_disconnect(*_args):
+            await self._note("disconnect", None)
+
+        async def on_any(event, *args):
+            await self._note(event, args[0] if args else None)
+
+        self.sio.on("connect", on_connect, namespace=namespace)
+        self.sio.on("disconnect", on_disconnect, namespace=namespace)
+        self.sio.on("*", on_any, namespace=namespace)
+
+    async def _note(self, event: str, data) -> None:
+        self.events.append((event, data))
+        self.log.append((self.label, event, data))
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def connect(self, url: str, cookie: str | None = None, auth: dict | None = None, timeout: float = 10):
+        # A function, so that every reconnection gets a fresh dict: python-engineio moves
+        # the Cookie header out of the dict it is given (into an aiohttp cookie jar that
+        # a dropped connection takes with it), so a reused dict reconnects without it.
+        def headers():
+            return {"Cookie": cookie} if cookie else {}
+
+        await self.sio.connect(url, headers=headers, auth=auth, namespaces=[self.namespace],
+                               transports=["websocket"], wait_timeout=timeout)
+        return self
+
+    async def wait_for(self, predicate, timeout: float = 10, what: str = "an event"):
+        """The first received (event, data) matching ``predicate``, waiting up to ``timeout``."""
+        import asyncio
+
+        async def look():
+            async with self._changed:
+                while True:
+                    for item in self.events:
+                        if predicate(*item):
+                            return item
+                    await self._changed.wait()
+
+        try:
+            return await asyncio.wait_for(look(), timeout)
+        except asyncio.TimeoutError:
+            raise AssertionError(f"{self.label}: no {what} within {timeout}s; got {[e for e, _ in self.events]}") from None
+
+    async def wait_connects(self, count: int, timeout: float = 20) -> None:
+        await self.wait_for(lambda *_: self.connects >= count, timeout, f"connection #{count}")
+
+    async def call(self, event: str, payload: dict | None = None, timeout: float = 15, cid: bool = True) -> dict:
+        """Emit with a fresh command id (unless given or ``cid=False``) and return the ack."""
+        payload = dict(payload or {})
+        if cid:
+            payload.setdefault("cid", secrets.token_hex(8))
+        return await self.sio.call(event, payload, namespace=self.namespace, timeout=timeout)
+
+    def states(self) -> list[dict]:
+        """Every state the socket received (a phone snapshot's public part included)."""
+        out = []
+        for event, data in self.events:
+            if event == "state":
+                out.append(data)
+            elif event == "snapshot" and isinstance(data, dict):
+                out.append(data.get("public", data))
+        return out
+
+    async def close(self) -> None:
+        try:
+            await self.sio.disconnect()
+        except Exception:  # already gone
+            pass
