@@ -41,7 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     logging.getLogger("reflect").setLevel(logging.INFO)
 
-    store = Store(app.config["REFLECT_DATABASE_URL"])
+    store = Store(app.config["REFLECT_DATABASE_URL"], app.config["REFLECT_DATABASE_POOL_SIZE"])
     app.extensions["reflect.store"] = store
     app.teardown_appcontext(store.remove)
 

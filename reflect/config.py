@@ -27,6 +27,11 @@ _ENV = {
     "PRESENCE_GRACE_SECONDS": (int, 20),
     "SOCKET_MAX_MESSAGE_BYTES": (int, 64 * 1024),
     "SOCKET_EVENTS_PER_10S": (int, 60),
+    # Updates that only the facilitator and the projector see (who is here, how many
+    # answered) are sent at most this often per session, carrying the latest state.
+    "UPDATE_INTERVAL_MS": (int, 250),
+    # PostgreSQL connections per server process (the pool, then as many again on demand).
+    "DATABASE_POOL_SIZE": (int, 20),
     "HTTPS": (lambda v: v.lower() in ("1", "true", "yes"), False),
 }
 
@@ -61,6 +66,10 @@ def check(config: dict) -> None:
         raise ConfigError("REFLECT_RETENTION_DAYS must be at least 1")
     if config["REFLECT_TRUSTED_PROXIES"] < 0:
         raise ConfigError("REFLECT_TRUSTED_PROXIES cannot be negative")
+    if config["REFLECT_UPDATE_INTERVAL_MS"] < 0:
+        raise ConfigError("REFLECT_UPDATE_INTERVAL_MS cannot be negative")
+    if config["REFLECT_DATABASE_POOL_SIZE"] < 1:
+        raise ConfigError("REFLECT_DATABASE_POOL_SIZE must be at least 1")
     if config["REFLECT_MIN_GROUP_SIZE"] < 2:
         raise ConfigError("REFLECT_MIN_GROUP_SIZE must be at least 2")
     origins = config.get("REFLECT_ALLOWED_ORIGINS")

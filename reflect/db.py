@@ -40,7 +40,7 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, pool_size: int = 20) -> Engine:
     if url.startswith("sqlite"):
         # hide_parameters: an error logged with its SQL never carries what people wrote
         engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False}, hide_parameters=True)
@@ -68,15 +68,15 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True)
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size, hide_parameters=True)
 
 
 class Store:
     """One engine and a scoped session factory (thread- or greenlet-local)."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, pool_size: int = 20):
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, pool_size)
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
         self.scoped = scoped_session(self.session_factory)
 

@@ -8,13 +8,17 @@ from __future__ import annotations
 import os
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from tests.servers import prepared_server
 
 CHROMIUM = os.environ.get("REFLECT_CHROMIUM", "/usr/bin/chromium")
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 LAPTOP = {"viewport": {"width": 1280, "height": 800}}
+# How long a step may wait for the page to get where the test expects. Generous: CI
+# machines are shared, and a test that waits a little longer still checks the same thing.
+STEP_TIMEOUT_MS = 15_000
+expect.set_options(timeout=STEP_TIMEOUT_MS)
 
 
 @pytest.fixture(scope="session")
@@ -26,7 +30,11 @@ def browser():
             executable_path=CHROMIUM,
             headless=True,
             args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  # several pages of one test (console, display, phones) are all "in front":
+                  # none is throttled or deprioritised as a background tab would be
+                  "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
+                  "--disable-backgrounding-occluded-windows"],
         )
         yield browser
         browser.close()
@@ -45,7 +53,7 @@ def new_page(browser):
 
     def make(kind: str = "laptop", locale: str = "en-US"):
         context = browser.new_context(**(PHONE if kind == "phone" else LAPTOP), locale=locale)
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(STEP_TIMEOUT_MS)
         contexts.append(context)
         return context.new_page()
 

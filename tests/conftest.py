@@ -87,6 +87,9 @@ def make_test_app(database_url: str, instance_path: Path, **overrides):
         "REFLECT_ASYNC_MODE": "threading",
         "REFLECT_SECRET_KEY": "test-secret-" + uuid.uuid4().hex,
         "RATELIMIT_ENABLED": True,
+        # in-process tests read what was sent right after each event: updates are not
+        # held back (tests/socket/test_update_interval.py covers the interval)
+        "REFLECT_UPDATE_INTERVAL_MS": 0,
     }
     config.update(overrides)
     return create_app(config)

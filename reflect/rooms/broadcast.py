@@ -10,6 +10,7 @@ emits travel through it to sockets held by other processes.
 """
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from flask import current_app
@@ -22,6 +23,7 @@ from reflect.models import GroupSession, SocketPresence, User
 from reflect.rooms import state
 
 PHONE_NS, DISPLAY_NS, FACILITATOR_NS = "/phone", "/display", "/facilitator"
+log = logging.getLogger("reflect.broadcast")
 
 
 def phones_room(session_id: int, lang: str) -> str:
@@ -44,33 +46,68 @@ def grace() -> timedelta:
     return timedelta(seconds=current_app.config["REFLECT_PRESENCE_GRACE_SECONDS"])
 
 
+def reads(db, session: GroupSession) -> state.Reads:
+    """One broadcast's (or one snapshot's) reads, with this install's grace period."""
+    return state.Reads(db, session, grace())
+
+
 def publish(session_id: int, *, phones: bool = True, display: bool = True, facilitator: bool = True) -> None:
+    """Send the session's state now. Phones first: their packets leave (the green thread
+    yields once) before the display's and the facilitator's states are built."""
     db = get_session()
     session = db.get(GroupSession, session_id)
     if session is None:
         return
-    for lang in LANGUAGES:
-        if phones:
-            socketio.emit("state", state.phone_public(db, session, lang), to=phones_room(session_id, lang),
-                          namespace=PHONE_NS)
-        if display:
-            socketio.emit("state", state.display_state(db, session, lang, grace()),
-                          to=display_room(session_id, lang), namespace=DISPLAY_NS)
+    view = reads(db, session)
+    if phones:
+        for lang in LANGUAGES:
+            socketio.emit("state", state.phone_public(view, lang), to=phones_room(session_id, lang), namespace=PHONE_NS)
+        if display or facilitator:
+            socketio.sleep(0)
+    if display:
+        for lang in LANGUAGES:
+            socketio.emit("state", state.display_state(view, lang), to=display_room(session_id, lang),
+                          namespace=DISPLAY_NS)
     if facilitator:
-        publish_facilitator(session)
+        user = db.get(User, session.facilitator_id)
+        for lang in LANGUAGES:
+            socketio.emit("state", state.facilitator_state(view, user, lang), to=facilitator_room(session_id, lang),
+                          namespace=FACILITATOR_NS)
 
 
-def publish_facilitator(session: GroupSession) -> None:
-    db = get_session()
-    user = db.get(User, session.facilitator_id)
-    for lang in LANGUAGES:
-        socketio.emit("state", state.facilitator_state(db, session, user, lang, grace()),
-                      to=facilitator_room(session.id, lang), namespace=FACILITATOR_NS)
+# Sessions with an update for the facilitator and the display already on its way (this
+# process's own: each process sends what its own events changed).
+_pending: set[int] = set()
+
+
+def publish_soon(session_id: int) -> None:
+    """Send the facilitator and the display the session's state within
+    ``REFLECT_UPDATE_INTERVAL_MS``: what changes many times a second in a big room (phones
+    connecting, answers counted) costs one state per interval, which carries the latest
+    of everything. Phones are not sent anything: none of this changes what they see."""
+    interval = current_app.config["REFLECT_UPDATE_INTERVAL_MS"] / 1000
+    if interval <= 0:
+        publish(session_id, phones=False)
+        return
+    if session_id in _pending:
+        return
+    _pending.add(session_id)
+    socketio.start_background_task(_publish_later, current_app._get_current_object(), session_id, interval)
+
+
+def _publish_later(app, session_id: int, delay: float) -> None:
+    socketio.sleep(delay)
+    _pending.discard(session_id)  # a change from now on schedules the next update
+    try:
+        with app.app_context():
+            publish(session_id, phones=False)
+    except Exception as err:  # a background task has no one to report to: log the kind only
+        log.error("delayed update failed: %s", type(err).__name__)
 
 
 def presence_changed(session_id: int) -> None:
     """Who is here matters to the facilitator and the display's count, not to phones."""
-    publish(session_id, phones=False)
+    publish_soon(session_id)
 
 
 def leave_group_rooms(session_id: int, participant_id: int) -> None:

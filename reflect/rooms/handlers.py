@@ -85,11 +85,12 @@ def _load(schema: type[Schema], data) -> dict:
     return schema().load(data)
 
 
-def _dispatch(locale: str, run: Callable[[], dict]) -> dict:
-    """Run one command with the common error handling; the connection always survives."""
+def _dispatch(locale: str, run: Callable[[], dict], *, within_limit: bool | None = None) -> dict:
+    """Run one command with the common error handling; the connection always survives.
+    ``within_limit``: the event limit, when the caller had to check it earlier."""
     db = get_session()
     try:
-        if not _rate_ok():
+        if not (_rate_ok() if within_limit is None else within_limit):
             raise RoomError("rate_limited")
         return run()
     except ValidationError as err:
@@ -107,8 +108,13 @@ def _dispatch(locale: str, run: Callable[[], dict]) -> dict:
             return error_payload("server_error")
 
 
-def _locked_session(db, session_id: int) -> GroupSession:
-    session = db.get(GroupSession, session_id, with_for_update=True, populate_existing=True)
+def _locked_session(db, session_id: int, *, shared: bool = False) -> GroupSession:
+    """The session row, locked until commit (PostgreSQL; SQLite's writer lock is already
+    held). ``shared`` (FOR SHARE): for commands that never change the session's version,
+    so that a room's answers do not queue behind each other, only behind the
+    facilitator's changes."""
+    lock = {"read": True} if shared else True
+    session = db.get(GroupSession, session_id, with_for_update=lock, populate_existing=True)
     if session is None:
         raise RoomError("not_found")
     return session
@@ -168,10 +174,15 @@ def phone_disconnect(*_args):
         broadcast.presence_changed(session_id)
 
 
-def phone_command(event: str, schema: type[Schema], apply: Callable, *, publish_phones: bool = True):
-    """Register a phone command: ``apply(db, session, participant, payload)``."""
+def phone_command(event: str, schema: type[Schema], apply: Callable, *, changes_version: bool = True):
+    """Register a phone command: ``apply(db, session, participant, payload)``.
+
+    ``changes_version=False``: the command never changes what phones share (an answer, a
+    check-in, a raised hand); it takes the session row's shared lock, and only the
+    facilitator and the display are updated, at most once per update interval."""
 
     def handler(data=None):
+        within_limit = _rate_ok()  # before the write lock: the limiter's store may be over the network
         begin_write(get_session())  # before the first query: this unit of work writes
         participant = _phone()
         locale = participant.locale if participant else "en"
@@ -182,35 +193,39 @@ def phone_command(event: str, schema: type[Schema], apply: Callable, *, publish_
                 raise RoomError("forbidden")
             payload = _load(schema, data)
             db = get_session()
-            session = _locked_session(db, participant.session_id)
+            session = _locked_session(db, participant.session_id, shared=not changes_version)
             before = session.version
             response, applied = _command(
                 f"p:{participant.id}", session, payload.pop("cid", None),
                 lambda: _ack(apply(db, session, participant, payload)),
             )
             if applied:
-                broadcast.publish(session.id, phones=publish_phones and session.version != before)
+                if session.version != before:
+                    broadcast.publish(session.id)
+                else:
+                    broadcast.publish_soon(session.id)
             return {**response, "me": state.phone_personal(db, session, participant)}
 
-        return _dispatch(locale, run)
+        return _dispatch(locale, run, within_limit=within_limit)
 
     handler.__name__ = f"phone_{event}"
     socketio.on(event, namespace=PHONE_NS)(handler)
 
 
 phone_command("checkin", schemas.CheckinIn, lambda db, s, p, d: checkins.submit(
-    db, s, p, d["kind"], passed=d["passed"], scores=d["scores"], feeling=d["feeling"]))
+    db, s, p, d["kind"], passed=d["passed"], scores=d["scores"], feeling=d["feeling"]), changes_version=False)
 phone_command("answer", schemas.AnswerIn, lambda db, s, p, d: answers.answer_card(
-    db, s, p, d["card"], d["text"], audience=d["audience"], named=d["named"], share_anyway=d["share_anyway"]))
-phone_command("pass", schemas.PassIn, lambda db, s, p, d: answers.pass_card(db, s, p, d["card"]))
+    db, s, p, d["card"], d["text"], audience=d["audience"], named=d["named"], share_anyway=d["share_anyway"]),
+    changes_version=False)
+phone_command("pass", schemas.PassIn, lambda db, s, p, d: answers.pass_card(db, s, p, d["card"]), changes_version=False)
 phone_command("takeaway", schemas.TakeawayIn, lambda db, s, p, d: answers.submit_takeaway(
-    db, s, p, d["text"], audience=d["audience"], share_anyway=d["share_anyway"]))
+    db, s, p, d["text"], audience=d["audience"], share_anyway=d["share_anyway"]), changes_version=False)
 phone_command("react", schemas.AnswerRefIn, lambda db, s, p, d: answers.react(db, s, p, d["answer"]))
 phone_command("withdraw", schemas.AnswerRefIn, lambda db, s, p, d: answers.withdraw(db, s, p, d["answer"]))
 phone_command("hand", schemas.HandIn, lambda db, s, p, d: participants.raise_hand(db, s, p, d["raised"]),
-              publish_phones=False)
+              changes_version=False)
 phone_command("talk_after", schemas.TalkAfterIn,
-              lambda db, s, p, d: participants.want_talk_after(db, s, p, d["wanted"]), publish_phones=False)
+              lambda db, s, p, d: participants.want_talk_after(db, s, p, d["wanted"]), changes_version=False)
 
 
 @socketio.on("sync", namespace=PHONE_NS)
@@ -311,7 +326,7 @@ def facilitator_connect(auth=None):
 
     join_room(login_room(token_hash(current_user.get_id())))
     db = get_session()
-    socketio.emit("snapshot", state.facilitator_state(db, session, current_user, lang, broadcast.grace()),
+    socketio.emit("snapshot", state.facilitator_state(broadcast.reads(db, session), current_user, lang),
                   to=request.sid, namespace=FACILITATOR_NS)
 
 
@@ -322,6 +337,7 @@ def facilitator_command(event: str, schema: type[Schema], apply: Callable, *, nu
 
     def handler(data=None):
         info = _socket_data(FACILITATOR_NS) or {}
+        within_limit = _rate_ok()  # before the write lock: the limiter's store may be over the network
         begin_write(get_session())  # before the first query: this unit of work writes
 
         def run() -> dict:
@@ -347,7 +363,7 @@ def facilitator_command(event: str, schema: type[Schema], apply: Callable, *, nu
                     broadcast.nudge_participant(payload["participant"])
             return response
 
-        return _dispatch(info.get("lang", "en"), run)
+        return _dispatch(info.get("lang", "en"), run, within_limit=within_limit)
 
     handler.__name__ = f"facilitator_{event}"
     socketio.on(event, namespace=FACILITATOR_NS)(handler)
@@ -397,8 +413,8 @@ def facilitator_sync(data=None):
     def run() -> dict:
         session = _facilitator_session(info.get("session"))
         _load(schemas.Empty, data)
-        return _ok({"snapshot": state.facilitator_state(get_session(), session, current_user, info.get("lang", "en"),
-                                                        broadcast.grace())})
+        view = broadcast.reads(get_session(), session)
+        return _ok({"snapshot": state.facilitator_state(view, current_user, info.get("lang", "en"))})
 
     return _dispatch(info.get("lang", "en"), run)
 
@@ -427,7 +443,7 @@ def display_connect(auth=None):
     lang = auth.get("lang") if auth.get("lang") in ("en", "es") else "en"
     _remember(DISPLAY_NS, {"session": session.id, "key": auth["key"], "lang": lang})
     join_room(broadcast.display_room(session.id, lang))
-    socketio.emit("state", state.display_state(get_session(), session, lang, broadcast.grace()),
+    socketio.emit("state", state.display_state(broadcast.reads(get_session(), session), lang),
                   to=request.sid, namespace=DISPLAY_NS)
 
 
@@ -442,7 +458,7 @@ def display_sync(data=None):
             disconnect()
             raise
         _load(schemas.Empty, data)
-        return _ok({"state": state.display_state(get_session(), session, info.get("lang", "en"), broadcast.grace())})
+        return _ok({"state": state.display_state(broadcast.reads(get_session(), session), info.get("lang", "en"))})
 
     return _dispatch(info.get("lang", "en"), run)
 

@@ -11,18 +11,21 @@ None of the phone or display builders reads notes, private answers, hands, the
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from flask_babel import force_locale
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from reflect.db import utcnow
-from reflect.models import Answer, GroupSession, Participant, ResponseMark, SessionCard, User
+from reflect.models import (
+    Answer, CheckinMark, CheckinRound, GroupSession, Note, Participant, ResponseMark, SessionCard, User,
+)
 from reflect.prompts.localize import localize_text
 from reflect.prompts.themes import perspective_label
 from reflect.rooms import answers as answer_svc
 from reflect.rooms import checkins, notes, participants
 from reflect.rooms.codes import display_code
-from reflect.rooms.lifecycle import current_card
 from reflect.rooms.scales import SCALES
 
 
@@ -58,13 +61,87 @@ def scales_view(slugs: list[str], lang: str) -> list[dict]:
         ]
 
 
-def _checkin_view(db, session: GroupSession, lang: str) -> dict | None:
-    kind = {"connect": "opening", "grow": "closing"}.get(session.phase)
-    round_ = checkins.get_round(db, session, kind) if kind else None
-    if round_ is None:
+class Reads:
+    """What one broadcast reads, read once and shared by every audience and language.
+
+    A change is published to phones, the display and the facilitator, each in every
+    language; without this each builder would read the same card, answers, check-in
+    rounds and participants again. Everything is read lazily, at first use, in the
+    caller's transaction."""
+
+    def __init__(self, db, session: GroupSession, grace: timedelta | None = None):
+        self.db, self.session = db, session
+        self.grace = grace if grace is not None else timedelta(0)
+        self.now = utcnow()
+        self._facilitator: dict[int, dict] = {}  # user id -> the language-neutral part of their state
+
+    @cached_property
+    def cards(self) -> list[SessionCard]:
+        return list(self.session.cards)
+
+    @cached_property
+    def card(self) -> SessionCard | None:
+        session = self.session
+        if session.phase != "reflect" or session.current_position is None:
+            return None
+        return next((c for c in self.cards if c.position == session.current_position), None)
+
+    @cached_property
+    def revealed(self) -> list:
+        return answer_svc.revealed(self.db, self.session, self.card.id) if self.card else []
+
+    @cached_property
+    def takeaways(self) -> list:
+        return answer_svc.revealed(self.db, self.session, None) if self.session.phase in ("grow", "ended") else []
+
+    @cached_property
+    def rounds(self) -> dict[str, CheckinRound]:
+        found = self.db.scalars(select(CheckinRound).where(CheckinRound.session_id == self.session.id))
+        return {r.kind: r for r in found}
+
+    @cached_property
+    def _results(self) -> dict[str, dict]:
+        return {kind: checkins.result(self.db, r, self.session.min_group_size) for kind, r in self.rounds.items()}
+
+    def checkin_result(self, kind: str) -> dict | None:
+        result = self._results.get(kind)
+        return dict(result) if result is not None else None
+
+    @cached_property
+    def _presence(self) -> tuple[list, dict[int, str]]:
+        rows, online = participants.presence_rows(self.db, self.session.id)
+        return rows, {row.id: participants.presence_of(row, online, self.grace, self.now) for row in rows}
+
+    @property
+    def people(self) -> list:
+        return self._presence[0]
+
+    @property
+    def presence(self) -> dict[int, str]:
+        return self._presence[1]
+
+    @cached_property
+    def card_counts(self) -> dict | None:
+        return answer_svc.response_counts(self.db, self.session, answer_svc.card_prompt(self.card)) if self.card else None
+
+    @cached_property
+    def counts(self) -> dict:
+        values = list(self.presence.values())
+        return {
+            "here": values.count("here"),
+            "reconnecting": values.count("reconnecting"),
+            "present": values.count("here") + values.count("reconnecting"),
+            "waiting": values.count("waiting"),
+            "card": self.card_counts,
+        }
+
+
+def _checkin_view(reads: Reads, lang: str) -> dict | None:
+    kind = {"connect": "opening", "grow": "closing"}.get(reads.session.phase)
+    view = reads.checkin_result(kind) if kind else None
+    if view is None:
         return None
-    view = checkins.result(db, round_, session.min_group_size)
-    view["scale_labels"] = scales_view(round_.scales, lang)
+    view["scale_labels"] = scales_view(reads.rounds[kind].scales, lang)
     return view
 
 
@@ -72,23 +149,20 @@ def _shared_answer(answer) -> dict:
     return {"id": answer.id, "text": answer.text, "author": answer.author_name, "resonates": answer.resonates}
 
 
-def phone_public(db, session: GroupSession, lang: str) -> dict:
-    total = len(session.cards)
-    card = current_card(db, session) if session.phase == "reflect" else None
-    revealed = answer_svc.revealed(db, session, card.id) if card else []
-    takeaways = answer_svc.revealed(db, session, None) if session.phase in ("grow", "ended") else []
+def phone_public(reads: Reads, lang: str) -> dict:
+    session = reads.session
     return {
         "version": session.version,
         "phase": session.phase,
         "title": session.title,
         "locked": session.locked,
         "allow_names": session.allow_names,
-        "server_now": iso(utcnow()),
+        "server_now": iso(reads.now),
         "timer_ends_at": iso(session.timer_ends_at),
-        "card": card_view(card, lang, total),
-        "checkin": _checkin_view(db, session, lang),
-        "revealed": [_shared_answer(a) for a in revealed],
-        "takeaways": [_shared_answer(a) for a in takeaways],
+        "card": card_view(reads.card, lang, len(reads.cards)),
+        "checkin": _checkin_view(reads, lang),
+        "revealed": [_shared_answer(a) for a in reads.revealed],
+        "takeaways": [_shared_answer(a) for a in reads.takeaways],
     }
 
 
@@ -103,16 +177,15 @@ def phone_personal(db, session: GroupSession, participant: Participant) -> dict:
                  for prompt, passed in marks if prompt.startswith("card:")}
     named = db.scalars(select(Answer).where(
         Answer.session_id == session.id, Answer.author_participant_id == participant.id))
+    checked = set(db.scalars(select(CheckinRound.kind).join(CheckinMark, CheckinMark.round_id == CheckinRound.id).where(
+        CheckinRound.session_id == session.id, CheckinMark.participant_id == participant.id)))
     return {
         "name": participant.display_name,
         "status": participant.status,
         "locale": participant.locale,
         "hand_raised": participant.hand_raised_at is not None,
         "talk_after": participant.talk_after,
-        "checked_in": {
-            kind: checkins.has_checked_in(db, checkins.get_round(db, session, kind), participant)
-            for kind in checkins.KINDS
-        },
+        "checked_in": {kind: kind in checked for kind in checkins.KINDS},
         "responses": responses,
         "named_answers": [{"id": a.id, "text": a.text, "card": a.session_card_id} for a in named],
         "takeaway_done": any(prompt == answer_svc.TAKEAWAY for prompt, _passed in marks),
@@ -121,50 +194,31 @@ def phone_personal(db, session: GroupSession, participant: Participant) -> dict:
 
 
 def phone_snapshot(db, session: GroupSession, participant: Participant) -> dict:
-    public = phone_public(db, session, participant.locale)
+    public = phone_public(Reads(db, session), participant.locale)
     if participant.status != "admitted":  # waiting in a locked room, or removed: nothing the group shared
         public.update(card=None, checkin=None, revealed=[], takeaways=[])
     return {"public": public, "me": phone_personal(db, session, participant)}
 
 
-def _counts(db, session: GroupSession, grace: timedelta) -> dict:
-    states = participants.presence(db, session.id, grace)
-    values = list(states.values())
-    card = current_card(db, session) if session.phase == "reflect" else None
-    responded = answer_svc.response_counts(db, session, answer_svc.card_prompt(card)) if card else None
-    return {
-        "here": values.count("here"),
-        "reconnecting": values.count("reconnecting"),
-        "present": values.count("here") + values.count("reconnecting"),
-        "waiting": values.count("waiting"),
-        "card": responded,
-    }
-
-
-def display_state(db, session: GroupSession, lang: str, grace: timedelta) -> dict:
-    state = phone_public(db, session, lang)
+def display_state(reads: Reads, lang: str) -> dict:
+    state = phone_public(reads, lang)
+    session = reads.session
     state["join"] = {"code": display_code(session.join_code) if session.join_code else None}
-    state["counts"] = _counts(db, session, grace)
+    state["counts"] = reads.counts
     return state
 
 
-def _names(db, session: GroupSession) -> dict[int, tuple[str | None, int]]:
-    """participant id -> (display name or None, guest number)."""
-    rows = db.execute(select(Participant.id, Participant.display_name)
-                      .where(Participant.session_id == session.id).order_by(Participant.id)).all()
-    return {pid: (name, number) for number, (pid, name) in enumerate(rows, start=1)}
+def _facilitator_core(reads: Reads, user: User) -> dict:
+    """The facilitator's state apart from what depends on the language; built once per
+    broadcast and shared by the facilitator's languages."""
+    cached = reads._facilitator.get(user.id)
+    if cached is not None:
+        return cached
+    db, session = reads.db, reads.session
+    states = reads.presence
 
-
-def facilitator_state(db, session: GroupSession, user: User, lang: str, grace: timedelta) -> dict:
-    total = len(session.cards)
-    card = current_card(db, session) if session.phase == "reflect" else None
-    states = participants.presence(db, session.id, grace)
-    names = _names(db, session)
-    people = list(db.scalars(select(Participant).where(Participant.session_id == session.id).order_by(Participant.id)))
-
-    def person(p: Participant) -> dict:
-        name, number = names[p.id]
-        return {"id": p.id, "name": name, "number": number, "status": states.get(p.id, "away"),
+    def person(number: int, p) -> dict:
+        return {"id": p.id, "name": p.display_name, "number": number, "status": states.get(p.id, "away"),
                 "hand_raised_at": iso(p.hand_raised_at), "talk_after": p.talk_after,
                 "roster": p.roster_member_id is not None, "locale": p.locale}
 
@@ -172,32 +226,27 @@ def facilitator_state(db, session: GroupSession, user: User, lang: str, grace: t
         return {"id": a.id, "text": a.text, "audience": a.audience, "author": a.author_name,
                 "hidden": a.hidden, "revealed": a.revealed, "resonates": a.resonates}
 
-    hands = sorted((p for p in people if p.hand_raised_at), key=lambda p: p.hand_raised_at)
-    positions = {c.id: c.position for c in session.cards}
-    return {
+    numbered = list(enumerate(reads.people, start=1))  # guest numbers follow the order of joining
+    hands = sorted(((n, p) for n, p in numbered if p.hand_raised_at), key=lambda item: item[1].hand_raised_at)
+    positions = {c.id: c.position for c in reads.cards}
+    card = reads.card
+    notes_of = db.scalars(select(Note).options(selectinload(Note.tags)).where(
+        Note.session_id == session.id, Note.author_id == user.id).order_by(Note.created_at, Note.id))
+    core = {
         "version": session.version,
         "phase": session.phase,
         "title": session.title,
         "join_code": display_code(session.join_code) if session.join_code else None,
         "locked": session.locked,
         "allow_names": session.allow_names,
-        "server_now": iso(utcnow()),
+        "server_now": iso(reads.now),
         "timer_ends_at": iso(session.timer_ends_at),
         "min_group_size": session.min_group_size,
-        "cards": [
-            {"position": c.position, "text": localize_text(c.text, c.languages, lang)[0],
-             "perspective_label": perspective_label(c.perspective, lang), "shown": c.shown_at is not None}
-            for c in session.cards
-        ],
-        "card": card_view(card, lang, total),
-        "counts": _counts(db, session, grace),
-        "participants": [person(p) for p in people if p.status != "removed"],
-        "hands": [person(p) for p in hands],
-        "talk_after": [person(p) for p in people if p.talk_after],
-        "checkins": {
-            kind: (checkins.result(db, r, session.min_group_size) if (r := checkins.get_round(db, session, kind)) else None)
-            for kind in checkins.KINDS
-        },
+        "counts": reads.counts,
+        "participants": [person(n, p) for n, p in numbered if p.status != "removed"],
+        "hands": [person(n, p) for n, p in hands],
+        "talk_after": [person(n, p) for n, p in numbered if p.talk_after],
+        "checkins": {kind: reads.checkin_result(kind) for kind in checkins.KINDS},
         "answers": [answer(a) for a in answer_svc.answers_for_facilitator(db, session, card.id)] if card else [],
         "takeaways": [answer(a) for a in answer_svc.answers_for_facilitator(db, session, None)],
         "takeaway_counts": answer_svc.response_counts(db, session, answer_svc.TAKEAWAY),
@@ -205,10 +254,26 @@ def facilitator_state(db, session: GroupSession, user: User, lang: str, grace: t
             {"client_id": n.client_id, "text": n.text, "tags": [t.id for t in n.tags],
              "shared": n.shared_with_supervisor, "phase": n.phase,
              "card_position": positions.get(n.session_card_id), "created_at": iso(n.created_at)}
-            for n in notes.notes_of(db, session, user)
+            for n in notes_of
         ],
-        "tags": [
-            {"id": t.id, "label": t.label.get(lang) or t.label.get("en"), "own": t.owner_id is not None}
-            for t in notes.visible_tags(db, user)
-        ],
+        "_tags": notes.visible_tags(db, user),
     }
+    reads._facilitator[user.id] = core
+    return core
+
+
+def facilitator_state(reads: Reads, user: User, lang: str) -> dict:
+    """Everything the facilitator may see, notes included, in ``lang``."""
+    state = dict(_facilitator_core(reads, user))
+    tags = state.pop("_tags")
+    state["cards"] = [
+        {"position": c.position, "text": localize_text(c.text, c.languages, lang)[0],
+         "perspective_label": perspective_label(c.perspective, lang), "shown": c.shown_at is not None}
+        for c in reads.cards
+    ]
+    state["card"] = card_view(reads.card, lang, len(reads.cards))
+    state["tags"] = [
+        {"id": t.id, "label": t.label.get(lang) or t.label.get("en"), "own": t.owner_id is not None}
+        for t in tags
+    ]
+    return state

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from reflect.models import Answer, SocketPresence
+from tests.live.client import run
 from tests.servers import (
     LiveSocket,
     Nginx,
@@ -132,7 +133,7 @@ def test_a_facilitator_on_one_process_and_phones_on_another_see_each_others_even
             for sock in (facilitator, *phones):
                 await sock.close()
 
-    asyncio.run(scenario())
+    run(scenario())
     # nginx logs a websocket when it closes: the facilitator's went to process A.
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and "/socket.io/" not in cluster.nginx.access_log():
@@ -202,4 +203,4 @@ def test_phones_of_a_killed_process_reconnect_to_the_other_and_lose_nothing(clus
             for sock in (facilitator, *phones):
                 await sock.close()
 
-    asyncio.run(scenario())
+    run(scenario())

@@ -15,6 +15,7 @@ import pytest
 import socketio.exceptions
 from sqlalchemy import create_engine, text
 
+from tests.live.client import run
 from tests.servers import LiveSocket, Server, fresh_pg_database, join_phone, seed_sessions, sign_in
 
 pytestmark = [pytest.mark.live, pytest.mark.timeout(90)]
@@ -105,7 +106,7 @@ def test_a_command_blocked_in_the_database_does_not_delay_another_rooms_broadcas
             for sock in (console_a, console_b, phone_b):
                 await sock.close()
 
-    asyncio.run(scenario())
+    run(scenario())
     order = [(who, event) for who, event, data in journal
              if (who, event) in (("console A", "ack"), ("test", "release"))
              or (who == "phone B" and event == "state" and data["card"]["position"] == 1)]

@@ -1,0 +1,78 @@
+"""The facilitator's and the display's updates for what changes many times a second
+(phones connecting, answers counted, hands raised) are sent at most once per
+REFLECT_UPDATE_INTERVAL_MS per session, carrying the latest state; what phones share
+(a new card, revealed answers) goes out at once, to every audience."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.conftest import make_test_app
+from tests.socket.conftest import cmd, events, last_state
+
+P, F, D = "/phone", "/facilitator", "/display"
+INTERVAL_MS = 400
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    """The suite's app, but with updates held back for INTERVAL_MS."""
+    app = make_test_app(database_url, tmp_path / "instance", REFLECT_UPDATE_INTERVAL_MS=INTERVAL_MS)
+    from reflect.extensions import limiter
+
+    limiter.reset()
+    yield app
+    app.extensions["reflect.store"].engine.dispose()
+
+
+def _wait_for(predicate, seconds: float = 5.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
+
+
+def _states(client, namespace):
+    return [m["args"][0] for m in events(client, namespace) if m["name"] == "state"]
+
+
+def test_many_answers_reach_the_facilitator_as_few_updates_with_the_latest_counts(live):
+    console, display = live.console(), live.display()
+    phones = [live.phone() for _ in range(5)]
+    cmd(console, F, "phase", to="reflect")
+    card = last_state(phones[0], P)["card"]["id"]
+    # everything sent so far (connects, the phase change) has arrived
+    assert _wait_for(lambda: last_state(console, F)["counts"]["here"] == 5)
+    before_console, before_display = len(_states(console, F)), len(_states(display, D))
+
+    for number, phone in enumerate(phones):
+        assert cmd(phone, P, "answer", card=card, text=f"A thought {number}", audience="group", named=False)["ok"]
+
+    assert _wait_for(lambda: last_state(console, F)["counts"]["card"] == {"answered": 5, "passed": 0})
+    assert _wait_for(lambda: last_state(display, D)["counts"]["card"] == {"answered": 5, "passed": 0})
+    assert len(last_state(console, F)["answers"]) == 5
+    # five answers, sent within one interval or two: at most two updates each, not five
+    assert 1 <= len(_states(console, F)) - before_console <= 2
+    assert 1 <= len(_states(display, D)) - before_display <= 2
+
+
+def test_a_raised_hand_reaches_the_facilitator_after_the_interval_not_never(live):
+    console = live.console()
+    phone = live.phone(name="Ana")
+    assert _wait_for(lambda: last_state(console, F)["counts"]["here"] == 1)
+    assert cmd(phone, P, "hand", raised=True)["me"]["hand_raised"]
+    assert _wait_for(lambda: [p["name"] for p in last_state(console, F)["hands"]] == ["Ana"])
+
+
+def test_what_phones_share_goes_to_every_audience_at_once(live):
+    console, display = live.console(), live.display()
+    phone = live.phone()
+    cmd(console, F, "phase", to="reflect")
+    # no waiting: the new card is in every audience's latest state as soon as the command returns
+    assert cmd(console, F, "card", action="next")["ok"]
+    assert last_state(phone, P)["card"]["position"] == 1
+    assert last_state(display, D)["card"]["position"] == 1
+    assert last_state(console, F)["card"]["position"] == 1
