@@ -40,6 +40,7 @@ EMAIL, PASSWORD = "bench@example.org", "a long enough password"
 # The socket event limit (60 per 10 s per socket) is for people; a benchmark's
 # facilitator advances faster. The limiter still runs on every event.
 BENCH_ENV = {"REFLECT_SOCKET_EVENTS_PER_10S": "1000000"}
+PHONES_PER_ADDRESS = 25
 
 
 def ensure_node() -> None:
@@ -166,8 +167,14 @@ class Deployment:
 
     def join_many(self, code: str, count: int, workers: int = 6) -> list[str]:
         """``count`` phones joining through the HTTP join flow; their cookie headers."""
+        # The join pages are rate-limited per address (60 a minute, as for one Wi-Fi);
+        # phones come from 127.0.0.2, .3, ..., PHONES_PER_ADDRESS each.
+        def one(i: int) -> str:
+            return join_phone(self.url, code, source=f"127.0.{i // PHONES_PER_ADDRESS // 250}."
+                                                       f"{2 + i // PHONES_PER_ADDRESS % 250}")
+
         with ThreadPoolExecutor(workers) as pool:
-            return list(pool.map(lambda _i: join_phone(self.url, code), range(count)))
+            return list(pool.map(one, range(count)))
 
 
 @contextmanager
@@ -185,7 +192,8 @@ def reflect_deployment(mode: str, via: str, db: str, tmp: Path, *, sessions: int
         env = dict(BENCH_ENV)
         if via == "nginx":
             redis = redis_url_for_run()
-            env.update(REFLECT_MESSAGE_QUEUE=redis, REFLECT_RATELIMIT_STORAGE_URL=redis)
+            # as deploy/reflect.env.example: nginx is the one trusted proxy
+            env.update(REFLECT_MESSAGE_QUEUE=redis, REFLECT_RATELIMIT_STORAGE_URL=redis, REFLECT_TRUSTED_PROXIES="1")
         count = processes if via == "nginx" else 1
         servers = [Server(mode=mode, instance=tmp / f"instance{i}", database_url=database_url, extra_env=env)
                    for i in range(count)]

@@ -8,6 +8,7 @@ from flask import Flask
 
 from reflect import config as settings
 from reflect.db import Store
+from reflect.rooms.packets import JsonPacket
 
 
 
@@ -77,6 +78,7 @@ def _init_extensions(app: Flask) -> None:
         cors_allowed_origins=settings.allowed_origins(app.config.get("REFLECT_ALLOWED_ORIGINS")),
         max_http_buffer_size=app.config["REFLECT_SOCKET_MAX_MESSAGE_BYTES"],
         manage_session=False,
+        serializer=JsonPacket,  # what reflect sends is JSON, never binary (see rooms/packets.py)
         ping_interval=10,
         ping_timeout=10,
         logger=False,

@@ -110,6 +110,8 @@ def prepared_server(mode: str, tmp: Path, database_url: str | None = None, **env
 # --- several processes: PostgreSQL, Redis, nginx, and HTTP sign-in / join -------------
 # Added for the multi-process tests and the benchmarks (bench/ imports these too).
 
+import functools
+import http.client
 import http.cookiejar
 import re
 import secrets
@@ -206,18 +208,20 @@ def seed_sessions(database_url: str, instance: Path, *, email: str, password: st
 class Browser:
     """A cookie-keeping HTTP client on urllib (redirects followed), like a phone's browser."""
 
-    def __init__(self, base_url: str, lang: str = "en"):
+    def __init__(self, base_url: str, lang: str = "en", source: str | None = None):
+        """``source``: the loopback address to connect from (127.0.0.0/8 is all local), so
+        that many phones can come from as many addresses, as on a real network."""
         self.base_url = base_url.rstrip("/")
         self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        self.handlers = [urllib.request.HTTPCookieProcessor(self.jar)] + ([_FromAddress(source)] if source else [])
+        self.opener = urllib.request.build_opener(*self.handlers)
         self.lang = lang
 
     def request(self, path: str, form: dict | None = None, timeout: float = 30,
                 follow: bool = True) -> tuple[int, str]:
         data = urllib.parse.urlencode(form).encode() if form is not None else None
         req = urllib.request.Request(self.base_url + path, data=data, headers={"Accept-Language": self.lang})
-        opener = self.opener if follow else urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect)
+        opener = self.opener if follow else urllib.request.build_opener(*self.handlers, _NoRedirect)
         try:
             with opener.open(req, timeout=timeout) as response:
                 return response.status, response.read().decode("utf-8", "replace")
@@ -236,6 +240,15 @@ class Browser:
 
     def cookie_header(self, *names: str) -> str:
         return "; ".join(f"{c.name}={c.value}" for c in self.jar if not names or c.name in names)
+
+
+class _FromAddress(urllib.request.HTTPHandler):
+    def __init__(self, source: str):
+        super().__init__()
+        self.source = source
+
+    def http_open(self, req):
+        return self.do_open(functools.partial(http.client.HTTPConnection, source_address=(self.source, 0)), req)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -259,10 +272,12 @@ def sign_in(base_url: str, email: str, password: str) -> str:
     return header
 
 
-def join_phone(base_url: str, code: str, name: str | None = None, lang: str = "en") -> str:
-    """Join through /join and /join/welcome like a phone; returns the Cookie header with
-    the participant cookie ``reflect_participant``."""
-    browser = Browser(base_url, lang=lang)
+def join_phone(base_url: str, code: str, name: str | None = None, lang: str = "en",
+               source: str | None = None) -> str:
+    """Join through /join and /join/welcome like a phone (from the loopback address
+    ``source``, if given); returns the Cookie header with the participant cookie
+    ``reflect_participant``."""
+    browser = Browser(base_url, lang=lang, source=source)
     status, page = browser.request("/join", {"code": code, "csrf_token": browser.csrf("/join")})
     if status != 200 or browser.cookie("reflect_session") is None:
         raise RuntimeError(f"join code refused (HTTP {status})")

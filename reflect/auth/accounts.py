@@ -10,7 +10,7 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from reflect.audit import record
 from reflect.db import utcnow
@@ -113,7 +113,7 @@ def start_login_session(db: Session, user: User) -> str:
 def load_login_session(db: Session, raw: str) -> User | None:
     if not raw:
         return None
-    login = db.get(LoginSession, token_hash(raw))
+    login = db.get(LoginSession, token_hash(raw), options=[joinedload(LoginSession.user)])  # one query
     if login is None or login.ended_at is not None or not login.user.active:
         return None
     user = login.user

@@ -51,9 +51,18 @@ def reads(db, session: GroupSession) -> state.Reads:
     return state.Reads(db, session, grace())
 
 
+def _listened(namespace: str, room: str) -> bool:
+    """Whether a room may have sockets. One process knows its own rooms; with a message
+    queue, others' sockets may be in it, so it always may."""
+    if current_app.config.get("REFLECT_MESSAGE_QUEUE"):
+        return True
+    return bool(socketio.server.manager.rooms.get(namespace, {}).get(room))
+
+
 def publish(session_id: int, *, phones: bool = True, display: bool = True, facilitator: bool = True) -> None:
-    """Send the session's state now. Phones first: their packets leave (the green thread
-    yields once) before the display's and the facilitator's states are built."""
+    """Send the session's state now, to each room that has someone in it. Phones first:
+    their packets leave (the green thread yields once) before the display's and the
+    facilitator's states are built."""
     db = get_session()
     session = db.get(GroupSession, session_id)
     if session is None:
@@ -61,18 +70,23 @@ def publish(session_id: int, *, phones: bool = True, display: bool = True, facil
     view = reads(db, session)
     if phones:
         for lang in LANGUAGES:
-            socketio.emit("state", state.phone_public(view, lang), to=phones_room(session_id, lang), namespace=PHONE_NS)
+            room = phones_room(session_id, lang)
+            if _listened(PHONE_NS, room):
+                socketio.emit("state", state.phone_public(view, lang), to=room, namespace=PHONE_NS)
         if display or facilitator:
             socketio.sleep(0)
     if display:
         for lang in LANGUAGES:
-            socketio.emit("state", state.display_state(view, lang), to=display_room(session_id, lang),
-                          namespace=DISPLAY_NS)
+            room = display_room(session_id, lang)
+            if _listened(DISPLAY_NS, room):
+                socketio.emit("state", state.display_state(view, lang), to=room, namespace=DISPLAY_NS)
     if facilitator:
-        user = db.get(User, session.facilitator_id)
+        user = None
         for lang in LANGUAGES:
-            socketio.emit("state", state.facilitator_state(view, user, lang), to=facilitator_room(session_id, lang),
-                          namespace=FACILITATOR_NS)
+            room = facilitator_room(session_id, lang)
+            if _listened(FACILITATOR_NS, room):
+                user = user or db.get(User, session.facilitator_id)
+                socketio.emit("state", state.facilitator_state(view, user, lang), to=room, namespace=FACILITATOR_NS)
 
 
 # Sessions with an update for the facilitator and the display already on its way (this

@@ -270,13 +270,16 @@ def phone_set_language(data=None):
 # --- facilitator ------------------------------------------------------------------------
 
 
-def _facilitator_session(session_id) -> GroupSession:
-    """The session, if the signed-in person (re-checked now) is its facilitator."""
+def _facilitator_session(session_id, *, lock: bool = False) -> GroupSession:
+    """The session, if the signed-in person (re-checked now) is its facilitator;
+    ``lock``: its row locked until commit (PostgreSQL), for a command."""
     if not current_user.is_authenticated or not isinstance(session_id, int):
         raise RoomError("forbidden")
     if current_user.role not in ("facilitator", "admin"):  # as the console page: a demoted account stops here
         raise RoomError("forbidden")
-    session = get_session().get(GroupSession, session_id)
+    db = get_session()
+    session = (db.get(GroupSession, session_id, with_for_update=True, populate_existing=True) if lock
+               else db.get(GroupSession, session_id))
     if session is None or session.facilitator_id != current_user.id:
         raise RoomError("forbidden")
     return session
@@ -342,13 +345,12 @@ def facilitator_command(event: str, schema: type[Schema], apply: Callable, *, nu
 
         def run() -> dict:
             try:
-                checked = _facilitator_session(info.get("session"))
+                session = _facilitator_session(info.get("session"), lock=True)
             except RoomError:
                 disconnect()
                 raise
             payload = _load(schema, data)
             db = get_session()
-            session = _locked_session(db, checked.id)
             before = session.version
             user = current_user._get_current_object()
             response, applied = _command(

@@ -88,13 +88,10 @@ def card_count(db: Session, session: GroupSession) -> int:
 
 
 def current_card(db: Session, session: GroupSession) -> SessionCard | None:
+    """The card on screen, from the session's cards (loaded once per unit of work)."""
     if session.current_position is None:
         return None
-    return db.scalar(
-        select(SessionCard).where(
-            SessionCard.session_id == session.id, SessionCard.position == session.current_position
-        )
-    )
+    return next((c for c in session.cards if c.position == session.current_position), None)
 
 
 def _show_card(db: Session, session: GroupSession, position: int) -> None:
