@@ -28,8 +28,9 @@ _ENV = {
     "SOCKET_MAX_MESSAGE_BYTES": (int, 64 * 1024),
     "SOCKET_EVENTS_PER_10S": (int, 60),
     # Updates that only the facilitator and the projector see (who is here, how many
-    # answered) are sent at most this often per session, carrying the latest state.
-    "UPDATE_INTERVAL_MS": (int, 250),
+    # answered, hands) go at most once per this interval per session (a lone one at once),
+    # each carrying the latest state.
+    "UPDATE_INTERVAL_MS": (int, 1000),
     # PostgreSQL connections per server process (the pool, then as many again on demand).
     "DATABASE_POOL_SIZE": (int, 20),
     "HTTPS": (lambda v: v.lower() in ("1", "true", "yes"), False),

@@ -11,6 +11,7 @@ emits travel through it to sockets held by other processes.
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 
 from flask import current_app
@@ -89,29 +90,39 @@ def publish(session_id: int, *, phones: bool = True, display: bool = True, facil
                 socketio.emit("state", state.facilitator_state(view, user, lang), to=room, namespace=FACILITATOR_NS)
 
 
-# Sessions with an update for the facilitator and the display already on its way (this
-# process's own: each process sends what its own events changed).
+# This process's own record of the facilitator/display updates it throttles: when each
+# session's last one went, and which have one waiting. (Each process sends what its own
+# events changed; the state sent is always read fresh, so nothing is lost by waiting.)
+_last_sent: dict[int, float] = {}
 _pending: set[int] = set()
 
 
 def publish_soon(session_id: int) -> None:
-    """Send the facilitator and the display the session's state within
-    ``REFLECT_UPDATE_INTERVAL_MS``: what changes many times a second in a big room (phones
-    connecting, answers counted) costs one state per interval, which carries the latest
-    of everything. Phones are not sent anything: none of this changes what they see."""
+    """Send the facilitator and the display the session's state, at most once per
+    ``REFLECT_UPDATE_INTERVAL_MS`` per session: at once if none went within the interval,
+    else once when it ends. What changes many times a second in a busy room (phones
+    connecting, answers counted, hands) costs one state per interval, and that state
+    carries the latest of everything; a lone change is not delayed. Phones are not sent
+    anything: none of this changes what they see."""
     interval = current_app.config["REFLECT_UPDATE_INTERVAL_MS"] / 1000
     if interval <= 0:
         publish(session_id, phones=False)
         return
     if session_id in _pending:
         return
+    wait = max(0.0, _last_sent.get(session_id, float("-inf")) + interval - time.monotonic())
     _pending.add(session_id)
-    socketio.start_background_task(_publish_later, current_app._get_current_object(), session_id, interval)
+    socketio.start_background_task(_publish_later, current_app._get_current_object(), session_id, wait)
 
 
 def _publish_later(app, session_id: int, delay: float) -> None:
     socketio.sleep(delay)
-    _pending.discard(session_id)  # a change from now on schedules the next update
+    now = time.monotonic()
+    _pending.discard(session_id)  # a change from now on is in this update or schedules the next
+    _last_sent[session_id] = now
+    if len(_last_sent) > 1000:  # forget sessions quiet for longer than any interval
+        for quiet in [sid for sid, at in _last_sent.items() if now - at > 60]:
+            _last_sent.pop(quiet, None)
     try:
         with app.app_context():
             publish(session_id, phones=False)
