@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import Session
 
 from reflect.db import utcnow
@@ -88,10 +88,14 @@ def card_count(db: Session, session: GroupSession) -> int:
 
 
 def current_card(db: Session, session: GroupSession) -> SessionCard | None:
-    """The card on screen, from the session's cards (loaded once per unit of work)."""
+    """The card on screen: from the session's cards when this unit of work has loaded
+    them already, else one row."""
     if session.current_position is None:
         return None
-    return next((c for c in session.cards if c.position == session.current_position), None)
+    if "cards" not in inspect(session).unloaded:
+        return next((c for c in session.cards if c.position == session.current_position), None)
+    return db.scalar(select(SessionCard).where(
+        SessionCard.session_id == session.id, SessionCard.position == session.current_position))
 
 
 def _show_card(db: Session, session: GroupSession, position: int) -> None:
