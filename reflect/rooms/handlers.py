@@ -174,12 +174,27 @@ def phone_disconnect(*_args):
         broadcast.presence_changed(session_id)
 
 
-def phone_command(event: str, schema: type[Schema], apply: Callable, *, changes_version: bool = True):
+def _with_changes(result, payload: dict, me_changes: Callable | None) -> dict:
+    """The service's acknowledgement, plus what changed in the phone's own state when
+    that can be said without reading it again (see ``phone_command``)."""
+    ack = _ack(result)
+    changes = me_changes(payload, result) if me_changes is not None else None
+    return {**ack, "me_changes": changes} if changes is not None else ack
+
+
+def phone_command(event: str, schema: type[Schema], apply: Callable, *, changes_version: bool = True,
+                  me_changes: Callable[[dict, object], dict | None] | None = None):
     """Register a phone command: ``apply(db, session, participant, payload)``.
 
     ``changes_version=False``: the command never changes what phones share (an answer, a
     check-in, a raised hand); it takes the session row's shared lock, and only the
-    facilitator and the display are updated, at most once per update interval."""
+    facilitator and the display are updated, at most once per update interval.
+
+    The acknowledgement carries the phone's own state (``me``), read again after the
+    commit; or, with ``me_changes(payload, result)``, only the fields the command set
+    (``me_changes``, stored with the acknowledgement for a retry, so never anything
+    anyone wrote): five queries fewer on the commands every phone sends. Returning None
+    falls back to the whole ``me``."""
 
     def handler(data=None):
         within_limit = _rate_ok()  # before the write lock: the limiter's store may be over the network
@@ -197,13 +212,15 @@ def phone_command(event: str, schema: type[Schema], apply: Callable, *, changes_
             before = session.version
             response, applied = _command(
                 f"p:{participant.id}", session, payload.pop("cid", None),
-                lambda: _ack(apply(db, session, participant, payload)),
+                lambda: _with_changes(apply(db, session, participant, payload), payload, me_changes),
             )
             if applied:
                 if session.version != before:
                     broadcast.publish(session.id)
                 else:
                     broadcast.publish_soon(session.id)
+            if "me_changes" in response:
+                return response
             return {**response, "me": state.phone_personal(db, session, participant)}
 
         return _dispatch(locale, run, within_limit=within_limit)
@@ -212,20 +229,30 @@ def phone_command(event: str, schema: type[Schema], apply: Callable, *, changes_
     socketio.on(event, namespace=PHONE_NS)(handler)
 
 
+def _answered(payload: dict, answer) -> dict | None:
+    if answer.author_participant_id is not None:
+        return None  # a named answer: the whole ``me`` (its list of named answers holds text)
+    return {"responses": {str(answer.session_card_id): "answered"}}
+
+
 phone_command("checkin", schemas.CheckinIn, lambda db, s, p, d: checkins.submit(
-    db, s, p, d["kind"], passed=d["passed"], scores=d["scores"], feeling=d["feeling"]), changes_version=False)
+    db, s, p, d["kind"], passed=d["passed"], scores=d["scores"], feeling=d["feeling"]), changes_version=False,
+    me_changes=lambda d, _r: {"checked_in": {d["kind"]: True}})
 phone_command("answer", schemas.AnswerIn, lambda db, s, p, d: answers.answer_card(
     db, s, p, d["card"], d["text"], audience=d["audience"], named=d["named"], share_anyway=d["share_anyway"]),
-    changes_version=False)
-phone_command("pass", schemas.PassIn, lambda db, s, p, d: answers.pass_card(db, s, p, d["card"]), changes_version=False)
+    changes_version=False, me_changes=_answered)
+phone_command("pass", schemas.PassIn, lambda db, s, p, d: answers.pass_card(db, s, p, d["card"]), changes_version=False,
+              me_changes=lambda d, _r: {"responses": {str(d["card"]): "passed"}})
 phone_command("takeaway", schemas.TakeawayIn, lambda db, s, p, d: answers.submit_takeaway(
-    db, s, p, d["text"], audience=d["audience"], share_anyway=d["share_anyway"]), changes_version=False)
+    db, s, p, d["text"], audience=d["audience"], share_anyway=d["share_anyway"]), changes_version=False,
+    me_changes=lambda _d, _r: {"takeaway_done": True})
 phone_command("react", schemas.AnswerRefIn, lambda db, s, p, d: answers.react(db, s, p, d["answer"]))
 phone_command("withdraw", schemas.AnswerRefIn, lambda db, s, p, d: answers.withdraw(db, s, p, d["answer"]))
 phone_command("hand", schemas.HandIn, lambda db, s, p, d: participants.raise_hand(db, s, p, d["raised"]),
-              changes_version=False)
+              changes_version=False, me_changes=lambda d, _r: {"hand_raised": d["raised"]})
 phone_command("talk_after", schemas.TalkAfterIn,
-              lambda db, s, p, d: participants.want_talk_after(db, s, p, d["wanted"]), changes_version=False)
+              lambda db, s, p, d: participants.want_talk_after(db, s, p, d["wanted"]), changes_version=False,
+              me_changes=lambda d, _r: {"talk_after": d["wanted"]})
 
 
 @socketio.on("sync", namespace=PHONE_NS)

@@ -69,7 +69,7 @@ def test_kill_9_mid_session_loses_nothing_acknowledged_and_doubles_nothing(live_
         for i, phone in enumerate(phones):  # anything not acknowledged is sent again, same id
             reply = await resend(phone, "answer", sent[i])
             assert reply and reply["ok"], reply
-            assert reply["me"]["responses"] == {str(sent[i]["card"]): "answered"}
+            assert reply["me_changes"] == {"responses": {str(sent[i]["card"]): "answered"}}
         await asyncio.gather(*(p.sio.disconnect() for p in phones), console.sio.disconnect(), http.close())
 
     async def scenario():

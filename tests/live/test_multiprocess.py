@@ -162,7 +162,7 @@ def test_phones_of_a_killed_process_reconnect_to_the_other_and_lose_nothing(clus
             answer = {"cid": answer_cid, "card": card_id, "text": "I noticed the room went quiet.",
                       "audience": "group"}
             acked = await phones[0].call("answer", answer)
-            assert acked["ok"] and has_answered(acked["me"], card_id), acked
+            assert acked["ok"] and has_answered(acked["me_changes"], card_id), acked
             await facilitator.wait_for(is_state(lambda s: (s["counts"]["card"] or {}).get("answered") == 1),
                                        what="1 answer counted")
             servers_before = cluster.presence_servers()

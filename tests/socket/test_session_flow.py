@@ -168,8 +168,10 @@ def test_hand_raise_and_talk_after_reach_only_the_facilitator(live):
     console = live.console()
     phone, other = live.phone(name="Ana"), live.phone(name="Beto")
     display = live.display()
-    assert cmd(phone, P, "hand", raised=True)["me"]["hand_raised"]
-    assert cmd(phone, P, "talk_after", wanted=True)["me"]["talk_after"]
+    assert cmd(phone, P, "hand", raised=True)["me_changes"] == {"hand_raised": True}
+    assert cmd(phone, P, "talk_after", wanted=True)["me_changes"] == {"talk_after": True}
+    me = phone.emit("sync", {}, namespace=P, callback=True)["snapshot"]["me"]
+    assert me["hand_raised"] and me["talk_after"]
     state = last_state(console, F)
     assert [p["name"] for p in state["hands"]] == ["Ana"] and [p["name"] for p in state["talk_after"]] == ["Ana"]
     for message in events(display, D) + events(other, P):

@@ -65,7 +65,7 @@ def test_a_raised_hand_reaches_the_facilitator_whether_or_not_an_update_just_wen
     phone = live.phone(name="Ana")
     # the phone's connect has just sent the facilitator an update: the hand's waits for
     # the interval's end, and then goes
-    assert cmd(phone, P, "hand", raised=True)["me"]["hand_raised"]
+    assert cmd(phone, P, "hand", raised=True)["ok"]
     assert _wait_for(lambda: [p["name"] for p in last_state(console, F)["hands"]] == ["Ana"])
     assert cmd(phone, P, "hand", raised=False)["ok"]
     assert _wait_for(lambda: last_state(console, F)["hands"] == [])

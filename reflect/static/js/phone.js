@@ -181,6 +181,16 @@ const conn = connect("/phone", {
   events: { signed_out: () => {} },
 });
 
+// What a command changed in this phone's own state, when the server says only that (the
+// fields it set; a map such as ``responses`` is merged key by key). Applying it twice
+// (a retried command) gives the same result.
+function applyChanges(changes) {
+  for (const [key, value] of Object.entries(changes)) {
+    if (value !== null && typeof value === "object" && !Array.isArray(value)) Object.assign(me[key], value);
+    else me[key] = value;
+  }
+}
+
 async function command(event, payload, form = null) {
   // While a command waits for its answer (offline, it waits for the connection), the
   // form's buttons are disabled so that nothing is sent twice.
@@ -191,6 +201,7 @@ async function command(event, payload, form = null) {
   for (const button of buttons) button.disabled = false;
   if (form) form.removeAttribute("aria-busy");
   if (reply?.me) me = reply.me;
+  if (reply?.me_changes) applyChanges(reply.me_changes);
   showError(reply);
   render();
   return reply;
