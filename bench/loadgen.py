@@ -94,7 +94,7 @@ def run_loadgen(config: dict, on_event: Callable[[dict, subprocess.Popen], None]
             proc.wait(10)
         os.unlink(path)
     if result is None:
-        raise RuntimeError(f"load generator failed: {errors[-3:]} {proc.stderr.read()[-2000:]}")
+        raise RuntimeError(f"load generator failed (exit {proc.returncode}): {errors[-3:]} {proc.stderr.read()[-2000:]}")
     if errors:
         result["loadgen_errors"] = errors[:10]
     return result

@@ -12,6 +12,9 @@ const config = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
 const now = () => performance.now();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const say = (obj) => process.stdout.write(JSON.stringify(obj) + "\n");
+// Writes to a pipe are asynchronous: exit only once the last line has been written out
+// (a large result was cut short by exiting straight after writing it).
+const sayThenExit = (obj, code) => process.stdout.write(JSON.stringify(obj) + "\n", () => process.exit(code));
 let cidCounter = 0;
 const cid = () => `bench${process.pid}x${(cidCounter++).toString(36).padStart(6, "0")}`;
 
@@ -255,11 +258,9 @@ async function capacity() {
                               (config.time_limit_s || 600) * 1000);
   try {
     const result = config.kind === "capacity" ? await capacity() : await fanout();
-    say({ event: "result", result });
     clearTimeout(hardStop);
-    process.exit(0);
+    sayThenExit({ event: "result", result }, 0);
   } catch (err) {
-    say({ event: "error", error: String(err && err.stack || err) });
-    process.exit(1);
+    sayThenExit({ event: "error", error: String(err && err.stack || err) }, 1);
   }
 })();

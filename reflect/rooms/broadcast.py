@@ -60,10 +60,12 @@ def _listened(namespace: str, room: str) -> bool:
     return bool(socketio.server.manager.rooms.get(namespace, {}).get(room))
 
 
-def publish(session_id: int, *, phones: bool = True, display: bool = True, facilitator: bool = True) -> None:
+def publish(session_id: int, *, phones: bool = True, display: bool = True, facilitator: bool = True,
+            facilitator_full: bool = True) -> None:
     """Send the session's state now, to each room that has someone in it. Phones first:
     their packets leave (the green thread yields once) before the display's and the
-    facilitator's states are built."""
+    facilitator's states are built. ``facilitator_full=False``: the facilitator gets a
+    partial state (no card list, notes or tags: see ``state.facilitator_state``)."""
     db = get_session()
     session = db.get(GroupSession, session_id)
     if session is None:
@@ -87,7 +89,8 @@ def publish(session_id: int, *, phones: bool = True, display: bool = True, facil
             room = facilitator_room(session_id, lang)
             if _listened(FACILITATOR_NS, room):
                 user = user or db.get(User, session.facilitator_id)
-                socketio.emit("state", state.facilitator_state(view, user, lang), to=room, namespace=FACILITATOR_NS)
+                socketio.emit("state", state.facilitator_state(view, user, lang, full=facilitator_full), to=room,
+                              namespace=FACILITATOR_NS)
 
 
 # This process's own record of the facilitator/display updates it throttles: when each
@@ -106,7 +109,7 @@ def publish_soon(session_id: int) -> None:
     anything: none of this changes what they see."""
     interval = current_app.config["REFLECT_UPDATE_INTERVAL_MS"] / 1000
     if interval <= 0:
-        publish(session_id, phones=False)
+        publish(session_id, phones=False, facilitator_full=False)
         return
     if session_id in _pending:
         return
@@ -125,7 +128,7 @@ def _publish_later(app, session_id: int, delay: float) -> None:
             _last_sent.pop(quiet, None)
     try:
         with app.app_context():
-            publish(session_id, phones=False)
+            publish(session_id, phones=False, facilitator_full=False)
     except Exception as err:  # a background task has no one to report to: log the kind only
         log.error("delayed update failed: %s", type(err).__name__)
 

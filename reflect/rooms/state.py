@@ -73,7 +73,7 @@ class Reads:
         self.db, self.session = db, session
         self.grace = grace if grace is not None else timedelta(0)
         self.now = utcnow()
-        self._facilitator: dict[int, dict] = {}  # user id -> the language-neutral part of their state
+        self._facilitator: dict = {}  # per facilitator: the language-neutral parts of their state
 
     @cached_property
     def cards(self) -> list[SessionCard]:
@@ -209,8 +209,8 @@ def display_state(reads: Reads, lang: str) -> dict:
 
 
 def _facilitator_core(reads: Reads, user: User) -> dict:
-    """The facilitator's state apart from what depends on the language; built once per
-    broadcast and shared by the facilitator's languages."""
+    """The facilitator's state apart from what depends on the language and apart from
+    their notes and tags; built once per broadcast, shared by the facilitator's languages."""
     cached = reads._facilitator.get(user.id)
     if cached is not None:
         return cached
@@ -228,10 +228,7 @@ def _facilitator_core(reads: Reads, user: User) -> dict:
 
     numbered = list(enumerate(reads.people, start=1))  # guest numbers follow the order of joining
     hands = sorted(((n, p) for n, p in numbered if p.hand_raised_at), key=lambda item: item[1].hand_raised_at)
-    positions = {c.id: c.position for c in reads.cards}
     card = reads.card
-    notes_of = db.scalars(select(Note).options(selectinload(Note.tags)).where(
-        Note.session_id == session.id, Note.author_id == user.id).order_by(Note.created_at, Note.id))
     core = {
         "version": session.version,
         "phase": session.phase,
@@ -250,28 +247,49 @@ def _facilitator_core(reads: Reads, user: User) -> dict:
         "answers": [answer(a) for a in answer_svc.answers_for_facilitator(db, session, card.id)] if card else [],
         "takeaways": [answer(a) for a in answer_svc.answers_for_facilitator(db, session, None)],
         "takeaway_counts": answer_svc.response_counts(db, session, answer_svc.TAKEAWAY),
-        "notes": [
-            {"client_id": n.client_id, "text": n.text, "tags": [t.id for t in n.tags],
-             "shared": n.shared_with_supervisor, "phase": n.phase,
-             "card_position": positions.get(n.session_card_id), "created_at": iso(n.created_at)}
-            for n in notes_of
-        ],
-        "_tags": notes.visible_tags(db, user),
     }
     reads._facilitator[user.id] = core
     return core
 
 
-def facilitator_state(reads: Reads, user: User, lang: str) -> dict:
-    """Everything the facilitator may see, notes included, in ``lang``."""
+def _facilitator_notes(reads: Reads, user: User) -> tuple[list[dict], list]:
+    """The facilitator's own notes and the tags they may use (read once per broadcast)."""
+    key = ("notes", user.id)
+    cached = reads._facilitator.get(key)
+    if cached is not None:
+        return cached
+    positions = {c.id: c.position for c in reads.cards}
+    found = reads.db.scalars(select(Note).options(selectinload(Note.tags)).where(
+        Note.session_id == reads.session.id, Note.author_id == user.id).order_by(Note.created_at, Note.id))
+    own = [
+        {"client_id": n.client_id, "text": n.text, "tags": [t.id for t in n.tags],
+         "shared": n.shared_with_supervisor, "phase": n.phase,
+         "card_position": positions.get(n.session_card_id), "created_at": iso(n.created_at)}
+        for n in found
+    ]
+    reads._facilitator[key] = (own, notes.visible_tags(reads.db, user))
+    return reads._facilitator[key]
+
+
+def facilitator_state(reads: Reads, user: User, lang: str, *, full: bool = True) -> dict:
+    """Everything the facilitator may see, notes included, in ``lang``.
+
+    ``full=False``: a partial state (``"partial": true``) without the card list, the
+    notes and the tags, which only the facilitator's own commands change; sent for what
+    changes often (presence, answers counted, hands), the console keeps the rest from
+    the last full state."""
     state = dict(_facilitator_core(reads, user))
-    tags = state.pop("_tags")
+    state["card"] = card_view(reads.card, lang, len(reads.cards))
+    if not full:
+        state["partial"] = True
+        return state
+    own_notes, tags = _facilitator_notes(reads, user)
     state["cards"] = [
         {"position": c.position, "text": localize_text(c.text, c.languages, lang)[0],
          "perspective_label": perspective_label(c.perspective, lang), "shown": c.shown_at is not None}
         for c in reads.cards
     ]
-    state["card"] = card_view(reads.card, lang, len(reads.cards))
+    state["notes"] = own_notes
     state["tags"] = [
         {"id": t.id, "label": t.label.get(lang) or t.label.get("en"), "own": t.owner_id is not None}
         for t in tags

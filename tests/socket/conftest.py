@@ -68,7 +68,10 @@ def _drain(client, namespace) -> list:
     client.__dict__.setdefault("_history", []).extend(received)
     for message in received:
         if message["name"] in ("state", "snapshot"):
-            client.__dict__["_latest"] = message["args"][0]
+            state = message["args"][0]
+            latest = client.__dict__.get("_latest")
+            # a partial facilitator state keeps the rest of the last full one, as the console does
+            client.__dict__["_latest"] = {**latest, **state} if state.get("partial") and latest else state
     return received
 
 

@@ -80,3 +80,18 @@ def test_what_phones_share_goes_to_every_audience_at_once(live):
     assert last_state(phone, P)["card"]["position"] == 1
     assert last_state(display, D)["card"]["position"] == 1
     assert last_state(console, F)["card"]["position"] == 1
+
+
+def test_updates_for_presence_and_answers_leave_out_the_notes_the_console_already_has(live):
+    console = live.console()
+    assert console.emit("note_save", {"note": "note-0001", "text": "Noticing my own hurry", "tags": []},
+                        namespace=F, callback=True)["ok"]
+    full = [m["args"][0] for m in events(console, F) if m["name"] == "state"][-1]
+    assert "partial" not in full and [n["text"] for n in full["notes"]] == ["Noticing my own hurry"]
+    live.phone(name="Ana")  # a phone connecting: a presence update
+    assert _wait_for(lambda: last_state(console, F)["counts"]["here"] == 1)
+    partial = [m["args"][0] for m in events(console, F) if m["name"] == "state"][-1]
+    assert partial["partial"] is True
+    assert "notes" not in partial and "tags" not in partial and "cards" not in partial
+    # what the console shows: the partial merged into the last full state, notes kept
+    assert [n["text"] for n in last_state(console, F)["notes"]] == ["Noticing my own hurry"]

@@ -14,7 +14,13 @@ const setTimer = timer($("timer"), t);
 const conn = connect("/facilitator", {
   auth: { session: sessionId },
   onStatus: (online) => { $("connection").textContent = online ? t("connected") : t("disconnected"); },
-  onState: (state) => { st = state; render(); },
+  // A partial state (presence, answers counted, hands) leaves out the card list, the
+  // notes and the tags: those stay as the last full state had them.
+  onState: (state) => {
+    if (state.partial && !st) return; // the full snapshot is on its way
+    st = state.partial ? { ...st, ...state } : state;
+    render();
+  },
   events: { signed_out: () => window.location.reload() },
 });
 
