@@ -168,6 +168,24 @@ def redis_url_for_run() -> str:
     return f"{REDIS_URL}/{1 + secrets.randbelow(15)}"
 
 
+@contextmanager
+def pg_server_with_sessions(mode: str, tmp: Path, *, email: str, password: str, count: int,
+                            phase: str = "reflect") -> Iterator[tuple[Server, list[dict], str]]:
+    """One server process on a fresh PostgreSQL database, migrated, with ``count``
+    sessions (see ``seed_sessions``) run by the account ``email``; yields (server,
+    sessions, database URL) and stops the server afterwards."""
+    with fresh_pg_database() as url:
+        server = Server(mode=mode, instance=tmp / "instance", database_url=url)
+        migrated = server.cli("db", "upgrade")
+        assert migrated.returncode == 0, migrated.stderr
+        sessions = seed_sessions(url, tmp / "seed", email=email, password=password, count=count, phase=phase)
+        server.start()
+        try:
+            yield server, sessions, url
+        finally:
+            server.stop()
+
+
 def seed_sessions(database_url: str, instance: Path, *, email: str, password: str, count: int = 1,
                   phase: str = "lobby", cards: int | None = None) -> list[dict]:
     """A facilitator account and ``count`` sessions it runs (in ``phase``), written

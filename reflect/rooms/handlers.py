@@ -108,13 +108,20 @@ def _dispatch(locale: str, run: Callable[[], dict], *, within_limit: bool | None
             return error_payload("server_error")
 
 
+def _session_row(db, session_id: int, *, lock: bool | dict = False) -> GroupSession | None:
+    """The session row; with ``lock`` (``True`` or ``{"read": True}``), locked until commit
+    on PostgreSQL and read afresh."""
+    if not lock:
+        return db.get(GroupSession, session_id)
+    return db.get(GroupSession, session_id, with_for_update=lock, populate_existing=True)
+
+
 def _locked_session(db, session_id: int, *, shared: bool = False) -> GroupSession:
     """The session row, locked until commit (PostgreSQL; SQLite's writer lock is already
     held). ``shared`` (FOR SHARE): for commands that never change the session's version,
     so that a room's answers do not queue behind each other, only behind the
     facilitator's changes."""
-    lock = {"read": True} if shared else True
-    session = db.get(GroupSession, session_id, with_for_update=lock, populate_existing=True)
+    session = _session_row(db, session_id, lock={"read": True} if shared else True)
     if session is None:
         raise RoomError("not_found")
     return session
@@ -304,9 +311,7 @@ def _facilitator_session(session_id, *, lock: bool = False) -> GroupSession:
         raise RoomError("forbidden")
     if current_user.role not in ("facilitator", "admin"):  # as the console page: a demoted account stops here
         raise RoomError("forbidden")
-    db = get_session()
-    session = (db.get(GroupSession, session_id, with_for_update=True, populate_existing=True) if lock
-               else db.get(GroupSession, session_id))
+    session = _session_row(get_session(), session_id, lock=lock)
     if session is None or session.facilitator_id != current_user.id:
         raise RoomError("forbidden")
     return session

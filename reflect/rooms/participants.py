@@ -186,13 +186,6 @@ def presence_of(row, online: set[int], grace: timedelta, now: datetime) -> str:
     return "away"
 
 
-def presence(db: Session, session_id: int, grace: timedelta, now: datetime | None = None) -> dict[int, str]:
-    """participant id -> "here" | "reconnecting" | "away" | "waiting" | "removed"."""
-    now = now or utcnow()
-    rows, online = presence_rows(db, session_id)
-    return {row.id: presence_of(row, online, grace, now) for row in rows}
-
-
 def sessions_with_grace_ending(db: Session, grace: timedelta, window: timedelta) -> set[int]:
     """Sessions where someone's grace period ran out in the last ``window``."""
     now = utcnow()

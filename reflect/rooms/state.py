@@ -26,6 +26,7 @@ from reflect.prompts.themes import perspective_label
 from reflect.rooms import answers as answer_svc
 from reflect.rooms import checkins, notes, participants
 from reflect.rooms.codes import display_code
+from reflect.rooms.lifecycle import current_card
 from reflect.rooms.scales import SCALES
 
 
@@ -81,10 +82,10 @@ class Reads:
 
     @cached_property
     def card(self) -> SessionCard | None:
-        session = self.session
-        if session.phase != "reflect" or session.current_position is None:
+        # the cards are loaded once for every builder; current_card then picks from them
+        if self.session.phase != "reflect" or not self.cards:
             return None
-        return next((c for c in self.cards if c.position == session.current_position), None)
+        return current_card(self.db, self.session)
 
     @cached_property
     def revealed(self) -> list:

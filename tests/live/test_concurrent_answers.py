@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, func, select
 
 from reflect.models import Answer, ResponseMark
 from tests.live.client import run
-from tests.servers import LiveSocket, Server, fresh_pg_database, join_phone, seed_sessions, sign_in
+from tests.servers import LiveSocket, join_phone, pg_server_with_sessions, sign_in
 
 pytestmark = [pytest.mark.live, pytest.mark.timeout(120)]
 EMAIL, PASSWORD = "fac@example.org", "a long enough password"
@@ -22,16 +22,9 @@ ROUNDS = 3
 
 @pytest.fixture(params=["eventlet", "gevent"])
 def pg_room(request, tmp_path):
-    with fresh_pg_database() as url:
-        server = Server(mode=request.param, instance=tmp_path / "instance", database_url=url)
-        migrated = server.cli("db", "upgrade")
-        assert migrated.returncode == 0, migrated.stderr
-        (room,) = seed_sessions(url, tmp_path / "seed", email=EMAIL, password=PASSWORD, count=1, phase="reflect")
-        server.start()
-        try:
-            yield server, room, url
-        finally:
-            server.stop()
+    with pg_server_with_sessions(request.param, tmp_path, email=EMAIL, password=PASSWORD,
+                                 count=1) as (server, (room,), url):
+        yield server, room, url
 
 
 def _count(url: str, query) -> int:

@@ -6,7 +6,6 @@ socket; the locations and proxy headers are deploy/nginx.conf's own.
 """
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import dataclass
 

@@ -16,7 +16,7 @@ import socketio.exceptions
 from sqlalchemy import create_engine, text
 
 from tests.live.client import run
-from tests.servers import LiveSocket, Server, fresh_pg_database, join_phone, seed_sessions, sign_in
+from tests.servers import LiveSocket, join_phone, pg_server_with_sessions, sign_in
 
 pytestmark = [pytest.mark.live, pytest.mark.timeout(90)]
 EMAIL, PASSWORD = "fac@example.org", "a long enough password"
@@ -24,16 +24,9 @@ EMAIL, PASSWORD = "fac@example.org", "a long enough password"
 
 @pytest.fixture(params=["eventlet", "gevent"])
 def pg_server(request, tmp_path):
-    with fresh_pg_database() as url:
-        server = Server(mode=request.param, instance=tmp_path / "instance", database_url=url)
-        migrated = server.cli("db", "upgrade")
-        assert migrated.returncode == 0, migrated.stderr
-        sessions = seed_sessions(url, tmp_path / "seed", email=EMAIL, password=PASSWORD, count=2, phase="reflect")
-        server.start()
-        try:
-            yield server, sessions
-        finally:
-            server.stop()
+    with pg_server_with_sessions(request.param, tmp_path, email=EMAIL, password=PASSWORD,
+                                 count=2) as (server, sessions, _url):
+        yield server, sessions
 
 
 def waiting_on_a_lock(url: str) -> int:
