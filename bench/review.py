@@ -7,7 +7,7 @@ signed in as the demo admin (who sees every group). Each page is requested ``REP
 times after one warm-up request. Target: p95 < 300 ms per page on both databases.
 
 PostgreSQL: ``REFLECT_BENCH_PG_URL`` names a database to connect to for CREATE/DROP
-DATABASE (default ``postgresql+pg8000://postgres@127.0.0.1:5432/postgres``).
+DATABASE (default ``postgresql+psycopg2://postgres@127.0.0.1:5432/postgres``).
 
 Run: ``python -m bench --part review`` (or ``python bench/review.py``).
 """
@@ -31,7 +31,7 @@ GROUPS, SESSIONS, PARTICIPANTS = 50, 24, 10
 REPEAT = 20
 TARGET_MS = 300
 PASSWORD = "bench password 2024"
-PG_ADMIN_URL = os.environ.get("REFLECT_BENCH_PG_URL", "postgresql+pg8000://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get("REFLECT_BENCH_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 

@@ -9,14 +9,23 @@ import sys
 
 
 def monkey_patch(mode: str) -> None:
+    """Make blocking I/O cooperative for the async mode: the standard library's sockets
+    and threads (the mode's monkey patching) and PostgreSQL's driver, psycopg2, whose
+    C library does its own I/O (psycogreen's wait callback hands each wait to the hub)."""
     if mode == "eventlet":
         import eventlet
 
         eventlet.monkey_patch()
+        from psycogreen.eventlet import patch_psycopg
+
+        patch_psycopg()
     elif mode == "gevent":
         from gevent import monkey
 
         monkey.patch_all()
+        from psycogreen.gevent import patch_psycopg
+
+        patch_psycopg()
 
 
 def main() -> None:

@@ -105,14 +105,13 @@ def sqlite_url(instance_path: str) -> str:
 
 
 def normalise_database_url(url: str) -> str:
-    """Pick a PostgreSQL driver that cooperates with every async mode.
-
-    pg8000 is pure Python: its socket I/O is made cooperative by eventlet's and
-    gevent's monkey patching, so a slow query never blocks other connections.
-    """
-    for prefix in ("postgresql://", "postgres://", "postgresql+psycopg2://", "postgresql+psycopg://"):
+    """Pick the PostgreSQL driver reflect is built for: psycopg2 (libpq, in C). Under
+    eventlet and gevent it is made cooperative at start-up (psycogreen's wait callback,
+    see ``reflect/__main__.py``), so a slow query never blocks other connections."""
+    for prefix in ("postgresql://", "postgres://", "postgresql+psycopg2://", "postgresql+psycopg://",
+                   "postgresql+pg8000://"):
         if url.startswith(prefix):
-            return "postgresql+pg8000://" + url[len(prefix):]
+            return "postgresql+psycopg2://" + url[len(prefix):]
     return url
 
 

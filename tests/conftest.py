@@ -19,7 +19,7 @@ from reflect import migrate
 from reflect.db import Base
 from tests.browsers import browser, new_page, server  # noqa: F401  (shared browser fixtures)
 
-PG_ADMIN_URL = os.environ.get("REFLECT_TEST_PG_URL", "postgresql+pg8000://postgres@127.0.0.1:5432/test")
+PG_ADMIN_URL = os.environ.get("REFLECT_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 BACKENDS = [b for b in os.environ.get("REFLECT_TEST_BACKENDS", "sqlite,postgresql").split(",") if b]
 
 

@@ -25,6 +25,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def merge_partial(last: dict, partial: dict) -> dict:
+    """What the console shows after a partial facilitator state (``"partial": true``): the
+    last state with the parts it carries, and its counts merged into the last counts."""
+    return {**last, **partial, "counts": {**last.get("counts", {}), **partial.get("counts", {})}}
+
+
 @dataclass
 class Server:
     mode: str
@@ -120,7 +126,7 @@ import uuid
 from contextlib import contextmanager
 from typing import Iterator
 
-PG_ADMIN_URL = os.environ.get("REFLECT_TEST_PG_URL", "postgresql+pg8000://postgres@127.0.0.1:5432/test")
+PG_ADMIN_URL = os.environ.get("REFLECT_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("REFLECT_TEST_REDIS_URL", "redis://127.0.0.1:6379")
 NGINX = os.environ.get("REFLECT_NGINX", "/usr/sbin/nginx")
 DEPLOY_NGINX_CONF = ROOT / "deploy" / "nginx.conf"
@@ -440,7 +446,13 @@ class LiveSocket:
             await self._note("disconnect", None)
 
         async def on_any(event, *args):
-            await self._note(event, args[0] if args else None)
+            data = args[0] if args else None
+            if event == "state" and isinstance(data, dict) and data.get("partial"):
+                # as the console does: a partial state keeps the rest of the last full one
+                last = next((d for e, d in reversed(self.events)
+                             if e in ("state", "snapshot") and isinstance(d, dict)), None)
+                data = merge_partial(last, data) if last is not None else data
+            await self._note(event, data)
 
         self.sio.on("connect", on_connect, namespace=namespace)
         self.sio.on("disconnect", on_disconnect, namespace=namespace)

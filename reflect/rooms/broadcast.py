@@ -20,7 +20,7 @@ from sqlalchemy import select
 from reflect.db import get_session
 from reflect.extensions import socketio
 from reflect.i18n import LANGUAGES
-from reflect.models import GroupSession, SocketPresence, User
+from reflect.models import GroupSession, SocketPresence
 from reflect.rooms import state
 
 PHONE_NS, DISPLAY_NS, FACILITATOR_NS = "/phone", "/display", "/facilitator"
@@ -61,11 +61,12 @@ def _listened(namespace: str, room: str) -> bool:
 
 
 def publish(session_id: int, *, phones: bool = True, display: bool = True, facilitator: bool = True,
-            facilitator_full: bool = True) -> None:
+            facilitator_full: bool = True, parts: frozenset[str] = state.PARTS) -> None:
     """Send the session's state now, to each room that has someone in it. Phones first:
     their packets leave (the green thread yields once) before the display's and the
     facilitator's states are built. ``facilitator_full=False``: the facilitator gets a
-    partial state (no card list, notes or tags: see ``state.facilitator_state``)."""
+    partial state with only ``parts`` (no card list, notes or tags: see
+    ``state.facilitator_state``)."""
     db = get_session()
     session = db.get(GroupSession, session_id)
     if session is None:
@@ -84,58 +85,61 @@ def publish(session_id: int, *, phones: bool = True, display: bool = True, facil
             if _listened(DISPLAY_NS, room):
                 socketio.emit("state", state.display_state(view, lang), to=room, namespace=DISPLAY_NS)
     if facilitator:
-        user = None
         for lang in LANGUAGES:
             room = facilitator_room(session_id, lang)
             if _listened(FACILITATOR_NS, room):
-                user = user or db.get(User, session.facilitator_id)
-                socketio.emit("state", state.facilitator_state(view, user, lang, full=facilitator_full), to=room,
+                socketio.emit("state", state.facilitator_state(view, session.facilitator_id, lang,
+                                                               full=facilitator_full, parts=parts),
+                              to=room,
                               namespace=FACILITATOR_NS)
 
 
 # This process's own record of the facilitator/display updates it throttles: when each
-# session's last one went, and which have one waiting. (Each process sends what its own
-# events changed; the state sent is always read fresh, so nothing is lost by waiting.)
+# session's last one went, and which have one waiting, with the parts of the
+# facilitator's state that changed meanwhile. (Each process sends what its own events
+# changed; the state sent is always read fresh, so nothing is lost by waiting.)
 _last_sent: dict[int, float] = {}
-_pending: set[int] = set()
+_pending: dict[int, set[str]] = {}
 
 
-def publish_soon(session_id: int) -> None:
+def publish_soon(session_id: int, parts: frozenset[str] = state.PARTS) -> None:
     """Send the facilitator and the display the session's state, at most once per
     ``REFLECT_UPDATE_INTERVAL_MS`` per session: at once if none went within the interval,
     else once when it ends. What changes many times a second in a busy room (phones
     connecting, answers counted, hands) costs one state per interval, and that state
     carries the latest of everything; a lone change is not delayed. Phones are not sent
-    anything: none of this changes what they see."""
+    anything: none of this changes what they see. ``parts``: what changed (see
+    ``state.PARTS``); the update carries the parts of every change it stands for."""
     interval = current_app.config["REFLECT_UPDATE_INTERVAL_MS"] / 1000
     if interval <= 0:
-        publish(session_id, phones=False, facilitator_full=False)
+        publish(session_id, phones=False, facilitator_full=False, parts=frozenset(parts))
         return
     if session_id in _pending:
+        _pending[session_id].update(parts)
         return
     wait = max(0.0, _last_sent.get(session_id, float("-inf")) + interval - time.monotonic())
-    _pending.add(session_id)
+    _pending[session_id] = set(parts)
     socketio.start_background_task(_publish_later, current_app._get_current_object(), session_id, wait)
 
 
 def _publish_later(app, session_id: int, delay: float) -> None:
     socketio.sleep(delay)
     now = time.monotonic()
-    _pending.discard(session_id)  # a change from now on is in this update or schedules the next
+    parts = frozenset(_pending.pop(session_id, state.PARTS))  # a change from now on schedules the next
     _last_sent[session_id] = now
     if len(_last_sent) > 1000:  # forget sessions quiet for longer than any interval
         for quiet in [sid for sid, at in _last_sent.items() if now - at > 60]:
             _last_sent.pop(quiet, None)
     try:
         with app.app_context():
-            publish(session_id, phones=False, facilitator_full=False)
+            publish(session_id, phones=False, facilitator_full=False, parts=parts)
     except Exception as err:  # a background task has no one to report to: log the kind only
         log.error("delayed update failed: %s", type(err).__name__)
 
 
 def presence_changed(session_id: int) -> None:
     """Who is here matters to the facilitator and the display's count, not to phones."""
-    publish_soon(session_id)
+    publish_soon(session_id, frozenset({"presence"}))
 
 
 def leave_group_rooms(session_id: int, participant_id: int) -> None:

@@ -19,7 +19,7 @@ from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, disconnect, join_room, leave_room
 from limits import parse
 from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
+from limits.strategies import SlidingWindowCounterRateLimiter
 from marshmallow import Schema, ValidationError
 from sqlalchemy.exc import IntegrityError
 
@@ -34,7 +34,11 @@ from reflect.rooms.messages import error_payload
 log = logging.getLogger("reflect.rooms")
 SERVER_ID = secrets.token_hex(8)
 PARTICIPANT_COOKIE = "reflect_participant"
-_limiter = MovingWindowRateLimiter(MemoryStorage())
+# A sliding window counter (two counters per socket), not a moving window (a timestamp
+# per event): the in-memory store sweeps every key about a hundred times a second while
+# events arrive, and with a thousand sockets a moving window's sweep cost a tenth of the
+# process's CPU under load.
+_limiter = SlidingWindowCounterRateLimiter(MemoryStorage())
 
 
 def display_key(session_id: int) -> str:
@@ -108,23 +112,11 @@ def _dispatch(locale: str, run: Callable[[], dict], *, within_limit: bool | None
             return error_payload("server_error")
 
 
-def _session_row(db, session_id: int, *, lock: bool | dict = False) -> GroupSession | None:
-    """The session row; with ``lock`` (``True`` or ``{"read": True}``), locked until commit
-    on PostgreSQL and read afresh."""
+def _session_row(db, session_id: int, *, lock: bool = False) -> GroupSession | None:
+    """The session row; with ``lock``, locked until commit on PostgreSQL and read afresh."""
     if not lock:
         return db.get(GroupSession, session_id)
-    return db.get(GroupSession, session_id, with_for_update=lock, populate_existing=True)
-
-
-def _locked_session(db, session_id: int, *, shared: bool = False) -> GroupSession:
-    """The session row, locked until commit (PostgreSQL; SQLite's writer lock is already
-    held). ``shared`` (FOR SHARE): for commands that never change the session's version,
-    so that a room's answers do not queue behind each other, only behind the
-    facilitator's changes."""
-    session = _session_row(db, session_id, lock={"read": True} if shared else True)
-    if session is None:
-        raise RoomError("not_found")
-    return session
+    return db.get(GroupSession, session_id, with_for_update=True, populate_existing=True)
 
 
 def _command(actor: str, session: GroupSession, cid: str | None, apply: Callable[[], dict]) -> tuple[dict, bool]:
@@ -190,12 +182,14 @@ def _with_changes(result, payload: dict, me_changes: Callable | None) -> dict:
 
 
 def phone_command(event: str, schema: type[Schema], apply: Callable, *, changes_version: bool = True,
-                  me_changes: Callable[[dict, object], dict | None] | None = None):
+                  me_changes: Callable[[dict, object], dict | None] | None = None,
+                  parts: frozenset[str] = state.PARTS):
     """Register a phone command: ``apply(db, session, participant, payload)``.
 
     ``changes_version=False``: the command never changes what phones share (an answer, a
     check-in, a raised hand); it takes the session row's shared lock, and only the
-    facilitator and the display are updated, at most once per update interval.
+    facilitator and the display are updated, at most once per update interval, the
+    facilitator with the ``parts`` of its state the command changes.
 
     The acknowledgement carries the phone's own state (``me``), read again after the
     commit; or, with ``me_changes(payload, result)``, only the fields the command set
@@ -205,8 +199,12 @@ def phone_command(event: str, schema: type[Schema], apply: Callable, *, changes_
 
     def handler(data=None):
         within_limit = _rate_ok()  # before the write lock: the limiter's store may be over the network
-        begin_write(get_session())  # before the first query: this unit of work writes
-        participant = _phone()
+        db = get_session()
+        begin_write(db)  # before the first query: this unit of work writes
+        # who is asking, and their session's row locked (shared for commands that never
+        # change the version, so that a room's answers do not queue behind each other)
+        participant, session = participants.by_token_with_session(
+            db, request.cookies.get(PARTICIPANT_COOKIE), lock={"read": True} if not changes_version else True)
         locale = participant.locale if participant else "en"
 
         def run() -> dict:
@@ -214,8 +212,6 @@ def phone_command(event: str, schema: type[Schema], apply: Callable, *, changes_
                 disconnect()
                 raise RoomError("forbidden")
             payload = _load(schema, data)
-            db = get_session()
-            session = _locked_session(db, participant.session_id, shared=not changes_version)
             before = session.version
             response, applied = _command(
                 f"p:{participant.id}", session, payload.pop("cid", None),
@@ -225,7 +221,7 @@ def phone_command(event: str, schema: type[Schema], apply: Callable, *, changes_
                 if session.version != before:
                     broadcast.publish(session.id)
                 else:
-                    broadcast.publish_soon(session.id)
+                    broadcast.publish_soon(session.id, parts)
             if "me_changes" in response:
                 return response
             return {**response, "me": state.phone_personal(db, session, participant)}
@@ -244,22 +240,23 @@ def _answered(payload: dict, answer) -> dict | None:
 
 phone_command("checkin", schemas.CheckinIn, lambda db, s, p, d: checkins.submit(
     db, s, p, d["kind"], passed=d["passed"], scores=d["scores"], feeling=d["feeling"]), changes_version=False,
-    me_changes=lambda d, _r: {"checked_in": {d["kind"]: True}})
+    me_changes=lambda d, _r: {"checked_in": {d["kind"]: True}}, parts=frozenset({"checkins"}))
 phone_command("answer", schemas.AnswerIn, lambda db, s, p, d: answers.answer_card(
     db, s, p, d["card"], d["text"], audience=d["audience"], named=d["named"], share_anyway=d["share_anyway"]),
-    changes_version=False, me_changes=_answered)
+    changes_version=False, me_changes=_answered, parts=frozenset({"answers"}))
 phone_command("pass", schemas.PassIn, lambda db, s, p, d: answers.pass_card(db, s, p, d["card"]), changes_version=False,
-              me_changes=lambda d, _r: {"responses": {str(d["card"]): "passed"}})
+              me_changes=lambda d, _r: {"responses": {str(d["card"]): "passed"}}, parts=frozenset({"answers"}))
 phone_command("takeaway", schemas.TakeawayIn, lambda db, s, p, d: answers.submit_takeaway(
     db, s, p, d["text"], audience=d["audience"], share_anyway=d["share_anyway"]), changes_version=False,
-    me_changes=lambda _d, _r: {"takeaway_done": True})
+    me_changes=lambda _d, _r: {"takeaway_done": True}, parts=frozenset({"takeaways"}))
 phone_command("react", schemas.AnswerRefIn, lambda db, s, p, d: answers.react(db, s, p, d["answer"]))
 phone_command("withdraw", schemas.AnswerRefIn, lambda db, s, p, d: answers.withdraw(db, s, p, d["answer"]))
 phone_command("hand", schemas.HandIn, lambda db, s, p, d: participants.raise_hand(db, s, p, d["raised"]),
-              changes_version=False, me_changes=lambda d, _r: {"hand_raised": d["raised"]})
+              changes_version=False, me_changes=lambda d, _r: {"hand_raised": d["raised"]},
+              parts=frozenset({"presence"}))
 phone_command("talk_after", schemas.TalkAfterIn,
               lambda db, s, p, d: participants.want_talk_after(db, s, p, d["wanted"]), changes_version=False,
-              me_changes=lambda d, _r: {"talk_after": d["wanted"]})
+              me_changes=lambda d, _r: {"talk_after": d["wanted"]}, parts=frozenset({"presence"}))
 
 
 @socketio.on("sync", namespace=PHONE_NS)
@@ -361,7 +358,7 @@ def facilitator_connect(auth=None):
 
     join_room(login_room(token_hash(current_user.get_id())))
     db = get_session()
-    socketio.emit("snapshot", state.facilitator_state(broadcast.reads(db, session), current_user, lang),
+    socketio.emit("snapshot", state.facilitator_state(broadcast.reads(db, session), current_user.id, lang),
                   to=request.sid, namespace=FACILITATOR_NS)
 
 
@@ -448,7 +445,7 @@ def facilitator_sync(data=None):
         session = _facilitator_session(info.get("session"))
         _load(schemas.Empty, data)
         view = broadcast.reads(get_session(), session)
-        return _ok({"snapshot": state.facilitator_state(view, current_user, info.get("lang", "en"))})
+        return _ok({"snapshot": state.facilitator_state(view, current_user.id, info.get("lang", "en"))})
 
     return _dispatch(info.get("lang", "en"), run)
 

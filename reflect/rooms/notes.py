@@ -30,11 +30,11 @@ NOTE_MAX = 5000
 TAG_MAX = 40
 
 
-def visible_tags(db: Session, user: User) -> list[ThemeTag]:
-    """The shared vocabulary plus the facilitator's own tags, not retired."""
+def visible_tags(db: Session, user_id: int) -> list[ThemeTag]:
+    """The shared vocabulary plus the facilitator's (``user_id``) own tags, not retired."""
     return list(db.scalars(
         select(ThemeTag)
-        .where(ThemeTag.retired.is_(False), (ThemeTag.owner_id.is_(None)) | (ThemeTag.owner_id == user.id))
+        .where(ThemeTag.retired.is_(False), (ThemeTag.owner_id.is_(None)) | (ThemeTag.owner_id == user_id))
         .order_by(ThemeTag.owner_id.is_not(None), ThemeTag.slug)
     ))
 
@@ -78,7 +78,7 @@ def save_note(
     text = (text or "").strip()
     if len(text) > NOTE_MAX:
         raise RoomError("text_too_long", limit=NOTE_MAX)
-    allowed = {tag.id: tag for tag in visible_tags(db, author)}
+    allowed = {tag.id: tag for tag in visible_tags(db, author.id)}
     if any(tag_id not in allowed for tag_id in tags):
         raise RoomError("tag_invalid")
     note = db.scalar(select(Note).where(Note.author_id == author.id, Note.client_id == client_id))

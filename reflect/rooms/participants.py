@@ -74,6 +74,22 @@ def by_token(db: Session, raw: str | None) -> Participant | None:
     return db.scalar(select(Participant).where(Participant.token_hash == token_hash(raw)))
 
 
+def by_token_with_session(db: Session, raw: str | None, *, lock: bool | dict = False
+                          ) -> tuple[Participant, GroupSession] | tuple[None, None]:
+    """The participant holding ``raw`` and their session, in one query; with ``lock``
+    (``True``, or ``{"read": True}`` for a shared lock) the session's row is locked until
+    commit (PostgreSQL) and read afresh."""
+    if not raw:
+        return None, None
+    query = (select(Participant, GroupSession).join(GroupSession, GroupSession.id == Participant.session_id)
+             .where(Participant.token_hash == token_hash(raw)))
+    if lock:
+        query = query.with_for_update(of=GroupSession, **(lock if isinstance(lock, dict) else {}))
+        query = query.execution_options(populate_existing=True)
+    row = db.execute(query).first()
+    return (row[0], row[1]) if row is not None else (None, None)
+
+
 def forget_token(db: Session, participant: Participant) -> None:
     """Leaving: the cookie's token is replaced by one nobody holds (attendance stays)."""
     participant.token_hash = token_hash(new_token())

@@ -14,12 +14,12 @@ from datetime import datetime, timedelta
 from functools import cached_property
 
 from flask_babel import force_locale
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from reflect.db import utcnow
 from reflect.models import (
-    Answer, CheckinMark, CheckinRound, GroupSession, Note, Participant, ResponseMark, SessionCard, User,
+    Answer, CheckinMark, CheckinRound, GroupSession, Note, Participant, ResponseMark, SessionCard,
 )
 from reflect.prompts.localize import localize_text
 from reflect.prompts.themes import perspective_label
@@ -62,6 +62,9 @@ def scales_view(slugs: list[str], lang: str) -> list[dict]:
         ]
 
 
+_CARD_TOTALS: dict[tuple[int, datetime], int] = {}
+
+
 class Reads:
     """What one broadcast reads, read once and shared by every audience and language.
 
@@ -81,9 +84,25 @@ class Reads:
         return list(self.session.cards)
 
     @cached_property
+    def card_total(self) -> int:
+        """How many cards the session has (a state that shows only the current card need
+        not load every card). A session's cards are copied from its deck when it is
+        created and never added or removed, so the count is kept per process, keyed by
+        the session's id and creation time (an id alone could be reused after a delete)."""
+        key = (self.session.id, self.session.created_at)
+        total = _CARD_TOTALS.get(key)
+        if total is None:
+            total = len(self.cards) if "cards" in self.__dict__ else self.db.scalar(
+                select(func.count()).select_from(SessionCard).where(SessionCard.session_id == self.session.id)) or 0
+            if len(_CARD_TOTALS) >= 10_000:
+                _CARD_TOTALS.clear()
+            _CARD_TOTALS[key] = total
+        return total
+
+    @cached_property
     def card(self) -> SessionCard | None:
-        # the cards are loaded once for every builder; current_card then picks from them
-        if self.session.phase != "reflect" or not self.cards:
+        # one row, or picked from the session's cards when a builder has loaded them
+        if self.session.phase != "reflect":
             return None
         return current_card(self.db, self.session)
 
@@ -160,7 +179,7 @@ def phone_public(reads: Reads, lang: str) -> dict:
         "allow_names": session.allow_names,
         "server_now": iso(reads.now),
         "timer_ends_at": iso(session.timer_ends_at),
-        "card": card_view(reads.card, lang, len(reads.cards)),
+        "card": card_view(reads.card, lang, reads.card_total),
         "checkin": _checkin_view(reads, lang),
         "revealed": [_shared_answer(a) for a in reads.revealed],
         "takeaways": [_shared_answer(a) for a in reads.takeaways],
@@ -209,10 +228,18 @@ def display_state(reads: Reads, lang: str) -> dict:
     return state
 
 
-def _facilitator_core(reads: Reads, user: User) -> dict:
+# What a partial facilitator state may carry besides the session's own fields and the
+# counts, each named after what changed: who is here (and hands, "talk after"), the
+# current card's answers, the closing takeaways, the check-in rounds.
+PARTS = frozenset({"presence", "answers", "takeaways", "checkins"})
+
+
+def _facilitator_core(reads: Reads, user_id: int, parts: frozenset[str] = PARTS) -> dict:
     """The facilitator's state apart from what depends on the language and apart from
-    their notes and tags; built once per broadcast, shared by the facilitator's languages."""
-    cached = reads._facilitator.get(user.id)
+    their notes and tags; built once per broadcast, shared by the facilitator's
+    languages. ``parts``: which of ``PARTS`` to read and include."""
+    key = (user_id, parts)
+    cached = reads._facilitator.get(key)
     if cached is not None:
         return cached
     db, session = reads.db, reads.session
@@ -227,8 +254,6 @@ def _facilitator_core(reads: Reads, user: User) -> dict:
         return {"id": a.id, "text": a.text, "audience": a.audience, "author": a.author_name,
                 "hidden": a.hidden, "revealed": a.revealed, "resonates": a.resonates}
 
-    numbered = list(enumerate(reads.people, start=1))  # guest numbers follow the order of joining
-    hands = sorted(((n, p) for n, p in numbered if p.hand_raised_at), key=lambda item: item[1].hand_raised_at)
     card = reads.card
     core = {
         "version": session.version,
@@ -240,51 +265,62 @@ def _facilitator_core(reads: Reads, user: User) -> dict:
         "server_now": iso(reads.now),
         "timer_ends_at": iso(session.timer_ends_at),
         "min_group_size": session.min_group_size,
-        "counts": reads.counts,
-        "participants": [person(n, p) for n, p in numbered if p.status != "removed"],
-        "hands": [person(n, p) for n, p in hands],
-        "talk_after": [person(n, p) for n, p in numbered if p.talk_after],
-        "checkins": {kind: reads.checkin_result(kind) for kind in checkins.KINDS},
-        "answers": [answer(a) for a in answer_svc.answers_for_facilitator(db, session, card.id)] if card else [],
-        "takeaways": [answer(a) for a in answer_svc.answers_for_facilitator(db, session, None)],
-        "takeaway_counts": answer_svc.response_counts(db, session, answer_svc.TAKEAWAY),
+        # without "presence", only the card's counts (the console keeps the others)
+        "counts": reads.counts if "presence" in parts else {"card": reads.card_counts},
     }
-    reads._facilitator[user.id] = core
+    if "presence" in parts:
+        numbered = list(enumerate(reads.people, start=1))  # guest numbers follow the order of joining
+        hands = sorted(((n, p) for n, p in numbered if p.hand_raised_at), key=lambda item: item[1].hand_raised_at)
+        core["participants"] = [person(n, p) for n, p in numbered if p.status != "removed"]
+        core["hands"] = [person(n, p) for n, p in hands]
+        core["talk_after"] = [person(n, p) for n, p in numbered if p.talk_after]
+    if "checkins" in parts:
+        core["checkins"] = {kind: reads.checkin_result(kind) for kind in checkins.KINDS}
+    if "answers" in parts:
+        core["answers"] = [answer(a) for a in answer_svc.answers_for_facilitator(db, session, card.id)] if card else []
+    if "takeaways" in parts:
+        core["takeaways"] = [answer(a) for a in answer_svc.answers_for_facilitator(db, session, None)]
+        core["takeaway_counts"] = answer_svc.response_counts(db, session, answer_svc.TAKEAWAY)
+    reads._facilitator[key] = core
     return core
 
 
-def _facilitator_notes(reads: Reads, user: User) -> tuple[list[dict], list]:
+def _facilitator_notes(reads: Reads, user_id: int) -> tuple[list[dict], list]:
     """The facilitator's own notes and the tags they may use (read once per broadcast)."""
-    key = ("notes", user.id)
+    key = ("notes", user_id)
     cached = reads._facilitator.get(key)
     if cached is not None:
         return cached
     positions = {c.id: c.position for c in reads.cards}
     found = reads.db.scalars(select(Note).options(selectinload(Note.tags)).where(
-        Note.session_id == reads.session.id, Note.author_id == user.id).order_by(Note.created_at, Note.id))
+        Note.session_id == reads.session.id, Note.author_id == user_id).order_by(Note.created_at, Note.id))
     own = [
         {"client_id": n.client_id, "text": n.text, "tags": [t.id for t in n.tags],
          "shared": n.shared_with_supervisor, "phase": n.phase,
          "card_position": positions.get(n.session_card_id), "created_at": iso(n.created_at)}
         for n in found
     ]
-    reads._facilitator[key] = (own, notes.visible_tags(reads.db, user))
+    reads._facilitator[key] = (own, notes.visible_tags(reads.db, user_id))
     return reads._facilitator[key]
 
 
-def facilitator_state(reads: Reads, user: User, lang: str, *, full: bool = True) -> dict:
-    """Everything the facilitator may see, notes included, in ``lang``.
+def facilitator_state(reads: Reads, user_id: int, lang: str, *, full: bool = True,
+                      parts: frozenset[str] = PARTS) -> dict:
+    """Everything the facilitator (the user ``user_id``) may see, notes included, in ``lang``.
 
     ``full=False``: a partial state (``"partial": true``) without the card list, the
-    notes and the tags, which only the facilitator's own commands change; sent for what
-    changes often (presence, answers counted, hands), the console keeps the rest from
-    the last full state."""
-    state = dict(_facilitator_core(reads, user))
-    state["card"] = card_view(reads.card, lang, len(reads.cards))
+    notes and the tags, which only the facilitator's own commands change, and with only
+    the ``parts`` that changed (see ``PARTS``); sent for what changes often (presence,
+    answers counted, hands). The console keeps the rest from the last full state."""
+    if full:
+        parts = PARTS
+        reads.cards  # noqa: B018 (loaded once: the card list below, the current card, the count)
+    state = dict(_facilitator_core(reads, user_id, parts))
+    state["card"] = card_view(reads.card, lang, reads.card_total)
     if not full:
         state["partial"] = True
         return state
-    own_notes, tags = _facilitator_notes(reads, user)
+    own_notes, tags = _facilitator_notes(reads, user_id)
     state["cards"] = [
         {"position": c.position, "text": localize_text(c.text, c.languages, lang)[0],
          "perspective_label": perspective_label(c.perspective, lang), "shown": c.shown_at is not None}

@@ -13,6 +13,7 @@ from reflect.prompts import get_builtin
 from reflect.rooms import groups, lifecycle
 from reflect.rooms.handlers import display_key
 from tests.helpers import csrf, csrf_from, sign_in_as
+from tests.servers import merge_partial
 
 
 @dataclass
@@ -70,8 +71,8 @@ def _drain(client, namespace) -> list:
         if message["name"] in ("state", "snapshot"):
             state = message["args"][0]
             latest = client.__dict__.get("_latest")
-            # a partial facilitator state keeps the rest of the last full one, as the console does
-            client.__dict__["_latest"] = {**latest, **state} if state.get("partial") and latest else state
+            # a partial facilitator state keeps the rest of the last one, as the console does
+            client.__dict__["_latest"] = merge_partial(latest, state) if state.get("partial") and latest else state
     return received
 
 

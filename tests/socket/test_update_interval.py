@@ -95,3 +95,41 @@ def test_updates_for_presence_and_answers_leave_out_the_notes_the_console_alread
     assert "notes" not in partial and "tags" not in partial and "cards" not in partial
     # what the console shows: the partial merged into the last full state, notes kept
     assert [n["text"] for n in last_state(console, F)["notes"]] == ["Noticing my own hurry"]
+
+
+def test_an_answers_update_carries_the_answers_and_card_counts_and_keeps_who_is_here(live):
+    console = live.console()
+    phones = [live.phone(name=name) for name in ("Ana", "Beto", "Carla")]
+    cmd(console, F, "phase", to="reflect")
+    card = last_state(phones[0], P)["card"]["id"]
+    assert _wait_for(lambda: last_state(console, F)["counts"]["here"] == 3)
+    time.sleep(INTERVAL_MS / 1000)  # the presence updates have gone: the next update is the answer's alone
+    before = len(_states(console, F))
+    assert cmd(phones[0], P, "answer", card=card, text="A quiet moment", audience="group", named=False)["ok"]
+    assert _wait_for(lambda: len(_states(console, F)) > before)
+    update = _states(console, F)[before]
+    assert update["partial"] is True
+    # what an answer changes: the card's answers and counts, nothing about who is here
+    assert update["counts"] == {"card": {"answered": 1, "passed": 0}}
+    assert [a["text"] for a in update["answers"]] == ["A quiet moment"]
+    assert not {"participants", "hands", "talk_after", "checkins", "takeaways"} & update.keys()
+    # merged as the console merges it: the people and their counts are still there
+    shown = last_state(console, F)
+    assert shown["counts"]["here"] == 3 and shown["counts"]["card"] == {"answered": 1, "passed": 0}
+    assert sorted(p["name"] for p in shown["participants"]) == ["Ana", "Beto", "Carla"]
+
+
+def test_a_hand_and_an_answer_within_one_interval_share_one_update_with_both_parts(live):
+    console = live.console()
+    phone = live.phone(name="Ana")
+    cmd(console, F, "phase", to="reflect")
+    card = last_state(phone, P)["card"]["id"]
+    assert _wait_for(lambda: last_state(console, F)["counts"]["here"] == 1)
+    before = len(_states(console, F))
+    assert cmd(phone, P, "hand", raised=True)["ok"]  # within the interval of the phase change's update
+    assert cmd(phone, P, "answer", card=card, text="Holding both", audience="group", named=False)["ok"]
+    assert _wait_for(lambda: [p["name"] for p in last_state(console, F)["hands"]] == ["Ana"]
+                     and len(last_state(console, F)["answers"]) == 1)
+    updates = _states(console, F)[before:]
+    assert len(updates) <= 2
+    assert {"hands", "participants", "answers"} <= updates[-1].keys()

@@ -228,9 +228,9 @@ def test_without_pg_dump_the_exact_command_is_printed_and_the_exit_status_is_1(t
     assert done.exit_code == 1
     assert (f"pg_dump --format=custom --file {target} postgresql://reflect@db.example.org:5433/reflect"
             in done.output)
-    assert "+pg8000" not in done.output and "s3cret-pw" not in done.output
+    assert "+psycopg2" not in done.output and "s3cret-pw" not in done.output
     assert "PGPASSWORD" in done.output
     assert not target.exists()
     # When pg_dump runs, the password travels in PGPASSWORD, never on its command line.
-    assert backup.libpq_url("postgresql+pg8000://u:Pw-9x7@h:5432/db") == ("postgresql://u@h:5432/db", "Pw-9x7")
-    assert "Pw-9x7" not in " ".join(backup.pg_dump_command("postgresql+pg8000://u:Pw-9x7@h:5432/db", target))
+    assert backup.libpq_url("postgresql+psycopg2://u:Pw-9x7@h:5432/db") == ("postgresql://u@h:5432/db", "Pw-9x7")
+    assert "Pw-9x7" not in " ".join(backup.pg_dump_command("postgresql+psycopg2://u:Pw-9x7@h:5432/db", target))

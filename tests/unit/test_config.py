@@ -45,8 +45,8 @@ def test_origins_are_a_trimmed_list():
 
 
 def test_postgres_urls_use_a_driver_that_cooperates_with_green_threads():
-    assert config.normalise_database_url("postgresql://u@h/db") == "postgresql+pg8000://u@h/db"
-    assert config.normalise_database_url("postgres://u@h/db") == "postgresql+pg8000://u@h/db"
+    assert config.normalise_database_url("postgresql://u@h/db") == "postgresql+psycopg2://u@h/db"
+    assert config.normalise_database_url("postgres://u@h/db") == "postgresql+psycopg2://u@h/db"
     assert config.normalise_database_url("sqlite:///x.db") == "sqlite:///x.db"
 
 

@@ -14,11 +14,12 @@ const setTimer = timer($("timer"), t);
 const conn = connect("/facilitator", {
   auth: { session: sessionId },
   onStatus: (online) => { $("connection").textContent = online ? t("connected") : t("disconnected"); },
-  // A partial state (presence, answers counted, hands) leaves out the card list, the
-  // notes and the tags: those stay as the last full state had them.
+  // A partial state (presence, answers counted, hands) carries only what changed: the
+  // rest (the card list, the notes, the tags, ...) stays as the last state had it, and
+  // its counts are merged into the last counts.
   onState: (state) => {
     if (state.partial && !st) return; // the full snapshot is on its way
-    st = state.partial ? { ...st, ...state } : state;
+    st = state.partial ? { ...st, ...state, counts: { ...st.counts, ...state.counts } } : state;
     render();
   },
   events: { signed_out: () => window.location.reload() },
