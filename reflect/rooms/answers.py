@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from reflect.models import Answer, GroupSession, Participant, Reaction, ResponseMark, SessionCard
 from reflect.rooms.errors import RoomError
 from reflect.rooms.guard import check_shareable
-from reflect.rooms.lifecycle import bump, current_card
+from reflect.rooms.lifecycle import bump, current_card_id
 from reflect.rooms.participants import require_admitted
 
 TEXT_MAX = 600
@@ -25,7 +25,11 @@ TAKEAWAY = "takeaway"
 
 
 def card_prompt(card: SessionCard) -> str:
-    return f"card:{card.id}"
+    return prompt_of(card.id)
+
+
+def prompt_of(session_card_id: int) -> str:
+    return f"card:{session_card_id}"
 
 
 def _clean_text(text: str | None) -> str:
@@ -43,13 +47,13 @@ def _mark(db: Session, session: GroupSession, prompt: str, participant: Particip
     db.add(ResponseMark(session_id=session.id, prompt=prompt, participant_id=participant.id, passed=passed))
 
 
-def _current(db: Session, session: GroupSession, session_card_id: int) -> SessionCard:
+def _current(db: Session, session: GroupSession, session_card_id: int) -> int:
+    """``session_card_id``, if it is the card on screen (checked without reading it)."""
     if session.phase != "reflect":
         raise RoomError("not_in_phase", phase="reflect")
-    card = current_card(db, session)
-    if card is None or card.id != session_card_id:
+    if current_card_id(db, session) != session_card_id:
         raise RoomError("card_not_current")
-    return card
+    return session_card_id
 
 
 def answer_card(
@@ -64,7 +68,7 @@ def answer_card(
     share_anyway: bool = False,
 ) -> Answer:
     require_admitted(session, participant)
-    card = _current(db, session, session_card_id)
+    card_id = _current(db, session, session_card_id)
     text = _clean_text(text)
     if audience not in AUDIENCES:
         raise RoomError("audience_invalid")
@@ -72,11 +76,11 @@ def answer_card(
         raise RoomError("names_not_allowed" if not session.allow_names else "no_name")
     if audience == "group":
         check_shareable(text, share_anyway)
-    _mark(db, session, card_prompt(card), participant, passed=False)
+    _mark(db, session, prompt_of(card_id), participant, passed=False)
     answer = Answer(
         id=secrets.token_hex(16),
         session_id=session.id,
-        session_card_id=card.id,
+        session_card_id=card_id,
         kind="card",
         audience=audience,
         author_participant_id=participant.id if named else None,
@@ -89,8 +93,7 @@ def answer_card(
 
 def pass_card(db: Session, session: GroupSession, participant: Participant, session_card_id: int) -> None:
     require_admitted(session, participant)
-    card = _current(db, session, session_card_id)
-    _mark(db, session, card_prompt(card), participant, passed=True)
+    _mark(db, session, prompt_of(_current(db, session, session_card_id)), participant, passed=True)
 
 
 def response_of(db: Session, session: GroupSession, prompt: str, participant: Participant) -> str | None:

@@ -87,15 +87,46 @@ def card_count(db: Session, session: GroupSession) -> int:
     return len(session.cards)
 
 
+# A session's cards are copied from its deck when it is created and never added,
+# removed or moved, so which card id sits at which position is a fact for the session's
+# whole life: kept per process, keyed by the session's id and creation time (an id
+# alone could come back after a delete). Only ids: card text is read from the database.
+_CARD_IDS: dict[tuple[int, object], tuple[int, ...]] = {}
+
+
+def card_ids(db: Session, session: GroupSession) -> tuple[int, ...]:
+    """The session's card ids, by position."""
+    key = (session.id, session.created_at)
+    ids = _CARD_IDS.get(key)
+    if ids is None:
+        if "cards" not in inspect(session).unloaded:
+            ids = tuple(c.id for c in session.cards)
+        else:
+            ids = tuple(db.scalars(select(SessionCard.id).where(SessionCard.session_id == session.id)
+                                   .order_by(SessionCard.position)))
+        if len(_CARD_IDS) >= 10_000:
+            _CARD_IDS.clear()
+        _CARD_IDS[key] = ids
+    return ids
+
+
+def current_card_id(db: Session, session: GroupSession) -> int | None:
+    """The id of the card on screen, without reading it."""
+    ids = card_ids(db, session)
+    position = session.current_position
+    return ids[position] if position is not None and 0 <= position < len(ids) else None
+
+
 def current_card(db: Session, session: GroupSession) -> SessionCard | None:
     """The card on screen: from the session's cards when this unit of work has loaded
-    them already, else one row."""
+    them already, else by its id (no query when this unit of work has it already, as
+    after a card move)."""
     if session.current_position is None:
         return None
     if "cards" not in inspect(session).unloaded:
         return next((c for c in session.cards if c.position == session.current_position), None)
-    return db.scalar(select(SessionCard).where(
-        SessionCard.session_id == session.id, SessionCard.position == session.current_position))
+    card_id = current_card_id(db, session)
+    return db.get(SessionCard, card_id) if card_id is not None else None
 
 
 def _show_card(db: Session, session: GroupSession, position: int) -> None:

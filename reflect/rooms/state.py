@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from functools import cached_property
 
 from flask_babel import force_locale
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from reflect.db import utcnow
@@ -26,7 +26,7 @@ from reflect.prompts.themes import perspective_label
 from reflect.rooms import answers as answer_svc
 from reflect.rooms import checkins, notes, participants
 from reflect.rooms.codes import display_code
-from reflect.rooms.lifecycle import current_card
+from reflect.rooms.lifecycle import card_ids, current_card
 from reflect.rooms.scales import SCALES
 
 
@@ -62,9 +62,6 @@ def scales_view(slugs: list[str], lang: str) -> list[dict]:
         ]
 
 
-_CARD_TOTALS: dict[tuple[int, datetime], int] = {}
-
-
 class Reads:
     """What one broadcast reads, read once and shared by every audience and language.
 
@@ -85,23 +82,12 @@ class Reads:
 
     @cached_property
     def card_total(self) -> int:
-        """How many cards the session has (a state that shows only the current card need
-        not load every card). A session's cards are copied from its deck when it is
-        created and never added or removed, so the count is kept per process, keyed by
-        the session's id and creation time (an id alone could be reused after a delete)."""
-        key = (self.session.id, self.session.created_at)
-        total = _CARD_TOTALS.get(key)
-        if total is None:
-            total = len(self.cards) if "cards" in self.__dict__ else self.db.scalar(
-                select(func.count()).select_from(SessionCard).where(SessionCard.session_id == self.session.id)) or 0
-            if len(_CARD_TOTALS) >= 10_000:
-                _CARD_TOTALS.clear()
-            _CARD_TOTALS[key] = total
-        return total
+        """How many cards the session has, without loading them (a state that shows only
+        the current card need not): their ids are known for the session's life."""
+        return len(card_ids(self.db, self.session))
 
     @cached_property
     def card(self) -> SessionCard | None:
-        # one row, or picked from the session's cards when a builder has loaded them
         if self.session.phase != "reflect":
             return None
         return current_card(self.db, self.session)
