@@ -9,8 +9,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from reflect.models import Answer, GroupSession, Participant, Reaction, ResponseMark, SessionCard
@@ -22,6 +23,15 @@ from reflect.rooms.participants import require_admitted
 TEXT_MAX = 600
 AUDIENCES = ("group", "facilitator")
 TAKEAWAY = "takeaway"
+
+
+@dataclass(frozen=True)
+class Stored:
+    """An answer just written: its id, its card, and its author when given with a name."""
+
+    id: str
+    session_card_id: int
+    author_participant_id: int | None
 
 
 def card_prompt(card: SessionCard) -> str:
@@ -44,7 +54,8 @@ def _clean_text(text: str | None) -> str:
 def _mark(db: Session, session: GroupSession, prompt: str, participant: Participant, passed: bool) -> None:
     if db.get(ResponseMark, (session.id, prompt, participant.id)) is not None:
         raise RoomError("already_responded")
-    db.add(ResponseMark(session_id=session.id, prompt=prompt, participant_id=participant.id, passed=passed))
+    db.execute(insert(ResponseMark).values(session_id=session.id, prompt=prompt, participant_id=participant.id,
+                                           passed=passed))
 
 
 def _current(db: Session, session: GroupSession, session_card_id: int) -> int:
@@ -66,7 +77,7 @@ def answer_card(
     audience: str,
     named: bool,
     share_anyway: bool = False,
-) -> Answer:
+) -> Stored:
     require_admitted(session, participant)
     card_id = _current(db, session, session_card_id)
     text = _clean_text(text)
@@ -77,17 +88,19 @@ def answer_card(
     if audience == "group":
         check_shareable(text, share_anyway)
     _mark(db, session, prompt_of(card_id), participant, passed=False)
-    answer = Answer(
-        id=secrets.token_hex(16),
+    answer = Stored(id=secrets.token_hex(16), session_card_id=card_id,
+                    author_participant_id=participant.id if named else None)
+    # INSERT statements, not ORM objects: every phone sends these, and nothing reads them back here
+    db.execute(insert(Answer).values(
+        id=answer.id,
         session_id=session.id,
-        session_card_id=card_id,
+        session_card_id=answer.session_card_id,
         kind="card",
         audience=audience,
-        author_participant_id=participant.id if named else None,
+        author_participant_id=answer.author_participant_id,
         author_name=participant.display_name if named else None,
         text=text,
-    )
-    db.add(answer)
+    ))
     return answer
 
 

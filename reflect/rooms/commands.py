@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from reflect.models import ProcessedCommand
@@ -20,12 +21,16 @@ def already_done(db: Session, actor: str, command_id: str) -> dict | None:
 def apply_once(db: Session, actor: str, session_id: int, command_id: str, apply: Callable[[], dict]) -> tuple[dict, bool]:
     """Run ``apply`` unless this command id was applied before.
 
-    Returns (acknowledgement, applied_now). The record of the command is added to the
-    same transaction as its effect, so both are committed together or not at all.
+    Returns (acknowledgement, applied_now). The record of the command is written in the
+    same transaction as its effect, so both are committed together or not at all; a
+    concurrent retry that committed first makes this insert (or the commit) fail with
+    an IntegrityError, and the caller repeats that retry's acknowledgement.
     """
     previous = already_done(db, actor, command_id)
     if previous is not None:
         return previous, False
     response = apply()
-    db.add(ProcessedCommand(actor=actor, command_id=command_id, session_id=session_id, response=response))
+    # one INSERT statement, not an ORM object: nothing reads the record back in this unit of work
+    db.execute(insert(ProcessedCommand).values(actor=actor, command_id=command_id, session_id=session_id,
+                                               response=response))
     return response, True

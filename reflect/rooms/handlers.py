@@ -122,11 +122,11 @@ def _session_row(db, session_id: int, *, lock: bool = False) -> GroupSession | N
 def _command(actor: str, session: GroupSession, cid: str | None, apply: Callable[[], dict]) -> tuple[dict, bool]:
     """Apply once per command id and commit; on a concurrent retry, repeat the stored ack."""
     db = get_session()
-    if cid is None:
-        response, applied = apply(), True
-    else:
-        response, applied = commands.apply_once(db, actor, session.id, cid, apply)
     try:
+        if cid is None:
+            response, applied = apply(), True
+        else:
+            response, applied = commands.apply_once(db, actor, session.id, cid, apply)
         db.commit()
     except IntegrityError:
         db.rollback()
