@@ -2,9 +2,9 @@
 
     make bench PART=capacity
 
-100 rooms x 12 phones (BENCH_CAPACITY_ROOMS, BENCH_CAPACITY_PHONES) on one process with
-PostgreSQL (BENCH_CAPACITY_DBS=postgresql,sqlite for both), under eventlet and gevent
-(BENCH_CAPACITY_MODES). For BENCH_CAPACITY_SECONDS (default 60) each room's facilitator
+100 rooms x 12 phones (BENCH_CAPACITY_ROOMS, BENCH_CAPACITY_PHONES) on one process, on
+PostgreSQL and on SQLite, the embedded default (BENCH_CAPACITY_DBS), under eventlet and
+gevent (BENCH_CAPACITY_MODES). For BENCH_CAPACITY_SECONDS (default 60) each room's facilitator
 advances a card every BENCH_CAPACITY_INTERVAL_S seconds (default 5, rooms out of step)
 and every phone answers each card 0.3-2.5 s after it arrives (``answer``, audience
 "group"). Reported: delivery latency (facilitator command -> each phone's state) p50 /
@@ -30,7 +30,7 @@ PHONES = int(os.environ.get("BENCH_CAPACITY_PHONES", "12"))
 SECONDS = int(os.environ.get("BENCH_CAPACITY_SECONDS", "60"))
 INTERVAL_S = float(os.environ.get("BENCH_CAPACITY_INTERVAL_S", "5"))
 MODES = [m for m in os.environ.get("BENCH_CAPACITY_MODES", "eventlet,gevent").split(",") if m]
-DBS = [d for d in os.environ.get("BENCH_CAPACITY_DBS", "postgresql").split(",") if d]
+DBS = [d for d in os.environ.get("BENCH_CAPACITY_DBS", "postgresql,sqlite").split(",") if d]
 
 
 def make_phones(database_url: str, instance: Path, sessions: list[dict], per_room: int) -> list[list[str]]:
