@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from reflect.models import Answer, GroupSession, Participant, Reaction, ResponseMark, SessionCard
+from reflect.models import Answer, GroupSession, Participant, Reaction, ResponseMark
 from reflect.rooms.errors import RoomError
 from reflect.rooms.guard import check_shareable
 from reflect.rooms.lifecycle import bump, current_card_id
@@ -34,11 +34,7 @@ class Stored:
     author_participant_id: int | None
 
 
-def card_prompt(card: SessionCard) -> str:
-    return prompt_of(card.id)
-
-
-def prompt_of(session_card_id: int) -> str:
+def card_prompt(session_card_id: int) -> str:
     return f"card:{session_card_id}"
 
 
@@ -58,13 +54,12 @@ def _mark(db: Session, session: GroupSession, prompt: str, participant: Particip
                                            passed=passed))
 
 
-def _current(db: Session, session: GroupSession, session_card_id: int) -> int:
-    """``session_card_id``, if it is the card on screen (checked without reading it)."""
+def _require_current(db: Session, session: GroupSession, session_card_id: int) -> None:
+    """Refuse unless ``session_card_id`` is the card on screen (checked without reading it)."""
     if session.phase != "reflect":
         raise RoomError("not_in_phase", phase="reflect")
     if current_card_id(db, session) != session_card_id:
         raise RoomError("card_not_current")
-    return session_card_id
 
 
 def answer_card(
@@ -79,7 +74,7 @@ def answer_card(
     share_anyway: bool = False,
 ) -> Stored:
     require_admitted(session, participant)
-    card_id = _current(db, session, session_card_id)
+    _require_current(db, session, session_card_id)
     text = _clean_text(text)
     if audience not in AUDIENCES:
         raise RoomError("audience_invalid")
@@ -87,8 +82,8 @@ def answer_card(
         raise RoomError("names_not_allowed" if not session.allow_names else "no_name")
     if audience == "group":
         check_shareable(text, share_anyway)
-    _mark(db, session, prompt_of(card_id), participant, passed=False)
-    answer = Stored(id=secrets.token_hex(16), session_card_id=card_id,
+    _mark(db, session, card_prompt(session_card_id), participant, passed=False)
+    answer = Stored(id=secrets.token_hex(16), session_card_id=session_card_id,
                     author_participant_id=participant.id if named else None)
     # INSERT statements, not ORM objects: every phone sends these, and nothing reads them back here
     db.execute(insert(Answer).values(
@@ -106,7 +101,8 @@ def answer_card(
 
 def pass_card(db: Session, session: GroupSession, participant: Participant, session_card_id: int) -> None:
     require_admitted(session, participant)
-    _mark(db, session, prompt_of(_current(db, session, session_card_id)), participant, passed=True)
+    _require_current(db, session, session_card_id)
+    _mark(db, session, card_prompt(session_card_id), participant, passed=True)
 
 
 def response_of(db: Session, session: GroupSession, prompt: str, participant: Participant) -> str | None:

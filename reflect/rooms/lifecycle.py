@@ -83,10 +83,6 @@ def create_session(
     return session
 
 
-def card_count(db: Session, session: GroupSession) -> int:
-    return len(session.cards)
-
-
 # A session's cards are copied from its deck when it is created and never added,
 # removed or moved, so which card id sits at which position is a fact for the session's
 # whole life: kept per process, keyed by the session's id and creation time (an id

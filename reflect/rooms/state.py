@@ -128,7 +128,7 @@ class Reads:
 
     @cached_property
     def card_counts(self) -> dict | None:
-        return answer_svc.response_counts(self.db, self.session, answer_svc.card_prompt(self.card)) if self.card else None
+        return answer_svc.response_counts(self.db, self.session, answer_svc.card_prompt(self.card.id)) if self.card else None
 
     @cached_property
     def counts(self) -> dict:
