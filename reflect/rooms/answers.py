@@ -11,7 +11,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from reflect.models import Answer, GroupSession, Participant, Reaction, ResponseMark
@@ -47,11 +47,22 @@ def _clean_text(text: str | None) -> str:
     return text
 
 
+# Statements every phone's answer runs, built once (building one per call, and keying it
+# for SQLAlchemy's cache, costs more than running it). Core statements on the tables:
+# nothing here is read back as an ORM object in the same unit of work.
+_MARKS, _ANSWERS = ResponseMark.__table__, Answer.__table__
+_MARKED = select(_MARKS.c.passed).where(_MARKS.c.session_id == bindparam("session_id"),
+                                        _MARKS.c.prompt == bindparam("prompt"),
+                                        _MARKS.c.participant_id == bindparam("participant_id"))
+_ADD_MARK = insert(_MARKS)
+_ADD_ANSWER = insert(_ANSWERS)
+
+
 def _mark(db: Session, session: GroupSession, prompt: str, participant: Participant, passed: bool) -> None:
-    if db.get(ResponseMark, (session.id, prompt, participant.id)) is not None:
+    key = {"session_id": session.id, "prompt": prompt, "participant_id": participant.id}
+    if db.execute(_MARKED, key).first() is not None:
         raise RoomError("already_responded")
-    db.execute(insert(ResponseMark).values(session_id=session.id, prompt=prompt, participant_id=participant.id,
-                                           passed=passed))
+    db.execute(_ADD_MARK, {**key, "passed": passed})
 
 
 def _require_current(db: Session, session: GroupSession, session_card_id: int) -> None:
@@ -85,17 +96,16 @@ def answer_card(
     _mark(db, session, card_prompt(session_card_id), participant, passed=False)
     answer = Stored(id=secrets.token_hex(16), session_card_id=session_card_id,
                     author_participant_id=participant.id if named else None)
-    # INSERT statements, not ORM objects: every phone sends these, and nothing reads them back here
-    db.execute(insert(Answer).values(
-        id=answer.id,
-        session_id=session.id,
-        session_card_id=answer.session_card_id,
-        kind="card",
-        audience=audience,
-        author_participant_id=answer.author_participant_id,
-        author_name=participant.display_name if named else None,
-        text=text,
-    ))
+    db.execute(_ADD_ANSWER, {
+        "id": answer.id,
+        "session_id": session.id,
+        "session_card_id": answer.session_card_id,
+        "kind": "card",
+        "audience": audience,
+        "author_participant_id": answer.author_participant_id,
+        "author_name": participant.display_name if named else None,
+        "text": text,
+    })
     return answer
 
 

@@ -7,15 +7,22 @@ from __future__ import annotations
 
 from typing import Callable
 
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from reflect.models import ProcessedCommand
 
+# Built once: every command of every phone runs both, and a statement built per call
+# costs more to build (and to key for SQLAlchemy's cache) than to run.
+_TABLE = ProcessedCommand.__table__
+_FIND = select(_TABLE.c.response).where(_TABLE.c.actor == bindparam("actor"),
+                                        _TABLE.c.command_id == bindparam("command_id"))
+_RECORD = insert(_TABLE)
+
 
 def already_done(db: Session, actor: str, command_id: str) -> dict | None:
-    done = db.get(ProcessedCommand, (actor, command_id))
-    return dict(done.response) if done is not None else None
+    response = db.execute(_FIND, {"actor": actor, "command_id": command_id}).scalar()
+    return dict(response) if response is not None else None
 
 
 def apply_once(db: Session, actor: str, session_id: int, command_id: str, apply: Callable[[], dict]) -> tuple[dict, bool]:
@@ -31,6 +38,5 @@ def apply_once(db: Session, actor: str, session_id: int, command_id: str, apply:
         return previous, False
     response = apply()
     # one INSERT statement, not an ORM object: nothing reads the record back in this unit of work
-    db.execute(insert(ProcessedCommand).values(actor=actor, command_id=command_id, session_id=session_id,
-                                               response=response))
+    db.execute(_RECORD, {"actor": actor, "command_id": command_id, "session_id": session_id, "response": response})
     return response, True

@@ -79,6 +79,12 @@ def _not_unicode(value) -> bool:
     return False
 
 
+# One instance per schema, made once: building a marshmallow schema copies its declared
+# fields, which cost more than the load itself on every event. A schema keeps no state
+# between loads.
+_SCHEMAS: dict[type[Schema], Schema] = {}
+
+
 def _load(schema: type[Schema], data) -> dict:
     if data is None:
         data = {}
@@ -86,7 +92,10 @@ def _load(schema: type[Schema], data) -> dict:
         raise ValidationError({"_schema": ["An object is expected."]})
     if _not_unicode(data):
         raise ValidationError({"_schema": ["Text must be valid Unicode."]})
-    return schema().load(data)
+    instance = _SCHEMAS.get(schema)
+    if instance is None:
+        instance = _SCHEMAS[schema] = schema()
+    return instance.load(data)
 
 
 def _dispatch(locale: str, run: Callable[[], dict], *, within_limit: bool | None = None) -> dict:
@@ -204,7 +213,7 @@ def phone_command(event: str, schema: type[Schema], apply: Callable, *, changes_
         # who is asking, and their session's row locked (shared for commands that never
         # change the version, so that a room's answers do not queue behind each other)
         participant, session = participants.by_token_with_session(
-            db, request.cookies.get(PARTICIPANT_COOKIE), lock={"read": True} if not changes_version else True)
+            db, request.cookies.get(PARTICIPANT_COOKIE), lock="read" if not changes_version else "update")
         locale = participant.locale if participant else "en"
 
         def run() -> dict:
@@ -363,9 +372,12 @@ def facilitator_connect(auth=None):
 
 
 def facilitator_command(event: str, schema: type[Schema], apply: Callable, *, nudge: bool = False,
-                        after: Callable[[GroupSession, dict], None] | None = None):
+                        after: Callable[[GroupSession, dict], None] | None = None,
+                        parts: frozenset[str] | None = None):
     """Register a facilitator command: ``apply(db, session, user, payload)``; ``after``
-    runs once the change is committed, before the broadcast."""
+    runs once the change is committed, before the broadcast. ``parts``: the command
+    changes only these parts of the facilitator's state (see ``state.facilitator_state``),
+    so the console is sent a partial state; None: the whole state."""
 
     def handler(data=None):
         info = _socket_data(FACILITATOR_NS) or {}
@@ -389,7 +401,9 @@ def facilitator_command(event: str, schema: type[Schema], apply: Callable, *, nu
             if applied:
                 if after is not None:
                     after(session, payload)
-                broadcast.publish(session.id, phones=session.version != before, display=session.version != before)
+                changed = session.version != before
+                broadcast.publish(session.id, phones=changed, display=changed, facilitator_full=parts is None,
+                                  parts=parts if parts is not None else state.PARTS)
                 if nudge and "participant" in payload:
                     broadcast.nudge_participant(payload["participant"])
             return response
@@ -417,7 +431,9 @@ def _note_save(db, session, user, d):
 
 
 facilitator_command("phase", schemas.PhaseIn, lambda db, s, u, d: lifecycle.set_phase(db, s, d["to"]))
-facilitator_command("card", schemas.CardMoveIn, lambda db, s, u, d: lifecycle.move_card(db, s, d["action"], d["position"]))
+# a card move changes the card on screen, its answers and counts, and which cards were shown
+facilitator_command("card", schemas.CardMoveIn, lambda db, s, u, d: lifecycle.move_card(db, s, d["action"], d["position"]),
+                    parts=frozenset({"answers", "cards"}))
 facilitator_command("lock", schemas.FlagIn, lambda db, s, u, d: lifecycle.set_locked(db, s, d["value"]))
 facilitator_command("allow_names", schemas.FlagIn, lambda db, s, u, d: lifecycle.set_allow_names(db, s, d["value"]))
 facilitator_command("admit", schemas.ParticipantIn, lambda db, s, u, d: lifecycle.admit(db, s, d["participant"]), nudge=True)

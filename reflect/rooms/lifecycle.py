@@ -126,9 +126,11 @@ def current_card(db: Session, session: GroupSession) -> SessionCard | None:
 
 
 def _show_card(db: Session, session: GroupSession, position: int) -> None:
+    # the card is read before the session changes, so that the read does not flush the
+    # session's row early and the commit writes it once
+    card = db.get(SessionCard, card_ids(db, session)[position])
     session.current_position = position
     session.timer_ends_at = None
-    card = current_card(db, session)
     if card is not None and card.shown_at is None:
         card.shown_at = utcnow()
 
@@ -159,7 +161,7 @@ def set_phase(db: Session, session: GroupSession, phase: str) -> None:
     session.timer_ends_at = None
     if phase == "connect":
         _ensure_round(db, session, "opening")
-    if phase == "reflect" and session.current_position is None and session.cards:
+    if phase == "reflect" and session.current_position is None and card_ids(db, session):
         _show_card(db, session, 0)
     bump(session)
 
@@ -175,7 +177,7 @@ def step(db: Session, session: GroupSession, direction: int) -> None:
 def move_card(db: Session, session: GroupSession, action: str, position: int | None = None) -> None:
     if session.phase != "reflect":
         raise RoomError("not_in_phase", phase="reflect")
-    total = len(session.cards)
+    total = len(card_ids(db, session))  # the cards themselves are not loaded: only the one shown
     current = session.current_position or 0
     target = {"next": current + 1, "prev": current - 1, "jump": position}.get(action)
     if target is None or not 0 <= target < total:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from reflect.db import utcnow
@@ -68,25 +68,36 @@ def join(
     return participant, raw
 
 
+_BY_TOKEN = select(Participant).where(Participant.token_hash == bindparam("token_hash"))
+
+
 def by_token(db: Session, raw: str | None) -> Participant | None:
     if not raw:
         return None
-    return db.scalar(select(Participant).where(Participant.token_hash == token_hash(raw)))
+    return db.scalar(_BY_TOKEN, {"token_hash": token_hash(raw)})
 
 
-def by_token_with_session(db: Session, raw: str | None, *, lock: bool | dict = False
+# The statements behind every phone command, built once (each would otherwise be built
+# and keyed for SQLAlchemy's cache on every event): the phone and its session, the
+# session's row unlocked, share-locked or locked for update (PostgreSQL; SQLite's write
+# lock is the transaction's) and then read afresh.
+_WITH_SESSION = (select(Participant, GroupSession).join(GroupSession, GroupSession.id == Participant.session_id)
+                 .where(Participant.token_hash == bindparam("token_hash")))
+_WITH_SESSION_LOCKED = {
+    False: _WITH_SESSION,
+    "read": _WITH_SESSION.with_for_update(of=GroupSession, read=True).execution_options(populate_existing=True),
+    "update": _WITH_SESSION.with_for_update(of=GroupSession).execution_options(populate_existing=True),
+}
+
+
+def by_token_with_session(db: Session, raw: str | None, *, lock: bool | str = False
                           ) -> tuple[Participant, GroupSession] | tuple[None, None]:
     """The participant holding ``raw`` and their session, in one query; with ``lock``
-    (``True``, or ``{"read": True}`` for a shared lock) the session's row is locked until
+    (``"update"``, or ``"read"`` for a shared lock) the session's row is locked until
     commit (PostgreSQL) and read afresh."""
     if not raw:
         return None, None
-    query = (select(Participant, GroupSession).join(GroupSession, GroupSession.id == Participant.session_id)
-             .where(Participant.token_hash == token_hash(raw)))
-    if lock:
-        query = query.with_for_update(of=GroupSession, **(lock if isinstance(lock, dict) else {}))
-        query = query.execution_options(populate_existing=True)
-    row = db.execute(query).first()
+    row = db.execute(_WITH_SESSION_LOCKED[lock], {"token_hash": token_hash(raw)}).first()
     return (row[0], row[1]) if row is not None else (None, None)
 
 

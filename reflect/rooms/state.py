@@ -216,7 +216,8 @@ def display_state(reads: Reads, lang: str) -> dict:
 
 # What a partial facilitator state may carry besides the session's own fields and the
 # counts, each named after what changed: who is here (and hands, "talk after"), the
-# current card's answers, the closing takeaways, the check-in rounds.
+# current card's answers, the closing takeaways, the check-in rounds. (A card move's
+# partial state adds "cards", the card list: see ``facilitator_state``.)
 PARTS = frozenset({"presence", "answers", "takeaways", "checkins"})
 
 
@@ -229,10 +230,9 @@ def _facilitator_core(reads: Reads, user_id: int, parts: frozenset[str] = PARTS)
     if cached is not None:
         return cached
     db, session = reads.db, reads.session
-    states = reads.presence
 
     def person(number: int, p) -> dict:
-        return {"id": p.id, "name": p.display_name, "number": number, "status": states.get(p.id, "away"),
+        return {"id": p.id, "name": p.display_name, "number": number, "status": reads.presence.get(p.id, "away"),
                 "hand_raised_at": iso(p.hand_raised_at), "talk_after": p.talk_after,
                 "roster": p.roster_member_id is not None, "locale": p.locale}
 
@@ -294,24 +294,27 @@ def facilitator_state(reads: Reads, user_id: int, lang: str, *, full: bool = Tru
                       parts: frozenset[str] = PARTS) -> dict:
     """Everything the facilitator (the user ``user_id``) may see, notes included, in ``lang``.
 
-    ``full=False``: a partial state (``"partial": true``) without the card list, the
-    notes and the tags, which only the facilitator's own commands change, and with only
-    the ``parts`` that changed (see ``PARTS``); sent for what changes often (presence,
-    answers counted, hands). The console keeps the rest from the last full state."""
+    ``full=False``: a partial state (``"partial": true``) without the notes and the tags,
+    which only the facilitator's own note and tag commands change, and with only the
+    ``parts`` that changed (see ``PARTS``; ``"cards"`` adds the card list, whose "shown"
+    marks a card move changes); sent for what changes often (presence, answers counted,
+    hands, the card on screen). The console keeps the rest from the last full state."""
     if full:
-        parts = PARTS
+        parts = PARTS | {"cards"}
+    if "cards" in parts:
         reads.cards  # noqa: B018 (loaded once: the card list below, the current card, the count)
-    state = dict(_facilitator_core(reads, user_id, parts))
+    state = dict(_facilitator_core(reads, user_id, parts - {"cards"}))
     state["card"] = card_view(reads.card, lang, reads.card_total)
+    if "cards" in parts:
+        state["cards"] = [
+            {"position": c.position, "text": localize_text(c.text, c.languages, lang)[0],
+             "perspective_label": perspective_label(c.perspective, lang), "shown": c.shown_at is not None}
+            for c in reads.cards
+        ]
     if not full:
         state["partial"] = True
         return state
     own_notes, tags = _facilitator_notes(reads, user_id)
-    state["cards"] = [
-        {"position": c.position, "text": localize_text(c.text, c.languages, lang)[0],
-         "perspective_label": perspective_label(c.perspective, lang), "shown": c.shown_at is not None}
-        for c in reads.cards
-    ]
     state["notes"] = own_notes
     state["tags"] = [
         {"id": t.id, "label": t.label.get(lang) or t.label.get("en"), "own": t.owner_id is not None}
