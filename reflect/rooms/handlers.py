@@ -17,9 +17,6 @@ from flask import current_app, request
 from flask_babel import force_locale
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, disconnect, join_room, leave_room
-from limits import parse
-from limits.storage import MemoryStorage
-from limits.strategies import SlidingWindowCounterRateLimiter
 from marshmallow import Schema, ValidationError
 from sqlalchemy.exc import IntegrityError
 
@@ -29,16 +26,14 @@ from reflect.models import GroupSession, Participant
 from reflect.rooms import answers, broadcast, checkins, commands, lifecycle, notes, participants, schemas, state
 from reflect.rooms.broadcast import DISPLAY_NS, FACILITATOR_NS, PHONE_NS
 from reflect.rooms.errors import RoomError
+from reflect.rooms.event_limit import SlidingWindowCounter
 from reflect.rooms.messages import error_payload
 
 log = logging.getLogger("reflect.rooms")
 SERVER_ID = secrets.token_hex(8)
 PARTICIPANT_COOKIE = "reflect_participant"
-# A sliding window counter (two counters per socket), not a moving window (a timestamp
-# per event): the in-memory store sweeps every key about a hundred times a second while
-# events arrive, and with a thousand sockets a moving window's sweep cost a tenth of the
-# process's CPU under load.
-_limiter = SlidingWindowCounterRateLimiter(MemoryStorage())
+# Events per socket, counted in this process (a socket lives in one): see event_limit.
+_event_counter = SlidingWindowCounter()
 
 
 def display_key(session_id: int) -> str:
@@ -47,8 +42,7 @@ def display_key(session_id: int) -> str:
 
 
 def _rate_ok() -> bool:
-    limit = parse(f"{current_app.config['REFLECT_SOCKET_EVENTS_PER_10S']}/10 seconds")
-    return _limiter.hit(limit, "sock", request.sid)
+    return _event_counter.hit(request.sid, current_app.config["REFLECT_SOCKET_EVENTS_PER_10S"], 10.0)
 
 
 def _ok(extra: dict | None = None) -> dict:
@@ -175,6 +169,7 @@ def phone_connect(auth=None):
 
 @socketio.on("disconnect", namespace=PHONE_NS)
 def phone_disconnect(*_args):
+    _event_counter.forget(request.sid)
     db = get_session()
     session_id = participants.disconnected(db, request.sid)
     db.commit()
@@ -207,7 +202,7 @@ def phone_command(event: str, schema: type[Schema], apply: Callable, *, changes_
     falls back to the whole ``me``."""
 
     def handler(data=None):
-        within_limit = _rate_ok()  # before the write lock: the limiter's store may be over the network
+        within_limit = _rate_ok()  # before the write lock
         db = get_session()
         begin_write(db)  # before the first query: this unit of work writes
         # who is asking, and their session's row locked (shared for commands that never
@@ -338,11 +333,13 @@ def _remember(namespace: str, data: dict) -> None:
 
 @socketio.on("disconnect", namespace=FACILITATOR_NS)
 def facilitator_disconnect(*_args):
+    _event_counter.forget(request.sid)
     _SOCKETS.pop((FACILITATOR_NS, request.sid), None)
 
 
 @socketio.on("disconnect", namespace=DISPLAY_NS)
 def display_disconnect(*_args):
+    _event_counter.forget(request.sid)
     _SOCKETS.pop((DISPLAY_NS, request.sid), None)
 
 
@@ -381,7 +378,7 @@ def facilitator_command(event: str, schema: type[Schema], apply: Callable, *, nu
 
     def handler(data=None):
         info = _socket_data(FACILITATOR_NS) or {}
-        within_limit = _rate_ok()  # before the write lock: the limiter's store may be over the network
+        within_limit = _rate_ok()  # before the write lock
         begin_write(get_session())  # before the first query: this unit of work writes
 
         def run() -> dict:

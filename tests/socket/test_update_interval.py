@@ -133,3 +133,30 @@ def test_a_hand_and_an_answer_within_one_interval_share_one_update_with_both_par
     updates = _states(console, F)[before:]
     assert len(updates) <= 2
     assert {"hands", "participants", "answers"} <= updates[-1].keys()
+
+
+def test_a_card_move_sends_the_console_the_new_card_its_answers_and_the_cards_shown_keeping_notes(live):
+    console = live.console()
+    phone = live.phone(name="Ana")
+    assert console.emit("note_save", {"note": "note-0002", "text": "The room felt tired", "tags": []},
+                        namespace=F, callback=True)["ok"]
+    cmd(console, F, "phase", to="reflect")
+    card = last_state(phone, P)["card"]["id"]
+    assert cmd(phone, P, "answer", card=card, text="On the first card", audience="group", named=False)["ok"]
+    assert _wait_for(lambda: len(last_state(console, F)["answers"]) == 1)
+    before = len(_states(console, F))
+
+    assert cmd(console, F, "card", action="next")["ok"]
+
+    # sent at once, not held back by the interval
+    move = _states(console, F)[before]
+    assert move["partial"] is True and move["card"]["position"] == 1
+    # the new card has no answers yet; the first card's are not carried over
+    assert move["answers"] == [] and move["counts"] == {"card": {"answered": 0, "passed": 0}}
+    assert [c["shown"] for c in move["cards"][:3]] == [True, True, False]
+    assert not {"notes", "tags", "participants", "checkins", "takeaways"} & move.keys()
+    # what the console shows: the notes and the people from before, the new card's answers
+    shown = last_state(console, F)
+    assert [n["text"] for n in shown["notes"]] == ["The room felt tired"]
+    assert [p["name"] for p in shown["participants"]] == ["Ana"]
+    assert shown["answers"] == []
