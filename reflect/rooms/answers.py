@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from reflect.models import Answer, GroupSession, Participant, Reaction, ResponseMark
@@ -49,20 +50,22 @@ def _clean_text(text: str | None) -> str:
 
 # Statements every phone's answer runs, built once (building one per call, and keying it
 # for SQLAlchemy's cache, costs more than running it). Core statements on the tables:
-# nothing here is read back as an ORM object in the same unit of work.
+# nothing here is read back as an ORM object in the same unit of work. The mark is
+# written only if there is none (one statement, both databases: ON CONFLICT DO NOTHING).
 _MARKS, _ANSWERS = ResponseMark.__table__, Answer.__table__
-_MARKED = select(_MARKS.c.passed).where(_MARKS.c.session_id == bindparam("session_id"),
-                                        _MARKS.c.prompt == bindparam("prompt"),
-                                        _MARKS.c.participant_id == bindparam("participant_id"))
-_ADD_MARK = insert(_MARKS)
+_ADD_MARK_ONCE = {
+    "postgresql": postgresql.insert(_MARKS).on_conflict_do_nothing(),
+    "sqlite": sqlite.insert(_MARKS).on_conflict_do_nothing(),
+}
 _ADD_ANSWER = insert(_ANSWERS)
 
 
 def _mark(db: Session, session: GroupSession, prompt: str, participant: Participant, passed: bool) -> None:
-    key = {"session_id": session.id, "prompt": prompt, "participant_id": participant.id}
-    if db.execute(_MARKED, key).first() is not None:
+    statement = _ADD_MARK_ONCE[db.get_bind().dialect.name]
+    written = db.execute(statement, {"session_id": session.id, "prompt": prompt, "participant_id": participant.id,
+                                     "passed": passed}).rowcount
+    if written != 1:
         raise RoomError("already_responded")
-    db.execute(_ADD_MARK, {**key, "passed": passed})
 
 
 def _require_current(db: Session, session: GroupSession, session_card_id: int) -> None:
@@ -122,12 +125,13 @@ def response_of(db: Session, session: GroupSession, prompt: str, participant: Pa
     return "passed" if mark.passed else "answered"
 
 
+_COUNTS = (select(_MARKS.c.passed, func.count())
+           .where(_MARKS.c.session_id == bindparam("session_id"), _MARKS.c.prompt == bindparam("prompt"))
+           .group_by(_MARKS.c.passed))
+
+
 def response_counts(db: Session, session: GroupSession, prompt: str) -> dict:
-    rows = db.execute(
-        select(ResponseMark.passed, func.count())
-        .where(ResponseMark.session_id == session.id, ResponseMark.prompt == prompt)
-        .group_by(ResponseMark.passed)
-    ).all()
+    rows = db.execute(_COUNTS, {"session_id": session.id, "prompt": prompt}).all()
     counts = {bool(passed): n for passed, n in rows}
     return {"answered": counts.get(False, 0), "passed": counts.get(True, 0)}
 
@@ -241,9 +245,17 @@ def submit_takeaway(
                   audience=audience, text=text))
 
 
-def answers_for_facilitator(db: Session, session: GroupSession, session_card_id: int | None) -> list[Answer]:
-    query = select(Answer).where(Answer.session_id == session.id)
-    query = query.where(Answer.kind == TAKEAWAY) if session_card_id is None else query.where(
-        Answer.session_card_id == session_card_id)
-    # Ordered by the random key: the order of arrival is not kept anywhere.
-    return list(db.scalars(query.order_by(Answer.id)))
+# Built once (sent to the console about once a second per busy room): a card's answers,
+# or the takeaways, as the columns the console shows, ordered by the random key (the
+# order of arrival is not kept anywhere).
+_FOR_FACILITATOR = select(Answer.id, Answer.text, Answer.audience, Answer.author_name, Answer.hidden,
+                          Answer.revealed, Answer.resonates).where(Answer.session_id == bindparam("session_id"))
+_CARD_FOR_FACILITATOR = _FOR_FACILITATOR.where(Answer.session_card_id == bindparam("card")).order_by(Answer.id)
+_TAKEAWAYS_FOR_FACILITATOR = _FOR_FACILITATOR.where(Answer.kind == TAKEAWAY).order_by(Answer.id)
+
+
+def answers_for_facilitator(db: Session, session: GroupSession, session_card_id: int | None) -> list:
+    """A card's answers (None: the takeaways), as rows of what the console shows of them."""
+    if session_card_id is None:
+        return db.execute(_TAKEAWAYS_FOR_FACILITATOR, {"session_id": session.id}).all()
+    return db.execute(_CARD_FOR_FACILITATOR, {"session_id": session.id, "card": session_card_id}).all()

@@ -7,6 +7,7 @@ transaction; changes only the facilitator sees (who is admitted, hands) do not.
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import inspect, select, update
@@ -113,16 +114,46 @@ def current_card_id(db: Session, session: GroupSession) -> int | None:
     return ids[position] if position is not None and 0 <= position < len(ids) else None
 
 
-def current_card(db: Session, session: GroupSession) -> SessionCard | None:
-    """The card on screen: from the session's cards when this unit of work has loaded
-    them already, else by its id (no query when this unit of work has it already, as
-    after a card move)."""
-    if session.current_position is None:
-        return None
-    if "cards" not in inspect(session).unloaded:
-        return next((c for c in session.cards if c.position == session.current_position), None)
+@dataclass(frozen=True)
+class CardFace:
+    """What is shown of a session's card: fixed when the session is created (a copy of
+    the deck's card), so it is kept per process like the card ids (``card_ids``)."""
+
+    id: int
+    position: int
+    languages: tuple[str, ...]
+    text: dict
+    followup: dict
+    perspective: str
+
+    @classmethod
+    def of(cls, card: SessionCard) -> "CardFace":
+        return cls(id=card.id, position=card.position, languages=tuple(card.languages), text=dict(card.text),
+                   followup=dict(card.followup or {}), perspective=card.perspective)
+
+
+_FACES: dict[tuple[int, object, int], CardFace] = {}
+
+
+def current_card(db: Session, session: GroupSession) -> CardFace | None:
+    """What is shown of the card on screen: from this process's copy, else from the
+    session's cards when this unit of work has loaded them, else read by its id."""
     card_id = current_card_id(db, session)
-    return db.get(SessionCard, card_id) if card_id is not None else None
+    if card_id is None:
+        return None
+    key = (session.id, session.created_at, card_id)
+    face = _FACES.get(key)
+    if face is None:
+        if "cards" not in inspect(session).unloaded:
+            card = next((c for c in session.cards if c.id == card_id), None)
+        else:
+            card = db.get(SessionCard, card_id)
+        if card is None:
+            return None
+        if len(_FACES) >= 10_000:
+            _FACES.clear()
+        face = _FACES[key] = CardFace.of(card)
+    return face
 
 
 def _show_card(db: Session, session: GroupSession, position: int) -> None:

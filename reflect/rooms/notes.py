@@ -10,7 +10,7 @@ from reflect.db import utcnow
 from reflect.models import GroupSession, Note, ThemeTag, User
 from reflect.prompts.themes import THEMES
 from reflect.rooms.errors import RoomError
-from reflect.rooms.lifecycle import current_card
+from reflect.rooms.lifecycle import current_card_id
 
 
 def seed_theme_tags(db: Session) -> int:
@@ -85,9 +85,8 @@ def save_note(
     if note is not None and note.session_id != session.id:
         raise RoomError("forbidden")
     if note is None:
-        card = current_card(db, session) if session.phase == "reflect" else None
         note = Note(session_id=session.id, author_id=author.id, client_id=client_id, phase=session.phase,
-                    session_card_id=card.id if card else None)
+                    session_card_id=current_card_id(db, session) if session.phase == "reflect" else None)
         db.add(note)
     note.text = text
     note.shared_with_supervisor = bool(share)

@@ -1,6 +1,7 @@
 """The store: migrations match the models, SQLite runs in WAL mode with a busy timeout."""
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+import pytest
 from sqlalchemy import create_engine, text
 
 from reflect.db import Base, make_engine
@@ -29,4 +30,39 @@ def test_anonymous_tables_have_no_rowid_on_sqlite(sqlite_template):
         for table in ("checkin_answers", "answers", "reactions", "checkin_marks", "response_marks"):
             sql = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = :t"), {"t": table}).scalar()
             assert "WITHOUT ROWID" in sql, table
+    engine.dispose()
+
+
+def _backend_pid(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT pg_backend_pid()")).scalar()
+
+
+def _terminate(pg_database, pid: int) -> None:
+    admin = create_engine(pg_database, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar() is True
+    admin.dispose()
+
+
+def test_a_pooled_postgresql_connection_idle_past_the_limit_is_checked_and_replaced_when_dropped(pg_database):
+    engine = make_engine(pg_database, pool_size=1, ping_after_idle=0.0)
+    first = _backend_pid(engine)  # back in the pool now
+    _terminate(pg_database, first)
+    # checked at checkout, found dead, replaced: the query after the drop succeeds
+    assert _backend_pid(engine) != first
+    engine.dispose()
+
+
+def test_a_pooled_postgresql_connection_used_within_the_limit_is_handed_out_unchecked(pg_database):
+    """No round trip for a connection in steady use; a drop within the limit costs one
+    failed unit of work (the pool then replaces the connection), not every later one."""
+    from sqlalchemy.exc import OperationalError
+
+    engine = make_engine(pg_database, pool_size=1, ping_after_idle=3600.0)
+    first = _backend_pid(engine)
+    _terminate(pg_database, first)
+    with pytest.raises(OperationalError):
+        _backend_pid(engine)
+    assert _backend_pid(engine) != first
     engine.dispose()
