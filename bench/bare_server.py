@@ -2,12 +2,14 @@
 
     python bench/bare_server.py eventlet|gevent PORT
 
-Same namespaces, events, engine.io settings and message shape (bench/node/payload.js)
-as reflect and as the Node.js reference server, and nothing else: no database, no
+Same namespaces, events, engine.io settings (per-message compression off, as reflect's
+default), and message shape (bench/node/payload.js) as reflect and as the Node.js
+reference server, and nothing else: no database, no
 authorisation, no validation. Binds 127.0.0.1 only.
 """
 from __future__ import annotations
 
+import os
 import sys
 
 MODE = sys.argv[1] if len(sys.argv) > 1 else "eventlet"
@@ -66,6 +68,12 @@ def state_for(version: int, position: int) -> dict:
 app = Flask(__name__)
 socketio = SocketIO(app, async_mode=MODE, ping_interval=10, ping_timeout=10, manage_session=False,
                     max_http_buffer_size=64 * 1024, logger=False, engineio_logger=False)
+# The same websocket transport as reflect: per-message compression refused unless
+# BENCH_SOCKET_COMPRESSION=1 turns it on for both (reflect/socket_compression.py).
+if os.environ.get("BENCH_SOCKET_COMPRESSION") != "1":
+    from reflect.socket_compression import RefusePerMessageDeflate  # noqa: E402
+
+    app.wsgi_app = RefusePerMessageDeflate(app.wsgi_app)
 rooms: dict[str, int] = {}
 versions: dict[int, int] = {}
 positions: dict[int, int] = {}

@@ -40,6 +40,10 @@ EMAIL, PASSWORD = "bench@example.org", "a long enough password"
 # The socket event limit (60 per 10 s per socket) is for people; a benchmark's
 # facilitator advances faster. The limiter still runs on every event.
 BENCH_ENV = {"REFLECT_SOCKET_EVENTS_PER_10S": "1000000"}
+# BENCH_SOCKET_COMPRESSION=1: websockets with per-message compression, for reflect and
+# the bare server alike (both refuse it by default; the Node.js server has it off).
+if os.environ.get("BENCH_SOCKET_COMPRESSION") == "1":
+    BENCH_ENV["REFLECT_SOCKET_COMPRESSION"] = "1"
 PHONES_PER_ADDRESS = 25
 
 

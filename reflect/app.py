@@ -47,6 +47,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.teardown_appcontext(store.remove)
 
     _init_extensions(app)
+    if not app.config["REFLECT_SOCKET_COMPRESSION"]:
+        from reflect.socket_compression import RefusePerMessageDeflate
+
+        app.wsgi_app = RefusePerMessageDeflate(app.wsgi_app)
     proxies = app.config["REFLECT_TRUSTED_PROXIES"]
     if proxies:  # behind nginx: the client's address and scheme come from the proxy
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -35,6 +35,9 @@ _ENV = {
     # processes x 1.25 x this must stay under PostgreSQL's max_connections (100).
     "DATABASE_POOL_SIZE": (int, 30),
     "HTTPS": (lambda v: v.lower() in ("1", "true", "yes"), False),
+    # Websocket per-message compression (permessage-deflate): off unless turned on (see
+    # reflect/socket_compression.py).
+    "SOCKET_COMPRESSION": (lambda v: v.lower() in ("1", "true", "yes"), False),
 }
 
 

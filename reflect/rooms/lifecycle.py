@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import inspect, select, update
+from sqlalchemy import bindparam, inspect, select, update
 from sqlalchemy.orm import Session
 
 from reflect.db import utcnow
@@ -84,40 +84,10 @@ def create_session(
     return session
 
 
-# A session's cards are copied from its deck when it is created and never added,
-# removed or moved, so which card id sits at which position is a fact for the session's
-# whole life: kept per process, keyed by the session's id and creation time (an id
-# alone could come back after a delete). Only ids: card text is read from the database.
-_CARD_IDS: dict[tuple[int, object], tuple[int, ...]] = {}
-
-
-def card_ids(db: Session, session: GroupSession) -> tuple[int, ...]:
-    """The session's card ids, by position."""
-    key = (session.id, session.created_at)
-    ids = _CARD_IDS.get(key)
-    if ids is None:
-        if "cards" not in inspect(session).unloaded:
-            ids = tuple(c.id for c in session.cards)
-        else:
-            ids = tuple(db.scalars(select(SessionCard.id).where(SessionCard.session_id == session.id)
-                                   .order_by(SessionCard.position)))
-        if len(_CARD_IDS) >= 10_000:
-            _CARD_IDS.clear()
-        _CARD_IDS[key] = ids
-    return ids
-
-
-def current_card_id(db: Session, session: GroupSession) -> int | None:
-    """The id of the card on screen, without reading it."""
-    ids = card_ids(db, session)
-    position = session.current_position
-    return ids[position] if position is not None and 0 <= position < len(ids) else None
-
-
 @dataclass(frozen=True)
 class CardFace:
-    """What is shown of a session's card: fixed when the session is created (a copy of
-    the deck's card), so it is kept per process like the card ids (``card_ids``)."""
+    """What is shown of a session's card: its text is a copy made when the session is
+    created, never changed after (only ``shown_at`` changes, and it is not here)."""
 
     id: int
     position: int
@@ -132,38 +102,70 @@ class CardFace:
                    followup=dict(card.followup or {}), perspective=card.perspective)
 
 
-_FACES: dict[tuple[int, object, int], CardFace] = {}
+# A session's cards are copied from its deck when it is created and never added,
+# removed, moved or edited, so what each shows, by position, is a fact for the session's
+# whole life: kept per process, keyed by the session's id and creation time (an id
+# alone could come back after a delete), read once per session and process.
+_CARDS: dict[tuple[int, object], tuple[tuple[int, ...], tuple[CardFace, ...]]] = {}
+_CARDS_OF = select(SessionCard).where(SessionCard.session_id == bindparam("session_id")).order_by(SessionCard.position)
+
+
+def _cards(db: Session, session: GroupSession) -> tuple[tuple[int, ...], tuple[CardFace, ...]]:
+    key = (session.id, session.created_at)
+    found = _CARDS.get(key)
+    if found is None:
+        if "cards" not in inspect(session).unloaded:
+            cards = list(session.cards)
+        else:
+            cards = list(db.scalars(_CARDS_OF, {"session_id": session.id}))
+        faces = tuple(CardFace.of(c) for c in cards)
+        if len(_CARDS) >= 10_000:
+            _CARDS.clear()
+        found = _CARDS[key] = (tuple(f.id for f in faces), faces)
+    return found
+
+
+def card_ids(db: Session, session: GroupSession) -> tuple[int, ...]:
+    """The session's card ids, by position."""
+    return _cards(db, session)[0]
+
+
+def card_faces(db: Session, session: GroupSession) -> tuple[CardFace, ...]:
+    """What each of the session's cards shows, by position."""
+    return _cards(db, session)[1]
+
+
+def current_card_id(db: Session, session: GroupSession) -> int | None:
+    """The id of the card on screen, without reading it."""
+    ids = card_ids(db, session)
+    position = session.current_position
+    return ids[position] if position is not None and 0 <= position < len(ids) else None
 
 
 def current_card(db: Session, session: GroupSession) -> CardFace | None:
-    """What is shown of the card on screen: from this process's copy, else from the
-    session's cards when this unit of work has loaded them, else read by its id."""
-    card_id = current_card_id(db, session)
-    if card_id is None:
-        return None
-    key = (session.id, session.created_at, card_id)
-    face = _FACES.get(key)
-    if face is None:
-        if "cards" not in inspect(session).unloaded:
-            card = next((c for c in session.cards if c.id == card_id), None)
-        else:
-            card = db.get(SessionCard, card_id)
-        if card is None:
-            return None
-        if len(_FACES) >= 10_000:
-            _FACES.clear()
-        face = _FACES[key] = CardFace.of(card)
-    return face
+    """What the card on screen shows (read once per session and process)."""
+    faces = card_faces(db, session)
+    position = session.current_position
+    return faces[position] if position is not None and 0 <= position < len(faces) else None
+
+
+_SHOWN = select(SessionCard.id).where(SessionCard.session_id == bindparam("session_id"),
+                                      SessionCard.shown_at.is_not(None))
+_MARK_SHOWN = (update(SessionCard).where(SessionCard.id == bindparam("card"), SessionCard.shown_at.is_(None))
+               .values(shown_at=bindparam("now")).execution_options(synchronize_session=False))
+
+
+def shown_card_ids(db: Session, session: GroupSession) -> set[int]:
+    """The ids of the cards this session has shown."""
+    return set(db.scalars(_SHOWN, {"session_id": session.id}))
 
 
 def _show_card(db: Session, session: GroupSession, position: int) -> None:
-    # the card is read before the session changes, so that the read does not flush the
+    # marked shown before the session changes, so that the statement does not flush the
     # session's row early and the commit writes it once
-    card = db.get(SessionCard, card_ids(db, session)[position])
+    db.execute(_MARK_SHOWN, {"card": card_ids(db, session)[position], "now": utcnow()})
     session.current_position = position
     session.timer_ends_at = None
-    if card is not None and card.shown_at is None:
-        card.shown_at = utcnow()
 
 
 def _ensure_round(db: Session, session: GroupSession, kind: str) -> CheckinRound:

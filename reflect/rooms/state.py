@@ -19,14 +19,14 @@ from sqlalchemy.orm import selectinload
 
 from reflect.db import utcnow
 from reflect.models import (
-    Answer, CheckinMark, CheckinRound, GroupSession, Note, Participant, ResponseMark, SessionCard,
+    Answer, CheckinMark, CheckinRound, GroupSession, Note, Participant, ResponseMark,
 )
 from reflect.prompts.localize import localize_text
 from reflect.prompts.themes import perspective_label
 from reflect.rooms import answers as answer_svc
 from reflect.rooms import checkins, notes, participants
 from reflect.rooms.codes import display_code
-from reflect.rooms.lifecycle import card_ids, current_card
+from reflect.rooms.lifecycle import CardFace, card_faces, card_ids, current_card, shown_card_ids
 from reflect.rooms.scales import SCALES
 
 
@@ -34,7 +34,7 @@ def iso(moment: datetime | None) -> str | None:
     return moment.isoformat(timespec="milliseconds") + "Z" if moment else None
 
 
-def card_view(card: SessionCard | None, lang: str, total: int) -> dict | None:
+def card_view(card: CardFace | None, lang: str, total: int) -> dict | None:
     if card is None:
         return None
     text, text_lang, fallback = localize_text(card.text, card.languages, lang)
@@ -77,8 +77,13 @@ class Reads:
         self._facilitator: dict = {}  # per facilitator: the language-neutral parts of their state
 
     @cached_property
-    def cards(self) -> list[SessionCard]:
-        return list(self.session.cards)
+    def cards(self) -> tuple:
+        """What each card shows, by position (kept per process: see ``lifecycle.card_faces``)."""
+        return card_faces(self.db, self.session)
+
+    @cached_property
+    def shown(self) -> set[int]:
+        return shown_card_ids(self.db, self.session)
 
     @cached_property
     def card_total(self) -> int:
@@ -87,7 +92,7 @@ class Reads:
         return len(card_ids(self.db, self.session))
 
     @cached_property
-    def card(self) -> SessionCard | None:
+    def card(self) -> CardFace | None:
         if self.session.phase != "reflect":
             return None
         return current_card(self.db, self.session)
@@ -301,14 +306,12 @@ def facilitator_state(reads: Reads, user_id: int, lang: str, *, full: bool = Tru
     hands, the card on screen). The console keeps the rest from the last full state."""
     if full:
         parts = PARTS | {"cards"}
-    if "cards" in parts:
-        reads.cards  # noqa: B018 (loaded once: the card list below, the current card, the count)
     state = dict(_facilitator_core(reads, user_id, parts - {"cards"}))
     state["card"] = card_view(reads.card, lang, reads.card_total)
     if "cards" in parts:
         state["cards"] = [
             {"position": c.position, "text": localize_text(c.text, c.languages, lang)[0],
-             "perspective_label": perspective_label(c.perspective, lang), "shown": c.shown_at is not None}
+             "perspective_label": perspective_label(c.perspective, lang), "shown": c.id in reads.shown}
             for c in reads.cards
         ]
     if not full:
