@@ -31,8 +31,9 @@ _ENV = {
     # answered, hands) go at most once per this interval per session (a lone one at once),
     # each carrying the latest state.
     "UPDATE_INTERVAL_MS": (int, 1000),
-    # PostgreSQL connections kept open per server process (a quarter more on demand);
-    # processes x 1.25 x this must stay under PostgreSQL's max_connections (100).
+    # Database connections kept open per server process (a quarter more on demand), on
+    # PostgreSQL and on a SQLite file; with PostgreSQL, processes x 1.25 x this must stay
+    # under its max_connections (100).
     "DATABASE_POOL_SIZE": (int, 30),
     "HTTPS": (lambda v: v.lower() in ("1", "true", "yes"), False),
     # Websocket per-message compression (permessage-deflate): off unless turned on (see

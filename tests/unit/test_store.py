@@ -66,3 +66,13 @@ def test_a_pooled_postgresql_connection_used_within_the_limit_is_handed_out_unch
         _backend_pid(engine)
     assert _backend_pid(engine) != first
     engine.dispose()
+
+
+def test_a_sqlite_file_keeps_its_pool_full_sized(tmp_path):
+    """Connections a burst opened are kept for the next one, not closed on return."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}", pool_size=12)
+    connections = [engine.connect() for _ in range(12)]
+    for connection in connections:
+        connection.close()
+    assert engine.pool.checkedin() == 12
+    engine.dispose()
