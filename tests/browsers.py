@@ -2,10 +2,14 @@
 (Playwright cannot download browsers here), against a real server process.
 
 Registered for the whole suite by tests/conftest.py: Playwright's sync API allows one
-running instance per thread, so every tier shares this one session-scoped Chromium."""
+running instance per thread, so every tier shares one Chromium, launched again only if
+a teardown had to kill it (``close_or_kill``)."""
 from __future__ import annotations
 
 import os
+import signal
+import sys
+import threading
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
@@ -21,23 +25,94 @@ STEP_TIMEOUT_MS = 15_000
 expect.set_options(timeout=STEP_TIMEOUT_MS)
 
 
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        # several pages of one test (console, display, phones) are all "in front":
+        # none is throttled or deprioritised as a background tab would be
+        "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
+        "--disable-backgrounding-occluded-windows"]
+# How long closing a page or a context may take before the browser is killed (see
+# ``close_or_kill``); a close normally takes milliseconds.
+CLOSE_GRACE_S = 30
+_current: dict = {}
+
+
 @pytest.fixture(scope="session")
-def browser():
+def _playwright():
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"Debian's Chromium is required at {CHROMIUM} (apt-get install chromium)", pytrace=False)
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  # several pages of one test (console, display, phones) are all "in front":
-                  # none is throttled or deprioritised as a background tab would be
-                  "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
-                  "--disable-backgrounding-occluded-windows"],
-        )
-        yield browser
-        browser.close()
+        yield p
+        browser = _current.pop("browser", None)
+        if browser is not None and browser.is_connected():
+            close_or_kill(browser, "the browser")
+
+
+def shared_browser(playwright):
+    """The shared Chromium, launched again if a test's teardown had to kill it."""
+    current = _current.get("browser")
+    if current is None or not current.is_connected():
+        current = _current["browser"] = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                                                    args=ARGS)
+    return current
+
+
+@pytest.fixture
+def browser(_playwright):
+    return shared_browser(_playwright)
+
+
+def _browser_pids() -> list[int]:
+    """The Chromium browser processes this test process's Playwright driver started."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    parents[int(entry)] = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    drivers = {pid for pid, parent in parents.items() if parent == os.getpid()}
+    found = []
+    for pid, parent in parents.items():
+        if parent in drivers:
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                    if b"chrom" in cmdline.read().split(b"\0", 1)[0]:
+                        found.append(pid)
+            except OSError:
+                continue
+    return found
+
+
+def close_or_kill(closable, what: str) -> None:
+    """Close a page, a context or the browser. Closing waits for Chromium's answer and has
+    no timeout of its own; in long full-suite runs Chromium sometimes never answered (a
+    teardown hung for the whole test timeout after the test had passed, in three runs on
+    three machines). If it does not answer within CLOSE_GRACE_S, the browser is killed,
+    which ends the wait; the next test gets a new one. Said on stderr, never silent."""
+    killed = threading.Event()
+
+    def kill() -> None:
+        killed.set()
+        pids = _browser_pids()
+        print(f"\n[browsers] closing {what} took over {CLOSE_GRACE_S} s: killing Chromium {pids}",
+              file=sys.__stderr__, flush=True)
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+    timer = threading.Timer(CLOSE_GRACE_S, kill)
+    timer.start()
+    try:
+        closable.close()
+    except Exception:  # noqa: BLE001 (after a kill the close fails: the browser is gone)
+        if not killed.is_set():
+            raise
+    finally:
+        timer.cancel()
 
 
 @pytest.fixture
@@ -59,13 +134,16 @@ def new_page(browser):
 
     yield make
     for context in contexts:
+        if not browser.is_connected():
+            break
         # Leave every page first, so that no socket.io client is still reconnecting while
-        # Chromium tears the context down: in full-suite runs, closing a context whose
-        # pages still held live sockets hung now and then for the whole test timeout.
+        # Chromium tears the context down.
         for page in context.pages:
             try:
                 page.goto("about:blank", timeout=5_000)
             except Exception:  # noqa: BLE001 (a page that will not leave is closed anyway)
                 pass
-            page.close(run_before_unload=False)
-        context.close()
+            if browser.is_connected():
+                close_or_kill(page, "a page")
+        if browser.is_connected():
+            close_or_kill(context, "a context")

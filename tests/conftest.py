@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, text
 from reflect import create_app
 from reflect import migrate
 from reflect.db import Base
-from tests.browsers import browser, new_page, server  # noqa: F401  (shared browser fixtures)
+from tests.browsers import _playwright, browser, new_page, server  # noqa: F401  (shared browser fixtures)
 
 PG_ADMIN_URL = os.environ.get("REFLECT_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 BACKENDS = [b for b in os.environ.get("REFLECT_TEST_BACKENDS", "sqlite,postgresql").split(",") if b]

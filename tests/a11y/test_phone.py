@@ -10,6 +10,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from tests.a11y import flows
+from tests.browsers import close_or_kill
 
 FOCUS_VISIBLE = """() => {
   const el = document.activeElement;
@@ -217,7 +218,7 @@ def test_phone_pages_have_44_px_targets_and_fit_320_px(server, new_page, browser
         every_phone("ended")
         assert not problems, "\n".join(problems)
     finally:
-        small.close()
+        close_or_kill(small, "a context")
 
 
 def test_laptop_pages_reflow_at_200_percent_zoom_and_motion_can_be_reduced(server, browser):
@@ -256,7 +257,7 @@ def test_laptop_pages_reflow_at_200_percent_zoom_and_motion_can_be_reduced(serve
             problems.append("group")
         assert not problems, problems
     finally:
-        context.close()
+        close_or_kill(context, "a context")
 
 
 def test_the_reconnecting_notice_is_clear_and_readable(server, new_page):
