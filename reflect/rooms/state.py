@@ -26,7 +26,7 @@ from reflect.prompts.themes import perspective_label
 from reflect.rooms import answers as answer_svc
 from reflect.rooms import checkins, notes, participants
 from reflect.rooms.codes import display_code
-from reflect.rooms.lifecycle import CardFace, card_faces, card_ids, current_card, shown_card_ids
+from reflect.rooms.lifecycle import CardFace, card_faces, current_card, shown_card_ids
 from reflect.rooms.scales import SCALES
 
 
@@ -84,12 +84,6 @@ class Reads:
     @cached_property
     def shown(self) -> set[int]:
         return shown_card_ids(self.db, self.session)
-
-    @cached_property
-    def card_total(self) -> int:
-        """How many cards the session has, without loading them (a state that shows only
-        the current card need not): their ids are known for the session's life."""
-        return len(card_ids(self.db, self.session))
 
     @cached_property
     def card(self) -> CardFace | None:
@@ -170,7 +164,7 @@ def phone_public(reads: Reads, lang: str) -> dict:
         "allow_names": session.allow_names,
         "server_now": iso(reads.now),
         "timer_ends_at": iso(session.timer_ends_at),
-        "card": card_view(reads.card, lang, reads.card_total),
+        "card": card_view(reads.card, lang, len(reads.cards)),
         "checkin": _checkin_view(reads, lang),
         "revealed": [_shared_answer(a) for a in reads.revealed],
         "takeaways": [_shared_answer(a) for a in reads.takeaways],
@@ -307,7 +301,7 @@ def facilitator_state(reads: Reads, user_id: int, lang: str, *, full: bool = Tru
     if full:
         parts = PARTS | {"cards"}
     state = dict(_facilitator_core(reads, user_id, parts - {"cards"}))
-    state["card"] = card_view(reads.card, lang, reads.card_total)
+    state["card"] = card_view(reads.card, lang, len(reads.cards))
     if "cards" in parts:
         state["cards"] = [
             {"position": c.position, "text": localize_text(c.text, c.languages, lang)[0],
