@@ -103,6 +103,12 @@ def _one(mode: str, db: str) -> dict:
             errors = result["errors"]
             kinds = ("connect", "card", "answer", "missed", "disconnect")
             error_count = sum(errors[k] for k in kinds)
+            slow = result.get("slow_deliveries", [])
+            by_second: dict[int, list[int]] = {}
+            for t, ms in slow:
+                count_max = by_second.setdefault(int(t // 1000), [0, 0])
+                count_max[0] += 1
+                count_max[1] = max(count_max[1], int(ms))
             return {
                 "mode": mode, "db": db, "rooms": ROOMS, "phones": result["phones"], "seconds": SECONDS,
                 "advances": result["advances"], "answers": len(result["answer_acks"]),
@@ -110,6 +116,10 @@ def _one(mode: str, db: str) -> dict:
                 "last_phone_p99_ms": pct(result["last_per_advance"], 99),
                 "answer_ack_p50_ms": pct(result["answer_acks"], 50), "answer_ack_p99_ms": pct(result["answer_acks"], 99),
                 "card_ack_p99_ms": pct(result["card_acks"], 99),
+                # deliveries over 50 ms by second of the run, [count, slowest ms]: spread
+                # out means a process near its limit, clustered means a stall
+                "slow_by_second": {str(k): v for k, v in sorted(by_second.items())},
+                "slow_deliveries": len(slow),
                 "errors": error_count, "error_kinds": {k: errors[k] for k in kinds},
                 "connect_s": round(result["connect_s"], 1),
                 "error_samples": errors["detail"][:5],

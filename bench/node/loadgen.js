@@ -168,6 +168,8 @@ async function capacity() {
   await waitForLine("go");
 
   const deliveries = [];   // ms, facilitator command -> each phone's state
+  const started = now();
+  const slow = [];         // [ms since the start, delivery ms] of deliveries over 50 ms: when the slow ones happen
   const lastPerAdvance = []; // ms, to the last phone of the room
   const answerAcks = [];
   const cardAcks = [];
@@ -194,6 +196,7 @@ async function capacity() {
         phone.seen = state.version;
         const ms = now() - t0;
         deliveries.push(ms);
+        if (ms > 50 && slow.length < 5000) slow.push([Math.round(t0 - started), Math.round(ms)]);
         const got = (room.got.get(state.version) || 0) + 1;
         room.got.set(state.version, got);
         if (got === room.phones.length) lastPerAdvance.push(ms);
@@ -248,7 +251,7 @@ async function capacity() {
     phones: connected.filter(Boolean).length,
     connect_s: connectSeconds,
     advances: advances.reduce((a, b) => a + b, 0),
-    deliveries, last_per_advance: lastPerAdvance, answer_acks: answerAcks, card_acks: cardAcks,
+    deliveries, slow_deliveries: slow, last_per_advance: lastPerAdvance, answer_acks: answerAcks, card_acks: cardAcks,
     pending_answers: pendingAnswers, errors,
   };
 }

@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from reflect.models import ProcessedCommand
+from reflect.rooms.errors import RoomError
 
 # Built once: every command of every phone runs both, and a statement built per call
 # costs more to build (and to key for SQLAlchemy's cache) than to run.
@@ -29,14 +30,22 @@ def apply_once(db: Session, actor: str, session_id: int, command_id: str, apply:
     """Run ``apply`` unless this command id was applied before.
 
     Returns (acknowledgement, applied_now). The record of the command is written in the
-    same transaction as its effect, so both are committed together or not at all; a
-    concurrent retry that committed first makes this insert (or the commit) fail with
-    an IntegrityError, and the caller repeats that retry's acknowledgement.
+    same transaction as its effect, so both are committed together or not at all.
+
+    A retry is found without a look-up before every command (one query fewer on every
+    command, where retries are rare): a retried command that cannot apply twice (an
+    answer already given, a card no longer on screen) fails with a ``RoomError``, and the
+    stored acknowledgement is repeated instead; one that can apply again is stopped by
+    its record, whose insert (or commit) fails with an IntegrityError: the caller rolls
+    the unit of work back, effect and all, and repeats the stored acknowledgement.
     """
-    previous = already_done(db, actor, command_id)
-    if previous is not None:
-        return previous, False
-    response = apply()
+    try:
+        response = apply()
+    except RoomError:
+        previous = already_done(db, actor, command_id)
+        if previous is not None:
+            return previous, False
+        raise
     # one INSERT statement, not an ORM object: nothing reads the record back in this unit of work
     db.execute(_RECORD, {"actor": actor, "command_id": command_id, "session_id": session_id, "response": response})
     return response, True

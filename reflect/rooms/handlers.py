@@ -187,7 +187,7 @@ def _with_changes(result, payload: dict, me_changes: Callable | None) -> dict:
 
 def phone_command(event: str, schema: type[Schema], apply: Callable, *, changes_version: bool = True,
                   me_changes: Callable[[dict, object], dict | None] | None = None,
-                  parts: frozenset[str] = state.PARTS):
+                  parts: frozenset[str] = state.PARTS, reads_only: bool = False):
     """Register a phone command: ``apply(db, session, participant, payload)``.
 
     ``changes_version=False``: the command never changes what phones share (an answer, a
@@ -199,7 +199,11 @@ def phone_command(event: str, schema: type[Schema], apply: Callable, *, changes_
     commit; or, with ``me_changes(payload, result)``, only the fields the command set
     (``me_changes``, stored with the acknowledgement for a retry, so never anything
     anyone wrote): five queries fewer on the commands every phone sends. Returning None
-    falls back to the whole ``me``."""
+    falls back to the whole ``me``.
+
+    ``reads_only``: ``apply`` only reads the phone and its session (it writes rows of its
+    own), so both are read as plain read-only views, not ORM objects."""
+    find = participants.views_by_token_with_session if reads_only else participants.by_token_with_session
 
     def handler(data=None):
         within_limit = _rate_ok()  # before the write lock
@@ -207,7 +211,7 @@ def phone_command(event: str, schema: type[Schema], apply: Callable, *, changes_
         begin_write(db)  # before the first query: this unit of work writes
         # who is asking, and their session's row locked (shared for commands that never
         # change the version, so that a room's answers do not queue behind each other)
-        participant, session = participants.by_token_with_session(
+        participant, session = find(
             db, request.cookies.get(PARTICIPANT_COOKIE), lock="read" if not changes_version else "update")
         locale = participant.locale if participant else "en"
 
@@ -244,15 +248,16 @@ def _answered(payload: dict, answer) -> dict | None:
 
 phone_command("checkin", schemas.CheckinIn, lambda db, s, p, d: checkins.submit(
     db, s, p, d["kind"], passed=d["passed"], scores=d["scores"], feeling=d["feeling"]), changes_version=False,
-    me_changes=lambda d, _r: {"checked_in": {d["kind"]: True}}, parts=frozenset({"checkins"}))
+    me_changes=lambda d, _r: {"checked_in": {d["kind"]: True}}, parts=frozenset({"checkins"}), reads_only=True)
 phone_command("answer", schemas.AnswerIn, lambda db, s, p, d: answers.answer_card(
     db, s, p, d["card"], d["text"], audience=d["audience"], named=d["named"], share_anyway=d["share_anyway"]),
-    changes_version=False, me_changes=_answered, parts=frozenset({"answers"}))
+    changes_version=False, me_changes=_answered, parts=frozenset({"answers"}), reads_only=True)
 phone_command("pass", schemas.PassIn, lambda db, s, p, d: answers.pass_card(db, s, p, d["card"]), changes_version=False,
-              me_changes=lambda d, _r: {"responses": {str(d["card"]): "passed"}}, parts=frozenset({"answers"}))
+              me_changes=lambda d, _r: {"responses": {str(d["card"]): "passed"}}, parts=frozenset({"answers"}),
+              reads_only=True)
 phone_command("takeaway", schemas.TakeawayIn, lambda db, s, p, d: answers.submit_takeaway(
     db, s, p, d["text"], audience=d["audience"], share_anyway=d["share_anyway"]), changes_version=False,
-    me_changes=lambda _d, _r: {"takeaway_done": True}, parts=frozenset({"takeaways"}))
+    me_changes=lambda _d, _r: {"takeaway_done": True}, parts=frozenset({"takeaways"}), reads_only=True)
 phone_command("react", schemas.AnswerRefIn, lambda db, s, p, d: answers.react(db, s, p, d["answer"]))
 phone_command("withdraw", schemas.AnswerRefIn, lambda db, s, p, d: answers.withdraw(db, s, p, d["answer"]))
 phone_command("hand", schemas.HandIn, lambda db, s, p, d: participants.raise_hand(db, s, p, d["raised"]),

@@ -114,7 +114,7 @@ def _cards(db: Session, session: GroupSession) -> tuple[tuple[int, ...], tuple[C
     key = (session.id, session.created_at)
     found = _CARDS.get(key)
     if found is None:
-        if "cards" not in inspect(session).unloaded:
+        if isinstance(session, GroupSession) and "cards" not in inspect(session).unloaded:
             cards = list(session.cards)
         else:
             cards = list(db.scalars(_CARDS_OF, {"session_id": session.id}))

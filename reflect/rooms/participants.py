@@ -101,6 +101,52 @@ def by_token_with_session(db: Session, raw: str | None, *, lock: bool | str = Fa
     return (row[0], row[1]) if row is not None else (None, None)
 
 
+class RowView:
+    """A row's columns as read-only attributes, for a unit of work that only reads it.
+
+    Building an ORM object (identity, instance state, loader set-up) for the phone and
+    for its session was about half the CPU of an answer (docs/performance.md). A view
+    refuses writes, so a service that would change it fails loudly instead of losing
+    the change."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: dict):
+        object.__setattr__(self, "_values", values)
+
+    def __getattr__(self, name: str):
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value) -> None:
+        raise AttributeError(f"{name}: a read-only view")
+
+
+_P, _S = Participant.__table__, GroupSession.__table__
+_P_NAMES, _S_NAMES = tuple(c.name for c in _P.c), tuple(c.name for c in _S.c)
+_VIEWS = (select(*[c.label(f"p_{c.name}") for c in _P.c], *[c.label(f"s_{c.name}") for c in _S.c]).select_from(_P.join(_S, _S.c.id == _P.c.session_id))
+          .where(_P.c.token_hash == bindparam("token_hash")))
+_VIEWS_LOCKED = {
+    False: _VIEWS,
+    "read": _VIEWS.with_for_update(of=_S, read=True),
+    "update": _VIEWS.with_for_update(of=_S),
+}
+
+
+def views_by_token_with_session(db: Session, raw: str | None, *, lock: bool | str = False
+                                ) -> tuple[RowView, RowView] | tuple[None, None]:
+    """As :func:`by_token_with_session`, as read-only views of the two rows (plain
+    columns, no ORM objects): for the commands that only read them."""
+    if not raw:
+        return None, None
+    row = db.execute(_VIEWS_LOCKED[lock], {"token_hash": token_hash(raw)}).first()
+    if row is None:
+        return None, None
+    return RowView(dict(zip(_P_NAMES, row[:len(_P_NAMES)]))), RowView(dict(zip(_S_NAMES, row[len(_P_NAMES):])))
+
+
 def forget_token(db: Session, participant: Participant) -> None:
     """Leaving: the cookie's token is replaced by one nobody holds (attendance stays)."""
     participant.token_hash = token_hash(new_token())

@@ -53,3 +53,69 @@ def test_a_second_answer_to_the_same_card_is_refused_and_leaves_one_mark(live):
     state = last_state(console, F)
     assert [a["text"] for a in state["answers"]] == ["First thought"]
     assert state["counts"]["card"] == {"answered": 1, "passed": 0}
+
+
+@contextmanager
+def _orm_loads(*classes):
+    """The ORM objects of ``classes`` built from rows while the block runs."""
+    loaded: list[str] = []
+
+    def record(target, _context):
+        loaded.append(type(target).__name__)
+
+    for cls in classes:
+        event.listen(cls, "load", record)
+    try:
+        yield loaded
+    finally:
+        for cls in classes:
+            event.remove(cls, "load", record)
+
+
+def test_an_answer_a_pass_and_a_checkin_read_the_phone_and_its_session_without_orm_objects(live, app, monkeypatch):
+    """The commands themselves: the console update they schedule (sent at once in this
+    tier, a second later in a server) is held back while they are counted."""
+    from sqlalchemy import func, select
+
+    from reflect.rooms import broadcast
+
+    from reflect.db import get_session
+    from reflect.models import Answer, CheckinAnswer, GroupSession, Participant
+
+    console, phone, passer = live.console(), live.phone(), live.phone()
+    cmd(console, F, "phase", to="connect")
+    cmd(console, F, "checkin_control", kind="opening", open=True)
+    scheduled: list[int] = []
+    send_soon = broadcast.publish_soon
+    monkeypatch.setattr(broadcast, "publish_soon", lambda session_id, *_a: scheduled.append(session_id))
+    with _orm_loads(Participant, GroupSession) as loaded:
+        assert cmd(phone, P, "checkin", kind="opening", scores={"energy": 4})["ok"]
+    assert loaded == [] and scheduled == [live.session_id]
+    cmd(console, F, "phase", to="reflect")
+    card = last_state(phone, P)["card"]["id"]
+    with _orm_loads(Participant, GroupSession) as loaded:
+        assert cmd(phone, P, "answer", card=card, text="She seemed so tired", audience="group")["ok"]
+        assert cmd(passer, P, "pass", card=card)["ok"]
+    assert loaded == [] and scheduled == [live.session_id] * 3
+    with app.app_context():
+        send_soon(live.session_id)  # the console's update, as the server would send it
+    # and what they wrote is stored, as before
+    with app.app_context():
+        db = get_session()
+        assert db.scalar(select(func.count()).select_from(CheckinAnswer)) == 1
+        assert db.scalars(select(Answer.text)).all() == ["She seemed so tired"]
+    assert last_state(console, F)["counts"]["card"] == {"answered": 1, "passed": 1}
+
+
+def test_a_read_only_view_refuses_a_change():
+    import pytest
+
+    from reflect.rooms.participants import RowView
+
+    view = RowView({"status": "admitted"})
+    assert view.status == "admitted"
+    with pytest.raises(AttributeError):
+        view.status = "removed"
+    with pytest.raises(AttributeError):
+        _ = view.missing
+    assert view.status == "admitted"

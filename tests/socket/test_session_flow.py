@@ -2,7 +2,7 @@
 from sqlalchemy import func, select
 
 from reflect.db import get_session
-from reflect.models import Answer, CheckinAnswer, Note
+from reflect.models import Answer, CheckinAnswer, Note, ProcessedCommand
 from tests.socket.conftest import cmd, events, last_state
 
 F, P, D = "/facilitator", "/phone", "/display"
@@ -252,3 +252,37 @@ def test_the_tag_list_is_editable_by_each_facilitator(live):
     assert console.emit("tag_retire", {"tag": shared}, namespace=F, callback=True)["error"]["code"] == "not_found"
     assert console.emit("tag_retire", {"tag": added["tag"]}, namespace=F, callback=True)["ok"]
     assert "Naptime transitions" not in {t["label"] for t in last_state(console, F)["tags"]}
+
+
+def test_a_retried_command_that_could_apply_again_is_applied_once(live):
+    """A retry is stopped by the stored record of its command id: a "next card" sent
+    twice moves one card, and the retry gets the first acknowledgement."""
+    console = live.console()
+    cmd(console, F, "phase", to="reflect")
+    before = last_state(console, F)
+    payload = {"cid": "retry-next-1", "action": "next"}
+    first = console.emit("card", payload, namespace=F, callback=True)
+    again = console.emit("card", payload, namespace=F, callback=True)
+    assert first["ok"] and again == first
+    after = last_state(console, F)
+    assert after["card"]["position"] == before["card"]["position"] + 1
+    assert after["version"] == before["version"] + 1
+    # a new command id moves on again
+    assert cmd(console, F, "card", action="next")["ok"]
+    assert last_state(console, F)["card"]["position"] == before["card"]["position"] + 2
+
+
+def test_a_retried_answer_gets_its_first_acknowledgement_and_is_stored_once(live, app):
+    console, phone = live.console(), live.phone()
+    card = _to_card(live, console)
+    payload = {"cid": "retry-answer-1", "card": card, "text": "The mother looked lost", "audience": "group"}
+    first = phone.emit("answer", payload, namespace=P, callback=True)
+    again = phone.emit("answer", payload, namespace=P, callback=True)
+    assert first["ok"] and again == first
+    raised = {"cid": "retry-hand-1", "raised": True}
+    assert phone.emit("hand", raised, namespace=P, callback=True) == phone.emit("hand", raised, namespace=P, callback=True)
+    with app.app_context():
+        db = get_session()
+        assert db.scalars(select(Answer.text)).all() == ["The mother looked lost"]
+        phone_records = select(func.count()).select_from(ProcessedCommand).where(ProcessedCommand.actor.like("p:%"))
+        assert db.scalar(phone_records) == 2  # the answer and the hand, once each
