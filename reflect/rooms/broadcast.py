@@ -22,6 +22,7 @@ from reflect.extensions import socketio
 from reflect.i18n import LANGUAGES
 from reflect.models import GroupSession, SocketPresence
 from reflect.rooms import state
+from reflect.rooms.views import session_for_reading
 
 PHONE_NS, DISPLAY_NS, FACILITATOR_NS = "/phone", "/display", "/facilitator"
 log = logging.getLogger("reflect.broadcast")
@@ -68,7 +69,7 @@ def publish(session_id: int, *, phones: bool = True, display: bool = True, facil
     partial state with only ``parts`` (no card list, notes or tags: see
     ``state.facilitator_state``)."""
     db = get_session()
-    session = db.get(GroupSession, session_id)
+    session = session_for_reading(db, session_id)
     if session is None:
         return
     view = reads(db, session)

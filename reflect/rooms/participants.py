@@ -18,6 +18,7 @@ from reflect.i18n import LANGUAGES
 from reflect.models import GroupSession, Participant, RosterMember, SocketPresence
 from reflect.rooms.codes import normalise_code
 from reflect.rooms.errors import RoomError
+from reflect.rooms.views import RowView
 from reflect.tokens import new_token, token_hash
 
 NAME_MAX = 40
@@ -99,29 +100,6 @@ def by_token_with_session(db: Session, raw: str | None, *, lock: bool | str = Fa
         return None, None
     row = db.execute(_WITH_SESSION_LOCKED[lock], {"token_hash": token_hash(raw)}).first()
     return (row[0], row[1]) if row is not None else (None, None)
-
-
-class RowView:
-    """A row's columns as read-only attributes, for a unit of work that only reads it.
-
-    Building an ORM object (identity, instance state, loader set-up) for the phone and
-    for its session was about half the CPU of an answer (docs/performance.md). A view
-    refuses writes, so a service that would change it fails loudly instead of losing
-    the change."""
-
-    __slots__ = ("_values",)
-
-    def __init__(self, values: dict):
-        object.__setattr__(self, "_values", values)
-
-    def __getattr__(self, name: str):
-        try:
-            return self._values[name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-    def __setattr__(self, name: str, value) -> None:
-        raise AttributeError(f"{name}: a read-only view")
 
 
 _P, _S = Participant.__table__, GroupSession.__table__

@@ -110,7 +110,7 @@ def test_an_answer_a_pass_and_a_checkin_read_the_phone_and_its_session_without_o
 def test_a_read_only_view_refuses_a_change():
     import pytest
 
-    from reflect.rooms.participants import RowView
+    from reflect.rooms.views import RowView
 
     view = RowView({"status": "admitted"})
     assert view.status == "admitted"
@@ -119,3 +119,22 @@ def test_a_read_only_view_refuses_a_change():
     with pytest.raises(AttributeError):
         _ = view.missing
     assert view.status == "admitted"
+
+
+def test_a_console_update_outside_a_command_reads_the_session_without_an_orm_object(live, app):
+    """The throttled updates (answers counted, people joining) run in their own unit of
+    work: the session is read as a row, and the console still gets it whole."""
+    from reflect.models import GroupSession
+    from reflect.rooms import broadcast
+
+    console, phone = live.console(), live.phone()
+    cmd(console, F, "phase", to="reflect")
+    card = last_state(phone, P)["card"]["id"]
+    assert cmd(phone, P, "answer", card=card, text="He kept looking at the door", audience="group")["ok"]
+    console.get_received(F)
+    with app.app_context(), _orm_loads(GroupSession) as loaded:
+        broadcast.publish(live.session_id, phones=False, facilitator_full=False, parts=frozenset({"answers"}))
+    assert loaded == []
+    update = [m["args"][0] for m in console.get_received(F) if m["name"] == "state"][-1]
+    assert update["phase"] == "reflect" and update["card"]["id"] == card
+    assert [a["text"] for a in update["answers"]] == ["He kept looking at the door"]
