@@ -104,7 +104,9 @@ def by_token_with_session(db: Session, raw: str | None, *, lock: bool | str = Fa
 
 _P, _S = Participant.__table__, GroupSession.__table__
 _P_NAMES, _S_NAMES = tuple(c.name for c in _P.c), tuple(c.name for c in _S.c)
-_VIEWS = (select(*[c.label(f"p_{c.name}") for c in _P.c], *[c.label(f"s_{c.name}") for c in _S.c]).select_from(_P.join(_S, _S.c.id == _P.c.session_id))
+# the phone's columns, then its session's (labelled: both tables have an "id")
+_VIEWS = (select(*[c.label(f"p_{c.name}") for c in _P.c], *[c.label(f"s_{c.name}") for c in _S.c])
+          .select_from(_P.join(_S, _S.c.id == _P.c.session_id))
           .where(_P.c.token_hash == bindparam("token_hash")))
 _VIEWS_LOCKED = {
     False: _VIEWS,
@@ -122,7 +124,8 @@ def views_by_token_with_session(db: Session, raw: str | None, *, lock: bool | st
     row = db.execute(_VIEWS_LOCKED[lock], {"token_hash": token_hash(raw)}).first()
     if row is None:
         return None, None
-    return RowView(dict(zip(_P_NAMES, row[:len(_P_NAMES)]))), RowView(dict(zip(_S_NAMES, row[len(_P_NAMES):])))
+    split = len(_P_NAMES)
+    return RowView(dict(zip(_P_NAMES, row[:split]))), RowView(dict(zip(_S_NAMES, row[split:])))
 
 
 def forget_token(db: Session, participant: Participant) -> None:
