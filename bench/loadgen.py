@@ -164,6 +164,7 @@ class Deployment:
     database_url: str
     facilitator_cookie: str = ""
     sessions: list[dict] = field(default_factory=list)
+    joined: int = 0  # phones joined so far: the next one comes from a fresh address
 
     @property
     def pids(self) -> list[int]:
@@ -172,8 +173,14 @@ class Deployment:
     def join_many(self, code: str, count: int, workers: int = 6) -> list[str]:
         """``count`` phones joining through the HTTP join flow; their cookie headers."""
         # The join pages are rate-limited per address (60 a minute, as for one Wi-Fi);
-        # phones come from 127.0.0.2, .3, ..., PHONES_PER_ADDRESS each.
+        # phones come from 127.0.0.2, .3, ..., PHONES_PER_ADDRESS each, every room of the
+        # deployment from addresses of its own (rooms of 10, 30 and 300 joined within a
+        # minute from the same first address reached the limit).
+        first = self.joined + -self.joined % PHONES_PER_ADDRESS  # the next unused address
+        self.joined = first + count
+
         def one(i: int) -> str:
+            i += first
             return join_phone(self.url, code, source=f"127.0.{i // PHONES_PER_ADDRESS // 250}."
                                                        f"{2 + i // PHONES_PER_ADDRESS % 250}")
 

@@ -193,13 +193,23 @@ def set_hidden(db: Session, session: GroupSession, answer_id: str, hidden: bool)
             bump(session)
 
 
-def revealed(db: Session, session: GroupSession, session_card_id: int | None) -> list[Answer]:
-    query = select(Answer).where(
-        Answer.session_id == session.id, Answer.revealed.is_(True), Answer.hidden.is_(False)
-    ).order_by(Answer.reveal_rank)
-    query = query.where(Answer.kind == TAKEAWAY) if session_card_id is None else query.where(
-        Answer.session_card_id == session_card_id)
-    return list(db.scalars(query))
+# Built once: read on every card move and every reveal, for every room (a statement
+# built per call costs more to build and to key for SQLAlchemy's cache than to run). The
+# columns are what the group is shown of a revealed answer, as rows, not ORM objects.
+_SHARED = (select(Answer.id, Answer.text, Answer.author_name, Answer.resonates)
+           .where(Answer.session_id == bindparam("session_id"), Answer.revealed.is_(True),
+                  Answer.hidden.is_(False))
+           .order_by(Answer.reveal_rank))
+_CARD_SHARED = _SHARED.where(Answer.session_card_id == bindparam("card"))
+_TAKEAWAYS_SHARED = _SHARED.where(Answer.kind == TAKEAWAY)
+
+
+def revealed(db: Session, session: GroupSession, session_card_id: int | None) -> list:
+    """A card's revealed, not hidden answers (None: the takeaways), in reveal order, as
+    rows of ``id, text, author_name, resonates``."""
+    if session_card_id is None:
+        return db.execute(_TAKEAWAYS_SHARED, {"session_id": session.id}).all()
+    return db.execute(_CARD_SHARED, {"session_id": session.id, "card": session_card_id}).all()
 
 
 def reaction_key(session: GroupSession, participant: Participant, answer_id: str) -> str:

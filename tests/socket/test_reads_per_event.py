@@ -138,3 +138,26 @@ def test_a_console_update_outside_a_command_reads_the_session_without_an_orm_obj
     update = [m["args"][0] for m in console.get_received(F) if m["name"] == "state"][-1]
     assert update["phase"] == "reflect" and update["card"]["id"] == card
     assert [a["text"] for a in update["answers"]] == ["He kept looking at the door"]
+
+
+def test_a_card_move_reads_the_revealed_answers_it_sends_as_rows_not_orm_objects(live, app):
+    """Back to a card whose answers were revealed: the phones get them (text, author,
+    resonates, in reveal order), read as plain rows."""
+    from reflect.models import Answer
+
+    console, phone, other = live.console(), live.phone(), live.phone(name="Beto")
+    cmd(console, F, "allow_names", value=True)
+    cmd(console, F, "phase", to="reflect")
+    card = last_state(phone, P)["card"]["id"]
+    assert cmd(phone, P, "answer", card=card, text="The baby watched her mother", audience="group")["ok"]
+    assert cmd(other, P, "answer", card=card, text="I felt rushed", audience="group", named=True)["ok"]
+    assert cmd(console, F, "reveal", card=card)["revealed"] == 2
+    cmd(console, F, "card", action="next")
+    with _orm_loads(Answer) as loaded:
+        assert cmd(console, F, "card", action="prev")["ok"]
+    public = last_state(phone, P)
+    assert loaded == []
+    assert public["card"]["id"] == card
+    assert sorted((a["text"], a["author"], a["resonates"]) for a in public["revealed"]) == [
+        ("I felt rushed", "Beto", 0), ("The baby watched her mother", None, 0)]
+    assert all(set(a) == {"id", "text", "author", "resonates"} for a in public["revealed"])
