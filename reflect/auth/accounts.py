@@ -5,11 +5,12 @@ Business rules only: no Flask request globals here.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from reflect.audit import record
@@ -119,6 +120,35 @@ def load_login_session(db: Session, raw: str) -> User | None:
     user = login.user
     user.login_session_id = raw
     return user
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """Who holds an open login session, as a socket event needs them: read-only."""
+
+    id: int
+    role: str
+    login_hash: str  # the login session's hash (the name of its socket room)
+
+
+# Built once: checked on every facilitator socket event (a statement built per call, and
+# keyed for SQLAlchemy's cache, costs more than running it).
+_SIGNED_IN = (select(User.id, User.role)
+              .join(LoginSession, LoginSession.user_id == User.id)
+              .where(LoginSession.id_hash == bindparam("id_hash"), LoginSession.ended_at.is_(None),
+                     User.active.is_(True)))
+
+
+def signed_in(db: Session, raw: str | None) -> SignedIn | None:
+    """The person whose login session ``raw`` is open and whose account is active, as
+    :func:`load_login_session` finds them, in one query that builds no ORM objects (the
+    login session and the user as objects were a quarter of a card move's time before
+    its broadcast)."""
+    if not raw:
+        return None
+    id_hash = token_hash(raw)
+    row = db.execute(_SIGNED_IN, {"id_hash": id_hash}).first()
+    return SignedIn(id=row.id, role=row.role, login_hash=id_hash) if row is not None else None
 
 
 def end_login_session(db: Session, raw: str | None) -> str | None:

@@ -14,12 +14,13 @@ import secrets
 from typing import Callable
 
 from flask import current_app, request
+from flask import session as flask_session
 from flask_babel import force_locale
-from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, disconnect, join_room, leave_room
 from marshmallow import Schema, ValidationError
 from sqlalchemy.exc import IntegrityError
 
+from reflect.auth import accounts
 from reflect.db import begin_write, get_session
 from reflect.extensions import socketio
 from reflect.models import GroupSession, Participant
@@ -310,17 +311,21 @@ def phone_set_language(data=None):
 # --- facilitator ------------------------------------------------------------------------
 
 
-def _facilitator_session(session_id, *, lock: bool = False) -> GroupSession:
-    """The session, if the signed-in person (re-checked now) is its facilitator;
-    ``lock``: its row locked until commit (PostgreSQL), for a command."""
-    if not current_user.is_authenticated or not isinstance(session_id, int):
+def _facilitator_session(session_id, *, lock: bool = False) -> tuple[GroupSession, accounts.SignedIn]:
+    """The session and the signed-in person, if that person (re-checked now: their login
+    session open, their account active) is its facilitator; ``lock``: its row locked
+    until commit (PostgreSQL), for a command."""
+    # flask-login keeps the login session's id in the Flask session under "_user_id"; it
+    # is checked here as a read-only row, not loaded as ORM objects (``current_user``)
+    user = accounts.signed_in(get_session(), flask_session.get("_user_id"))
+    if user is None or not isinstance(session_id, int):
         raise RoomError("forbidden")
-    if current_user.role not in ("facilitator", "admin"):  # as the console page: a demoted account stops here
+    if user.role not in ("facilitator", "admin"):  # as the console page: a demoted account stops here
         raise RoomError("forbidden")
     session = _session_row(get_session(), session_id, lock=lock)
-    if session is None or session.facilitator_id != current_user.id:
+    if session is None or session.facilitator_id != user.id:
         raise RoomError("forbidden")
-    return session
+    return session, user
 
 
 # What each facilitator or display socket was opened for. A socket lives in one process,
@@ -358,25 +363,25 @@ def _ui_locale() -> str:
 def facilitator_connect(auth=None):
     session_id = (auth or {}).get("session") if isinstance(auth, dict) else None
     try:
-        session = _facilitator_session(session_id)
+        session, user = _facilitator_session(session_id)
     except RoomError:
         raise ConnectionRefusedError("forbidden")
     lang = _ui_locale()
     _remember(FACILITATOR_NS, {"session": session.id, "lang": lang})
     join_room(broadcast.facilitator_room(session.id, lang))
     from reflect.rooms.notify import login_room
-    from reflect.tokens import token_hash
 
-    join_room(login_room(token_hash(current_user.get_id())))
+    join_room(login_room(user.login_hash))
     db = get_session()
-    socketio.emit("snapshot", state.facilitator_state(broadcast.reads(db, session), current_user.id, lang),
+    socketio.emit("snapshot", state.facilitator_state(broadcast.reads(db, session), user.id, lang),
                   to=request.sid, namespace=FACILITATOR_NS)
 
 
 def facilitator_command(event: str, schema: type[Schema], apply: Callable, *, nudge: bool = False,
                         after: Callable[[GroupSession, dict], None] | None = None,
                         parts: frozenset[str] | None = None):
-    """Register a facilitator command: ``apply(db, session, user, payload)``; ``after``
+    """Register a facilitator command: ``apply(db, session, user, payload)`` (``user``: the
+    signed-in person as ``accounts.SignedIn``, its id and role); ``after``
     runs once the change is committed, before the broadcast. ``parts``: the command
     changes only these parts of the facilitator's state (see ``state.facilitator_state``),
     so the console is sent a partial state; None: the whole state."""
@@ -388,14 +393,13 @@ def facilitator_command(event: str, schema: type[Schema], apply: Callable, *, nu
 
         def run() -> dict:
             try:
-                session = _facilitator_session(info.get("session"), lock=True)
+                session, user = _facilitator_session(info.get("session"), lock=True)
             except RoomError:
                 disconnect()
                 raise
             payload = _load(schema, data)
             db = get_session()
             before = session.version
-            user = current_user._get_current_object()
             response, applied = _command(
                 f"u:{user.id}", session, payload.pop("cid", None),
                 lambda: _ack(apply(db, session, user, payload)),
@@ -460,10 +464,10 @@ def facilitator_sync(data=None):
     info = _socket_data(FACILITATOR_NS) or {}
 
     def run() -> dict:
-        session = _facilitator_session(info.get("session"))
+        session, user = _facilitator_session(info.get("session"))
         _load(schemas.Empty, data)
         view = broadcast.reads(get_session(), session)
-        return _ok({"snapshot": state.facilitator_state(view, current_user.id, info.get("lang", "en"))})
+        return _ok({"snapshot": state.facilitator_state(view, user.id, info.get("lang", "en"))})
 
     return _dispatch(info.get("lang", "en"), run)
 

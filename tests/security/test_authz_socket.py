@@ -334,6 +334,38 @@ def test_the_facilitator_socket_is_refused_once_signed_out_deactivated_or_demote
     assert not console.is_connected(FAC)
 
 
+def test_every_facilitator_event_rechecks_the_login_session_in_the_database(world, app):
+    """Even with no "signed_out" push (it could be lost between processes), a login session
+    ended, or an account deactivated, in the database stops the very next event."""
+    from datetime import datetime
+
+    from sqlalchemy import update
+
+    from reflect.models import LoginSession
+
+    for change in ({"ended_at": datetime(2026, 1, 1)}, "deactivate"):
+        console = connect_as(world, "facilitator", FAC)
+        assert console.emit("lock", {"cid": secrets.token_hex(8), "value": False}, namespace=FAC, callback=True)["ok"]
+        with app.app_context():
+            db = get_session()
+            if change == "deactivate":
+                db.execute(update(User).where(User.id == world.ids["facilitator"]).values(active=False))
+            else:
+                db.execute(update(LoginSession).where(LoginSession.user_id == world.ids["facilitator"]).values(**change))
+            db.commit()
+        before = snapshot(app)
+        reply = console.emit("lock", {"cid": secrets.token_hex(8), "value": True}, namespace=FAC, callback=True)
+        assert _is_error(reply) and reply["error"]["code"] == "forbidden", (change, reply)
+        assert not diff(before, snapshot(app))
+        assert not console.is_connected(FAC)
+        with app.app_context():  # as before, for the next case
+            db = get_session()
+            db.execute(update(User).where(User.id == world.ids["facilitator"]).values(active=True))
+            db.execute(update(LoginSession).where(LoginSession.user_id == world.ids["facilitator"])
+                       .values(ended_at=None))
+            db.commit()
+
+
 def test_a_removed_participant_is_refused_and_stops_receiving_the_group(world, app):
     console = connect_as(world, "facilitator", FAC)
     phone = connect_as(world, "participant", PHONE)

@@ -161,3 +161,25 @@ def test_a_card_move_reads_the_revealed_answers_it_sends_as_rows_not_orm_objects
     assert sorted((a["text"], a["author"], a["resonates"]) for a in public["revealed"]) == [
         ("I felt rushed", "Beto", 0), ("The baby watched her mother", None, 0)]
     assert all(set(a) == {"id", "text", "author", "resonates"} for a in public["revealed"])
+
+
+def test_a_facilitator_command_checks_who_is_signed_in_without_orm_objects(live, app):
+    """Every facilitator event re-checks the login session (one query); it builds neither
+    the login session nor the user as ORM objects."""
+    from reflect.models import LoginSession, User
+
+    console, phone = live.console(), live.phone()
+    cmd(console, F, "phase", to="reflect")
+    with _orm_loads(User, LoginSession) as loaded:
+        assert cmd(console, F, "card", action="next")["ok"]
+        # a command that uses who is asking: the tag is theirs
+        added = console.emit("tag_add", {"label": "Attachment"}, namespace=F, callback=True)
+    assert added["ok"], added
+    assert loaded == []
+    assert last_state(phone, P)["card"]["position"] == 1
+    from reflect.db import get_session
+    from reflect.models import GroupSession, ThemeTag
+
+    with app.app_context():
+        db = get_session()
+        assert db.get(ThemeTag, added["tag"]).owner_id == db.get(GroupSession, live.session_id).facilitator_id

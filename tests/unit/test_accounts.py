@@ -56,6 +56,28 @@ def test_ending_a_login_session_makes_its_cookie_worthless(db):
     assert accounts.load_login_session(db, raw) is None
 
 
+def test_a_socket_event_finds_whom_an_open_login_session_belongs_to_and_no_one_else(db):
+    """``signed_in`` (every facilitator socket event) agrees with ``load_login_session``."""
+    from reflect.tokens import token_hash
+
+    user = accounts.create_user(db, email="f@example.org", role="facilitator", password=PW)
+    raw, other = accounts.start_login_session(db, user), accounts.start_login_session(db, user)
+    db.flush()
+    assert accounts.signed_in(db, raw) == accounts.SignedIn(id=user.id, role="facilitator", login_hash=token_hash(raw))
+    assert accounts.signed_in(db, None) is None and accounts.signed_in(db, "") is None
+    assert accounts.signed_in(db, raw + "x") is None
+    accounts.end_login_session(db, raw)
+    db.flush()
+    assert accounts.signed_in(db, raw) is None and accounts.load_login_session(db, raw) is None
+    assert accounts.signed_in(db, other).id == user.id
+    user.role = "supervisor"
+    db.flush()
+    assert accounts.signed_in(db, other).role == "supervisor"
+    user.active = False  # deactivated without its sessions being ended: still no one
+    db.flush()
+    assert accounts.signed_in(db, other) is None and accounts.load_login_session(db, other) is None
+
+
 def test_deactivating_ends_every_login_session(db):
     admin = accounts.create_user(db, email="a@example.org", role="admin", password=PW)
     user = accounts.create_user(db, email="f@example.org", role="facilitator", password=PW)
