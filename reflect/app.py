@@ -9,6 +9,7 @@ from flask import Flask
 from reflect import config as settings
 from reflect.db import Store
 from reflect.rooms.packets import JsonPacket
+from reflect.session_cookie import SessionCookieInterface
 
 
 
@@ -41,6 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
     )
     logging.getLogger("reflect").setLevel(logging.INFO)
+    app.session_interface = SessionCookieInterface()  # checked once per socket, not per event
 
     store = Store(app.config["REFLECT_DATABASE_URL"], app.config["REFLECT_DATABASE_POOL_SIZE"])
     app.extensions["reflect.store"] = store
