@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from sqlalchemy import bindparam, inspect, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from reflect.db import utcnow
 from reflect.models import (
@@ -207,18 +208,29 @@ def step(db: Session, session: GroupSession, direction: int) -> None:
     set_phase(db, session, PHASES[index])
 
 
+# Built once: a card move writes the session's row with this one statement rather than
+# through the ORM's unit of work, whose flush was a sixth of a card move's time before its
+# broadcast. The row is locked by the command's unit of work (``FOR UPDATE``).
+_SESSIONS = GroupSession.__table__
+_MOVE = (update(_SESSIONS).where(_SESSIONS.c.id == bindparam("session_id"))
+         .values(current_position=bindparam("new_position"), version=bindparam("new_version"), timer_ends_at=None))
+
+
 def move_card(db: Session, session: GroupSession, action: str, position: int | None = None) -> None:
     if session.phase != "reflect":
         raise RoomError("not_in_phase", phase="reflect")
-    total = len(card_ids(db, session))  # the cards themselves are not loaded: only the one shown
+    ids = card_ids(db, session)  # the cards themselves are not loaded: only the one shown
     current = session.current_position or 0
     target = {"next": current + 1, "prev": current - 1, "jump": position}.get(action)
-    if target is None or not 0 <= target < total:
+    if target is None or not 0 <= target < len(ids):
         raise RoomError("card_out_of_range")
     if target == session.current_position:
         return
-    _show_card(db, session, target)
-    bump(session)
+    db.execute(_MARK_SHOWN, {"card": ids[target], "now": utcnow()})
+    moved = {"current_position": target, "version": (session.version or 0) + 1, "timer_ends_at": None}
+    db.execute(_MOVE, {"session_id": session.id, "new_position": target, "new_version": moved["version"]})
+    for name, value in moved.items():  # the object holds what the row now holds, with nothing left to write
+        set_committed_value(session, name, value)
 
 
 def set_locked(db: Session, session: GroupSession, locked: bool) -> None:

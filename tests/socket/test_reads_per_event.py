@@ -183,3 +183,38 @@ def test_a_facilitator_command_checks_who_is_signed_in_without_orm_objects(live,
     with app.app_context():
         db = get_session()
         assert db.get(ThemeTag, added["tag"]).owner_id == db.get(GroupSession, live.session_id).facilitator_id
+
+
+def test_a_card_move_writes_the_session_row_in_one_statement_without_a_flush(live, app):
+    """The move, the version and the cleared timer in one UPDATE; the ORM's unit of work
+    has nothing left to write (no flush), and the phones and a later read agree."""
+    from sqlalchemy.orm import Session
+
+    from reflect.db import get_session
+    from reflect.models import GroupSession
+
+    console, phone = live.console(), live.phone()
+    cmd(console, F, "phase", to="reflect")
+    assert cmd(console, F, "timer", seconds=120)["ok"]
+    before = last_state(phone, P)
+    flushes: list[int] = []
+
+    def record(*_args):
+        flushes.append(1)
+
+    event.listen(Session, "before_flush", record)
+    try:
+        with _statements(app) as seen:
+            assert cmd(console, F, "card", action="next")["ok"]
+    finally:
+        event.remove(Session, "before_flush", record)
+    assert flushes == []
+    writes = [s for s in seen if s.lstrip().upper().startswith("UPDATE GROUP_SESSIONS")]
+    assert len(writes) == 1
+    after = last_state(phone, P)
+    assert after["card"]["position"] == 1 and after["version"] == before["version"] + 1
+    assert before["timer_ends_at"] is not None and after["timer_ends_at"] is None
+    with app.app_context():
+        stored = get_session().get(GroupSession, live.session_id)
+        assert (stored.current_position, stored.version, stored.timer_ends_at) == (1, after["version"], None)
+    assert cmd(console, F, "card", action="prev")["ok"] and last_state(phone, P)["card"]["position"] == 0
