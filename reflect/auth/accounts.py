@@ -11,7 +11,7 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from reflect.audit import record
 from reflect.db import utcnow
@@ -111,13 +111,21 @@ def start_login_session(db: Session, user: User) -> str:
     return raw
 
 
+# Built once, and one rule for both uses: a login session is good while its row is open
+# and its user active. HTTP requests get the user as an ORM object (a page may change
+# it); every facilitator socket event, only the id and role (no ORM objects to build).
+_OPEN_LOGIN = (LoginSession.id_hash == bindparam("id_hash"), LoginSession.ended_at.is_(None),
+               User.active.is_(True))
+_USER_OF_OPEN_LOGIN = select(User).join(LoginSession, LoginSession.user_id == User.id).where(*_OPEN_LOGIN)
+_SIGNED_IN = select(User.id, User.role).join(LoginSession, LoginSession.user_id == User.id).where(*_OPEN_LOGIN)
+
+
 def load_login_session(db: Session, raw: str) -> User | None:
     if not raw:
         return None
-    login = db.get(LoginSession, token_hash(raw), options=[joinedload(LoginSession.user)])  # one query
-    if login is None or login.ended_at is not None or not login.user.active:
+    user = db.scalars(_USER_OF_OPEN_LOGIN, {"id_hash": token_hash(raw)}).first()  # one query
+    if user is None:
         return None
-    user = login.user
     user.login_session_id = raw
     return user
 
@@ -131,19 +139,11 @@ class SignedIn:
     login_hash: str  # the login session's hash (the name of its socket room)
 
 
-# Built once: checked on every facilitator socket event (a statement built per call, and
-# keyed for SQLAlchemy's cache, costs more than running it).
-_SIGNED_IN = (select(User.id, User.role)
-              .join(LoginSession, LoginSession.user_id == User.id)
-              .where(LoginSession.id_hash == bindparam("id_hash"), LoginSession.ended_at.is_(None),
-                     User.active.is_(True)))
-
-
 def signed_in(db: Session, raw: str | None) -> SignedIn | None:
-    """The person whose login session ``raw`` is open and whose account is active, as
-    :func:`load_login_session` finds them, in one query that builds no ORM objects (the
-    login session and the user as objects were a quarter of a card move's time before
-    its broadcast)."""
+    """The person whose login session ``raw`` is good (the rule of
+    :func:`load_login_session`), in one query that builds no ORM objects (the login
+    session and the user as objects were a quarter of a card move's time before its
+    broadcast)."""
     if not raw:
         return None
     id_hash = token_hash(raw)

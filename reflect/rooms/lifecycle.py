@@ -28,8 +28,12 @@ TIMER_MIN, TIMER_MAX = 10, 60 * 60
 TITLE_MAX = 120
 
 
+def _next_version(session: GroupSession) -> int:
+    return (session.version or 0) + 1
+
+
 def bump(session: GroupSession) -> None:
-    session.version = (session.version or 0) + 1
+    session.version = _next_version(session)
 
 
 def _unique_code(db: Session) -> str:
@@ -161,10 +165,14 @@ def shown_card_ids(db: Session, session: GroupSession) -> set[int]:
     return set(db.scalars(_SHOWN, {"session_id": session.id}))
 
 
+def _mark_shown(db: Session, session: GroupSession, position: int) -> None:
+    db.execute(_MARK_SHOWN, {"card": card_ids(db, session)[position], "now": utcnow()})
+
+
 def _show_card(db: Session, session: GroupSession, position: int) -> None:
     # marked shown before the session changes, so that the statement does not flush the
     # session's row early and the commit writes it once
-    db.execute(_MARK_SHOWN, {"card": card_ids(db, session)[position], "now": utcnow()})
+    _mark_shown(db, session, position)
     session.current_position = position
     session.timer_ends_at = None
 
@@ -219,15 +227,15 @@ _MOVE = (update(_SESSIONS).where(_SESSIONS.c.id == bindparam("session_id"))
 def move_card(db: Session, session: GroupSession, action: str, position: int | None = None) -> None:
     if session.phase != "reflect":
         raise RoomError("not_in_phase", phase="reflect")
-    ids = card_ids(db, session)  # the cards themselves are not loaded: only the one shown
+    total = len(card_ids(db, session))  # the cards themselves are not loaded: only the one shown
     current = session.current_position or 0
     target = {"next": current + 1, "prev": current - 1, "jump": position}.get(action)
-    if target is None or not 0 <= target < len(ids):
+    if target is None or not 0 <= target < total:
         raise RoomError("card_out_of_range")
     if target == session.current_position:
         return
-    db.execute(_MARK_SHOWN, {"card": ids[target], "now": utcnow()})
-    moved = {"current_position": target, "version": (session.version or 0) + 1, "timer_ends_at": None}
+    _mark_shown(db, session, target)
+    moved = {"current_position": target, "version": _next_version(session), "timer_ends_at": None}
     db.execute(_MOVE, {"session_id": session.id, "new_position": target, "new_version": moved["version"]})
     for name, value in moved.items():  # the object holds what the row now holds, with nothing left to write
         set_committed_value(session, name, value)
