@@ -126,9 +126,17 @@ def _socket_path_route(app: Flask) -> None:
     the socket's handshake request; with no route there, Flask stores a NotFound, with its
     traceback and frames, in each context: a reference cycle the collector has to find,
     about 70 objects an event, and in a busy process full collections that stopped every
-    socket for 85 ms. Matched, the context holds no exception."""
+    socket for 85 ms. Matched, the context holds no exception.
 
-    @app.route("/socket.io/", endpoint="socketio_path", strict_slashes=False)  # a handshake is a GET
+    Two rules, because Werkzeug matches a websocket handshake (``Upgrade: websocket``)
+    only against websocket rules, and raises WebsocketMismatch, with the same cycle, when
+    only a plain rule has the path: phones and the console use the websocket transport."""
+
     def _socket_path():
         abort(404)
+
+    # a handshake is a GET, by long-polling or as a websocket upgrade
+    app.add_url_rule("/socket.io/", endpoint="socketio_path", view_func=_socket_path, strict_slashes=False)
+    app.add_url_rule("/socket.io/", endpoint="socketio_websocket", view_func=_socket_path, strict_slashes=False,
+                     websocket=True)
 

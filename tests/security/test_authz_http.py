@@ -91,6 +91,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     # the Socket.IO path: answered by Socket.IO (a request that is not a handshake is
     # refused); the Flask route there only answers 404 (reflect/app.py)
     ("socketio_path", "GET"): Route(lambda w, r: "/socket.io/", NOBODY, refused_with=(400,)),
+    ("socketio_websocket", "GET"): Route(lambda w, r: "/socket.io/", NOBODY, refused_with=(400,)),  # its websocket twin
     ("auth.login", "GET"): Route(lambda w, r: "/login", EVERYONE, ok=(200, 302)),
     ("auth.login", "POST"): Route(lambda w, r: "/login", EVERYONE, ok=(200, 302),
                                   data=lambda w, r: {"email": f"{r}-guess@example.org", "password": "wrong password"}),
