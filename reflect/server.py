@@ -10,23 +10,27 @@ from reflect.extensions import socketio
 
 log = logging.getLogger("reflect.server")
 
-# Young objects allocated (net) before the collector runs; CPython's default is 700.
-GC_THRESHOLD = 7000
+# The collector's thresholds (CPython's defaults are 700, 10, 10). A young collection
+# runs after 700 net allocations, as by default, and stays short (a few ms); a full
+# collection, which walks every object of every connected socket and stops them all
+# while it does (150-190 ms with 1,300 sockets), waits for 1,000 middle-aged ones
+# instead of 10 (docs/performance.md has the measurements).
+GC_THRESHOLDS = (700, 10, 1000)
 
 
 def settle_garbage_collector() -> None:
     """Keep the cycle collector's pauses out of live sessions.
 
-    A full collection walks every tracked object and, under eventlet or gevent, stops
-    every socket of the process while it does: measured with 325 sockets, 120-190 ms
-    every ~10 s, the largest source of the slowest 1% of deliveries. Everything built
-    at start-up (the app, its libraries, catalogs, word lists: ~130,000 objects) lives
-    as long as the process, so it is frozen out of every later collection; and the
-    collector runs ten times less often. What a live session allocates is still
-    collected (docs/performance.md has the measurements)."""
+    Under eventlet or gevent a collection stops every socket of the process while it
+    runs. Everything built at start-up (the app, its libraries, catalogs, word lists:
+    ~130,000 objects) lives as long as the process, so it is frozen out of every later
+    collection. Socket events leave almost no cyclic garbage (tests/socket/
+    test_event_garbage.py), so young collections find little and full ones are rare:
+    what a live session allocates is still collected, by the young collections almost
+    all of it, and by a full collection in time."""
     gc.collect()
     gc.freeze()
-    gc.set_threshold(GC_THRESHOLD, 10, 10)
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def serve(app: Flask, host: str, port: int) -> None:
