@@ -61,23 +61,55 @@ def _listened(namespace: str, room: str) -> bool:
     return bool(socketio.server.manager.rooms.get(namespace, {}).get(room))
 
 
+class Prepared:
+    """The phones' states of a change, built in the change's own transaction before it
+    commits (``prepare``), so that once it has committed their packets leave with no
+    query in between; the rest of the broadcast reads on, in the same ``Reads``."""
+
+    __slots__ = ("view", "phones")
+
+    def __init__(self, view: state.Reads, phones: dict[str, dict]):
+        self.view, self.phones = view, phones
+
+
+def prepare(session: GroupSession) -> Prepared:
+    """Build every listened phone room's state of ``session``, as the caller's unit of
+    work sees it. Only for a unit that holds the session's write lock (a facilitator
+    command): nothing that phones see can change between this and its commit, and if it
+    does not commit, nothing is sent."""
+    view = reads(get_session(), session)
+    rooms = {phones_room(session.id, lang): lang for lang in LANGUAGES}
+    return Prepared(view, {room: state.phone_public(view, lang) for room, lang in rooms.items()
+                           if _listened(PHONE_NS, room)})
+
+
 def publish(session_id: int, *, phones: bool = True, display: bool = True, facilitator: bool = True,
-            facilitator_full: bool = True, parts: frozenset[str] = state.PARTS) -> None:
+            facilitator_full: bool = True, parts: frozenset[str] = state.PARTS,
+            prepared: Prepared | None = None) -> None:
     """Send the session's state now, to each room that has someone in it. Phones first:
     their packets leave (the green thread yields once) before the display's and the
     facilitator's states are built. ``facilitator_full=False``: the facilitator gets a
     partial state with only ``parts`` (no card list, notes or tags: see
-    ``state.facilitator_state``)."""
+    ``state.facilitator_state``). ``prepared``: the phones' states built before the
+    commit (``prepare``), and the reads to go on with."""
     db = get_session()
-    session = session_for_reading(db, session_id)
-    if session is None:
-        return
-    view = reads(db, session)
+    if prepared is not None:
+        view = prepared.view
+        session = view.session
+    else:
+        session = session_for_reading(db, session_id)
+        if session is None:
+            return
+        view = reads(db, session)
     if phones:
-        for lang in LANGUAGES:
-            room = phones_room(session_id, lang)
-            if _listened(PHONE_NS, room):
-                socketio.emit("state", state.phone_public(view, lang), to=room, namespace=PHONE_NS)
+        if prepared is not None:
+            for room, payload in prepared.phones.items():
+                socketio.emit("state", payload, to=room, namespace=PHONE_NS)
+        else:
+            for lang in LANGUAGES:
+                room = phones_room(session_id, lang)
+                if _listened(PHONE_NS, room):
+                    socketio.emit("state", state.phone_public(view, lang), to=room, namespace=PHONE_NS)
         if display or facilitator:
             socketio.sleep(0)
     if display:

@@ -218,3 +218,49 @@ def test_a_card_move_writes_the_session_row_in_one_statement_without_a_flush(liv
         stored = get_session().get(GroupSession, live.session_id)
         assert (stored.current_position, stored.version, stored.timer_ends_at) == (1, after["version"], None)
     assert cmd(console, F, "card", action="prev")["ok"] and last_state(phone, P)["card"]["position"] == 0
+
+
+def test_a_card_move_sends_the_phones_their_state_with_no_query_after_its_commit(live, app, monkeypatch):
+    """The phones' state of a move is read in the move's own transaction, so their packets
+    leave as soon as it commits; what they get is what was committed, revealed answers
+    included; the console is sent its state after them."""
+    from reflect.extensions import socketio
+
+    console, phone = live.console(), live.phone()
+    cmd(console, F, "phase", to="reflect")
+    card = last_state(phone, P)["card"]["id"]
+    assert cmd(phone, P, "answer", card=card, text="The baby watched her mother", audience="group")["ok"]
+    assert cmd(console, F, "reveal", card=card)["revealed"] == 1
+    assert cmd(console, F, "card", action="next")["ok"]
+    engine = app.extensions["reflect.store"].engine
+    steps: list[str] = []
+    emit = socketio.emit
+
+    def emitted(name, payload=None, **kwargs):
+        if name == "state":
+            steps.append(f"emit {kwargs.get('namespace')}")
+        return emit(name, payload, **kwargs)
+
+    def committed(_conn):
+        steps.append("commit")
+
+    def queried(*_args):
+        steps.append("query")
+
+    monkeypatch.setattr(socketio, "emit", emitted)
+    event.listen(engine, "commit", committed)
+    event.listen(engine, "before_cursor_execute", queried)
+    try:
+        assert cmd(console, F, "card", action="prev")["ok"]
+    finally:
+        event.remove(engine, "commit", committed)
+        event.remove(engine, "before_cursor_execute", queried)
+    assert "query" in steps
+    first_phone = steps.index(f"emit {P}")
+    assert "commit" in steps[:first_phone]
+    last_commit = max(i for i, step in enumerate(steps[:first_phone]) if step == "commit")
+    assert steps[last_commit + 1:first_phone] == []  # no query between the commit and the phones
+    assert steps.index(f"emit {F}") > first_phone
+    public = last_state(phone, P)
+    assert public["card"]["id"] == card
+    assert [a["text"] for a in public["revealed"]] == ["The baby watched her mother"]
