@@ -10,7 +10,8 @@ and every phone answers each card 0.3-2.5 s after it arrives (``answer``, audien
 "group"). Reported: delivery latency (facilitator command -> each phone's state) p50 /
 p99 and to the last phone of the room, answer acknowledgement latency, errors (failed or
 timed-out acks, missed deliveries, dropped sockets), the server's CPU (from
-/proc/PID/stat) and memory (/proc/PID/status), and memory per connected phone.
+/proc/PID/stat), its context switches and memory (/proc/PID/status), and memory per
+connected phone.
 
 The phones are made with the join service straight in the database (1,200 HTTP joins
 would only measure the join page); each still connects with its own participant cookie.
@@ -124,6 +125,11 @@ def _one(mode: str, db: str) -> dict:
                 "connect_s": round(result["connect_s"], 1),
                 "error_samples": errors["detail"][:5],
                 "cpu_percent": round(100 * (finished["cpu_s"] - connected["cpu_s"]) / (finished["t"] - connected["t"]), 1),
+                # context switches a second during the run: involuntary ones are the kernel
+                # giving the core to another process (PostgreSQL's backends, the load generator)
+                "switches_per_s": {kind: round((finished["switches"][kind] - connected["switches"][kind])
+                                               / (finished["t"] - connected["t"]))
+                                   for kind in ("voluntary", "involuntary")},
                 "rss_before_mib": before["rss_mib"], "rss_connected_mib": connected["rss_mib"],
                 "rss_peak_mib": max(peak["rss_mib"], finished["rss_mib"]),
                 "kib_per_phone": round(1024 * (connected["rss_mib"] - before["rss_mib"]) / max(1, result["phones"]), 1),
@@ -146,7 +152,8 @@ def run() -> dict:
             rows.append(row)
             print(f"  {mode:8} {db:10}: delivery p50 {row['delivery_p50_ms']} ms, p99 {row['delivery_p99_ms']} ms, "
                   f"last phone p99 {row['last_phone_p99_ms']} ms, answer ack p99 {row['answer_ack_p99_ms']} ms, "
-                  f"errors {row['errors']} {row['error_kinds']}, CPU {row['cpu_percent']}%, "
+                  f"errors {row['errors']} {row['error_kinds']}, CPU {row['cpu_percent']}% "
+                  f"(context switches/s {row['switches_per_s']}), "
                   f"RSS {row['rss_before_mib']} -> {row['rss_connected_mib']} (peak {row['rss_peak_mib']}) MiB, "
                   f"{row['kib_per_phone']} KiB/phone", flush=True)
     return {"capacity": rows}

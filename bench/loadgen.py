@@ -232,16 +232,23 @@ def reflect_deployment(mode: str, via: str, db: str, tmp: Path, *, sessions: int
 
 
 def proc_sample(pid: int) -> dict:
-    """CPU seconds used so far and resident memory (MiB) of one process."""
+    """CPU seconds used so far, resident memory (MiB) and context switches (voluntary:
+    the process waited; involuntary: the kernel took the core from it) of one process."""
     with open(f"/proc/{pid}/stat") as handle:
         fields = handle.read().rsplit(")", 1)[1].split()
     ticks = os.sysconf("SC_CLK_TCK")
     cpu = (int(fields[11]) + int(fields[12])) / ticks  # utime + stime (fields 14, 15)
     rss = hwm = 0
+    switches = {"voluntary": 0, "involuntary": 0}
     with open(f"/proc/{pid}/status") as handle:
         for line in handle:
             if line.startswith("VmRSS:"):
                 rss = int(line.split()[1]) / 1024
             elif line.startswith("VmHWM:"):
                 hwm = int(line.split()[1]) / 1024
-    return {"t": time.monotonic(), "cpu_s": cpu, "rss_mib": round(rss, 1), "peak_rss_mib": round(hwm, 1)}
+            elif line.startswith("voluntary_ctxt_switches:"):
+                switches["voluntary"] = int(line.split()[1])
+            elif line.startswith("nonvoluntary_ctxt_switches:"):
+                switches["involuntary"] = int(line.split()[1])
+    return {"t": time.monotonic(), "cpu_s": cpu, "rss_mib": round(rss, 1), "peak_rss_mib": round(hwm, 1),
+            "switches": switches}
