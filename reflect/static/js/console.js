@@ -231,7 +231,9 @@ $("add-tag").addEventListener("click", async () => {
   const label = $("new-tag").value.trim();
   if (!label) return;
   const reply = await conn.send("tag_add", { label }, false);
-  if (reply?.ok) $("new-tag").value = "";
+  // the console's new state (with the tag) comes before this reply: what was typed
+  // meanwhile, the next tag, stays
+  if (reply?.ok && $("new-tag").value.trim() === label) $("new-tag").value = "";
 });
 
 // --- controls ------------------------------------------------------------------------------

@@ -236,7 +236,7 @@ async function sendAnswer(shareAnyway) {
   const named = document.querySelector("input[name=named]:checked").value === "yes" && pub.allow_names && Boolean(me.name);
   const reply = await command("answer", { card: pub.card.id, text, audience, named, share_anyway: shareAnyway }, $("answer-form"));
   if (!guarded("", $("answer-text"), reply)) hideGuard("");
-  if (reply?.ok) $("answer-text").value = "";
+  if (reply?.ok && $("answer-text").value === text) $("answer-text").value = "";  // keep what was typed meanwhile
   updateCount();
 }
 $("answer-form").addEventListener("submit", (event) => { event.preventDefault(); sendAnswer(false); });
@@ -255,7 +255,7 @@ async function sendTakeaway(shareAnyway) {
   const audience = document.querySelector("input[name=t-audience]:checked").value;
   const reply = await command("takeaway", { text, audience, share_anyway: shareAnyway }, $("takeaway-form"));
   if (!guarded("t-", $("takeaway-text"), reply)) hideGuard("t-");
-  if (reply?.ok) $("takeaway-text").value = "";
+  if (reply?.ok && $("takeaway-text").value === text) $("takeaway-text").value = "";
 }
 $("takeaway-form").addEventListener("submit", (event) => { event.preventDefault(); sendTakeaway(false); });
 $("t-guard-edit").addEventListener("click", () => { hideGuard("t-"); $("takeaway-text").focus(); });
