@@ -62,25 +62,29 @@ def _listened(namespace: str, room: str) -> bool:
 
 
 class Prepared:
-    """The phones' states of a change, built in the change's own transaction before it
-    commits (``prepare``), so that once it has committed their packets leave with no
-    query in between; the rest of the broadcast reads on, in the same ``Reads``."""
+    """What a broadcast reads (one ``Reads``), and the phones' states when they were
+    built before the change's commit (``prepare``): then, once it has committed, their
+    packets leave with no query in between."""
 
     __slots__ = ("view", "phones")
 
-    def __init__(self, view: state.Reads, phones: dict[str, dict]):
+    def __init__(self, view: state.Reads, phones: dict[str, dict] | None = None):
         self.view, self.phones = view, phones
 
 
+def _phone_states(view: state.Reads) -> dict[str, dict]:
+    """The public state of each phone room of the session that has someone in it."""
+    rooms = {phones_room(view.session.id, lang): lang for lang in LANGUAGES}
+    return {room: state.phone_public(view, lang) for room, lang in rooms.items() if _listened(PHONE_NS, room)}
+
+
 def prepare(session: GroupSession) -> Prepared:
-    """Build every listened phone room's state of ``session``, as the caller's unit of
-    work sees it. Only for a unit that holds the session's write lock (a facilitator
-    command): nothing that phones see can change between this and its commit, and if it
-    does not commit, nothing is sent."""
+    """The phones' states of ``session`` as the caller's unit of work sees it. Only for
+    a unit that holds the session's write lock (a facilitator command): nothing that
+    phones see can change between this and its commit, and if it does not commit,
+    nothing is sent."""
     view = reads(get_session(), session)
-    rooms = {phones_room(session.id, lang): lang for lang in LANGUAGES}
-    return Prepared(view, {room: state.phone_public(view, lang) for room, lang in rooms.items()
-                           if _listened(PHONE_NS, room)})
+    return Prepared(view, _phone_states(view))
 
 
 def publish(session_id: int, *, phones: bool = True, display: bool = True, facilitator: bool = True,
@@ -93,23 +97,16 @@ def publish(session_id: int, *, phones: bool = True, display: bool = True, facil
     ``state.facilitator_state``). ``prepared``: the phones' states built before the
     commit (``prepare``), and the reads to go on with."""
     db = get_session()
-    if prepared is not None:
-        view = prepared.view
-        session = view.session
-    else:
-        session = session_for_reading(db, session_id)
-        if session is None:
+    if prepared is None:
+        found = session_for_reading(db, session_id)
+        if found is None:
             return
-        view = reads(db, session)
+        prepared = Prepared(reads(db, found))
+    view = prepared.view
+    session = view.session
     if phones:
-        if prepared is not None:
-            for room, payload in prepared.phones.items():
-                socketio.emit("state", payload, to=room, namespace=PHONE_NS)
-        else:
-            for lang in LANGUAGES:
-                room = phones_room(session_id, lang)
-                if _listened(PHONE_NS, room):
-                    socketio.emit("state", state.phone_public(view, lang), to=room, namespace=PHONE_NS)
+        for room, payload in (prepared.phones if prepared.phones is not None else _phone_states(view)).items():
+            socketio.emit("state", payload, to=room, namespace=PHONE_NS)
         if display or facilitator:
             socketio.sleep(0)
     if display:
