@@ -139,4 +139,3 @@ def _socket_path_route(app: Flask) -> None:
     app.add_url_rule("/socket.io/", endpoint="socketio_path", view_func=_socket_path, strict_slashes=False)
     app.add_url_rule("/socket.io/", endpoint="socketio_websocket", view_func=_socket_path, strict_slashes=False,
                      websocket=True)
-

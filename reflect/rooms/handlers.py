@@ -400,22 +400,22 @@ def facilitator_command(event: str, schema: type[Schema], apply: Callable, *, nu
             payload = _load(schema, data)
             db = get_session()
             before = session.version
-            prepared: list[broadcast.Prepared] = []
+            prepared: broadcast.Prepared | None = None
 
             def apply_and_prepare() -> dict:
+                nonlocal prepared
                 ack = _ack(apply(db, session, user, payload))
                 if session.version != before:  # phones see a change: their states, before the commit
-                    prepared.append(broadcast.prepare(session))
+                    prepared = broadcast.prepare(session)
                 return ack
 
             response, applied = _command(f"u:{user.id}", session, payload.pop("cid", None), apply_and_prepare)
             if applied:
                 if after is not None:
                     after(session, payload)
-                changed = session.version != before
+                changed = prepared is not None  # applied: apply ran, and prepared if the version moved
                 broadcast.publish(session.id, phones=changed, display=changed, facilitator_full=parts is None,
-                                  parts=parts if parts is not None else state.PARTS,
-                                  prepared=prepared[0] if prepared else None)
+                                  parts=parts if parts is not None else state.PARTS, prepared=prepared)
                 if nudge and "participant" in payload:
                     broadcast.nudge_participant(payload["participant"])
             return response
