@@ -28,6 +28,15 @@ class HoldTagReply:
 
         to_server.on_message(from_server)
 
+    def wait_until_held(self, page, timeout_ms=5000):
+        """The reply is sent after the state, so it may reach the route a moment after
+        the page shows the tag; Playwright runs the route's handler while the page waits."""
+        waited = 0
+        while not self.held and waited < timeout_ms:
+            page.wait_for_timeout(20)
+            waited += 20
+        return len(self.held)
+
     def release(self):
         self.page_side.send(self.held[0])
 
@@ -45,7 +54,7 @@ def test_a_tag_typed_while_the_last_one_is_being_added_stays_in_the_box(server, 
     console.locator("#new-tag").fill("Rupture and repair")
     console.locator("#add-tag").click()
     expect(console.locator("#note-tags")).to_contain_text("Rupture and repair")  # the state came
-    assert len(reply.held) == 1  # the command's reply has not
+    assert reply.wait_until_held(console) == 1  # the command's reply is held back
     console.locator("#new-tag").fill("Holding the baby in mind")
     reply.release()
     console.wait_for_timeout(300)  # for the page to handle the reply
