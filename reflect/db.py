@@ -37,6 +37,17 @@ def begin_write(db: Session) -> None:
         db.connection(execution_options={WRITE_OPTION: True})
 
 
+def begin_reads(db: Session) -> None:
+    """Start a unit of work that only reads. On PostgreSQL its statements run without a
+    transaction (autocommit): under READ COMMITTED every statement reads its own snapshot
+    anyway, so a transaction around reads adds nothing but its BEGIN and its end, two
+    round trips to the server. SQLite keeps its transaction, which holds one snapshot for
+    every read and costs no round trip. Call it before the unit of work's first query;
+    nothing in the unit may write (a write would commit on its own)."""
+    if not db.in_transaction() and db.get_bind().dialect.name == "postgresql":
+        db.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 

@@ -17,7 +17,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from reflect.db import get_session
+from reflect.db import begin_reads, get_session
 from reflect.extensions import socketio
 from reflect.i18n import LANGUAGES
 from reflect.models import GroupSession, SocketPresence
@@ -162,6 +162,7 @@ def _publish_later(app, session_id: int, delay: float) -> None:
             _last_sent.pop(quiet, None)
     try:
         with app.app_context():
+            begin_reads(get_session())  # a state only reads: no transaction on PostgreSQL
             publish(session_id, phones=False, facilitator_full=False, parts=parts)
     except Exception as err:  # a background task has no one to report to: log the kind only
         log.error("delayed update failed: %s", type(err).__name__)

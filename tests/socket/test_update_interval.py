@@ -160,3 +160,47 @@ def test_a_card_move_sends_the_console_the_new_card_its_answers_and_the_cards_sh
     assert [n["text"] for n in shown["notes"]] == ["The room felt tired"]
     assert [p["name"] for p in shown["participants"]] == ["Ana"]
     assert shown["answers"] == []
+
+
+def test_a_throttled_update_reads_without_a_transaction_on_postgresql(live):
+    """Under READ COMMITTED every statement reads its own snapshot, so a transaction around
+    an update's reads only adds two round trips (its BEGIN and its end): on PostgreSQL
+    every statement of the delayed update runs with none open. SQLite keeps its
+    transaction: one snapshot for all the update's reads, at no round trip's cost."""
+    import threading
+
+    from sqlalchemy import event
+
+    engine = live.app.extensions["reflect.store"].engine
+    console, phone = live.console(), live.phone()
+    cmd(console, F, "phase", to="reflect")
+    card = last_state(phone, P)["card"]["id"]
+    assert cmd(phone, P, "answer", card=card, text="A first thought", audience="group")["ok"]
+    assert _wait_for(lambda: last_state(console, F)["counts"]["card"]["answered"] == 1)
+
+    here = threading.get_ident()
+    seen: list[bool] = []  # for each statement of the delayed update: a transaction open?
+
+    def record(conn, _cursor, _statement, *_args):
+        if threading.get_ident() == here:
+            return  # the phone's own command, run in this thread
+        raw = conn.connection.dbapi_connection
+        if engine.dialect.name == "postgresql":
+            import psycopg2.extensions
+
+            seen.append(raw.info.transaction_status != psycopg2.extensions.TRANSACTION_STATUS_IDLE)
+        else:
+            seen.append(raw.in_transaction)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        # the first update went at once, so this one waits for the interval's end
+        assert cmd(live.phone(), P, "answer", card=card, text="A second thought", audience="group")["ok"]
+        assert _wait_for(lambda: last_state(console, F)["counts"]["card"]["answered"] == 2)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert len(seen) >= 2, seen  # the session, the card's counts and answers
+    if engine.dialect.name == "postgresql":
+        assert not any(seen), seen
+    else:
+        assert all(seen[1:]), seen  # pysqlite's BEGIN is ours, run before the first statement

@@ -76,3 +76,33 @@ def test_a_sqlite_file_keeps_its_pool_full_sized(tmp_path):
         connection.close()
     assert engine.pool.checkedin() == 12
     engine.dispose()
+
+
+def test_a_unit_of_work_after_one_that_only_read_writes_in_a_transaction_again(pg_database):
+    """``begin_reads`` runs a unit's reads without a transaction on PostgreSQL; the pooled
+    connection goes back with its isolation level reset, so the next unit of work on it
+    (here the same connection: a pool of one) is a transaction, all or nothing."""
+    from sqlalchemy.orm import sessionmaker
+
+    from reflect.db import begin_reads
+
+    engine = make_engine(pg_database, pool_size=1)
+    factory = sessionmaker(engine)
+    reader = factory()
+    begin_reads(reader)
+    reader.execute(text("SELECT 1"))
+    read_pid = reader.execute(text("SELECT pg_backend_pid()")).scalar()
+    assert reader.connection().connection.dbapi_connection.autocommit is True
+    assert reader.execute(text("SELECT now() = statement_timestamp()")).scalar() is True  # no transaction
+    reader.close()
+
+    writer = factory()
+    assert writer.execute(text("SELECT pg_backend_pid()")).scalar() == read_pid  # the same connection
+    assert writer.connection().connection.dbapi_connection.autocommit is False
+    writer.execute(text("CREATE TEMPORARY TABLE t (x int)"))
+    writer.execute(text("INSERT INTO t VALUES (1)"))
+    writer.rollback()
+    with pytest.raises(Exception, match="does not exist"):
+        writer.execute(text("SELECT x FROM t"))  # rolled back: both statements were one transaction
+    writer.close()
+    engine.dispose()
