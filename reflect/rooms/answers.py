@@ -11,7 +11,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, exists, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -58,6 +58,31 @@ _ADD_MARK_ONCE = {
     "sqlite": sqlite.insert(_MARKS).on_conflict_do_nothing(),
 }
 _ADD_ANSWER = insert(_ANSWERS)
+_ANSWER_COLUMNS = ("id", "session_id", "session_card_id", "kind", "audience", "author_participant_id",
+                   "author_name", "text")
+
+
+def _add_mark_and_answer_postgresql():
+    """On PostgreSQL, the mark and the answer in one statement (one round trip, not two):
+    the answer is inserted only if the mark was (a data-modifying WITH); no row
+    inserted means this participant had already responded."""
+    mark = (postgresql.insert(_MARKS)
+            .values(session_id=bindparam("session_id"), prompt=bindparam("prompt"),
+                    participant_id=bindparam("participant_id"), passed=False)
+            .on_conflict_do_nothing()
+            .returning(_MARKS.c.participant_id)
+            .cte("mark"))
+    # the columns an answer starts with at their model defaults (not hidden, not revealed, …)
+    defaults = {c.name: c.default.arg for c in _ANSWERS.c
+                if c.name not in _ANSWER_COLUMNS and c.default is not None and c.default.is_scalar}
+    values = select(*(bindparam(name, type_=_ANSWERS.c[name].type) for name in _ANSWER_COLUMNS),
+                    *(literal(value, type_=_ANSWERS.c[name].type) for name, value in defaults.items()))
+    return (insert(_ANSWERS)
+            .from_select([*_ANSWER_COLUMNS, *defaults], values.where(exists(select(mark.c.participant_id))))
+            .add_cte(mark))
+
+
+_ADD_MARK_AND_ANSWER_POSTGRESQL = _add_mark_and_answer_postgresql()
 
 
 def _mark(db: Session, session: GroupSession, prompt: str, participant: Participant, passed: bool) -> None:
@@ -66,6 +91,20 @@ def _mark(db: Session, session: GroupSession, prompt: str, participant: Particip
                                      "passed": passed}).rowcount
     if written != 1:
         raise RoomError("already_responded")
+
+
+def _mark_and_add(db: Session, session: GroupSession, prompt: str, participant: Participant, answer: dict) -> None:
+    """The participant's mark for ``prompt`` and their answer (``answer``: its columns but
+    the session's), or ``already_responded`` and neither."""
+    values = {"session_id": session.id, **answer}
+    if db.get_bind().dialect.name == "postgresql":
+        written = db.execute(_ADD_MARK_AND_ANSWER_POSTGRESQL,
+                             {**values, "prompt": prompt, "participant_id": participant.id}).rowcount
+        if written != 1:
+            raise RoomError("already_responded")
+        return
+    _mark(db, session, prompt, participant, passed=False)
+    db.execute(_ADD_ANSWER, values)
 
 
 def _require_current(db: Session, session: GroupSession, session_card_id: int) -> None:
@@ -96,12 +135,10 @@ def answer_card(
         raise RoomError("names_not_allowed" if not session.allow_names else "no_name")
     if audience == "group":
         check_shareable(text, share_anyway)
-    _mark(db, session, card_prompt(session_card_id), participant, passed=False)
     answer = Stored(id=secrets.token_hex(16), session_card_id=session_card_id,
                     author_participant_id=participant.id if named else None)
-    db.execute(_ADD_ANSWER, {
+    _mark_and_add(db, session, card_prompt(session_card_id), participant, {
         "id": answer.id,
-        "session_id": session.id,
         "session_card_id": answer.session_card_id,
         "kind": "card",
         "audience": audience,
@@ -250,9 +287,9 @@ def submit_takeaway(
         raise RoomError("audience_invalid")
     if audience == "group":
         check_shareable(text, share_anyway)
-    _mark(db, session, TAKEAWAY, participant, passed=False)
-    db.add(Answer(id=secrets.token_hex(16), session_id=session.id, session_card_id=None, kind=TAKEAWAY,
-                  audience=audience, text=text))
+    _mark_and_add(db, session, TAKEAWAY, participant, {
+        "id": secrets.token_hex(16), "session_card_id": None, "kind": TAKEAWAY, "audience": audience,
+        "author_participant_id": None, "author_name": None, "text": text})
 
 
 # Built once (sent to the console about once a second per busy room): a card's answers,

@@ -216,11 +216,17 @@ def test_closing_takeaways_are_anonymous_and_revealed_by_the_facilitator(live, a
     cmd(console, F, "phase", to="grow")
     assert cmd(phones[0], P, "takeaway", text="Slowing down helps me listen", audience="group")["ok"]
     assert cmd(phones[1], P, "takeaway", text="I need rest this week", audience="facilitator")["ok"]
+    again = cmd(phones[0], P, "takeaway", text="A second one", audience="group")
+    assert again["ok"] is False and again["error"]["code"] == "already_responded"
     cmd(console, F, "reveal", card=None)
     assert [t["text"] for t in last_state(phones[1], P)["takeaways"]] == ["Slowing down helps me listen"]
     assert all(t["author"] is None for t in last_state(console, F)["takeaways"])
     with app.app_context():
         rows = get_session().scalars(select(Answer).where(Answer.kind == "takeaway")).all()
+        # one each, revealed only if shared with the group, none hidden
+        assert {r.text: r.revealed for r in rows} == {"Slowing down helps me listen": True,
+                                                       "I need rest this week": False}
+        assert not any(r.hidden or r.withdrawn for r in rows)
         assert all(r.author_participant_id is None and r.author_name is None for r in rows)
 
 
