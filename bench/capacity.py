@@ -24,7 +24,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench.loadgen import ensure_node, pct, proc_sample, reflect_deployment, run_loadgen
+from bench.loadgen import cpu_probe_ms, ensure_node, pct, proc_sample, reflect_deployment, run_loadgen
 
 ROOMS = int(os.environ.get("BENCH_CAPACITY_ROOMS", "100"))
 PHONES = int(os.environ.get("BENCH_CAPACITY_PHONES", "12"))
@@ -71,6 +71,7 @@ def _one(mode: str, db: str) -> dict:
                       "phones": [{"url": deployment.url, "cookie": c} for c in cookies]}
                      for spec, cookies in zip(deployment.sessions, phones)]
             time.sleep(1)
+            probe_before = cpu_probe_ms()
             samples = {"before": proc_sample(pid)}
             running = threading.Event()
             peak = {"rss_mib": 0.0}
@@ -100,6 +101,7 @@ def _one(mode: str, db: str) -> dict:
                                   "interval_ms": INTERVAL_S * 1000, "answer_delay_ms": [300, 2500],
                                   "time_limit_s": SECONDS + 400}, on_event, timeout=SECONDS + 450)
             running.clear()
+            probe_after = cpu_probe_ms()
             before, connected, finished = samples["before"], samples["connected"], samples["finished"]
             errors = result["errors"]
             kinds = ("connect", "card", "answer", "missed", "disconnect")
@@ -130,6 +132,8 @@ def _one(mode: str, db: str) -> dict:
                 "switches_per_s": {kind: round((finished["switches"][kind] - connected["switches"][kind])
                                                / (finished["t"] - connected["t"]))
                                    for kind in ("voluntary", "involuntary")},
+                # the machine's speed just before and after (see loadgen.cpu_probe_ms)
+                "cpu_probe_ms": [probe_before, probe_after],
                 "rss_before_mib": before["rss_mib"], "rss_connected_mib": connected["rss_mib"],
                 "rss_peak_mib": max(peak["rss_mib"], finished["rss_mib"]),
                 "kib_per_phone": round(1024 * (connected["rss_mib"] - before["rss_mib"]) / max(1, result["phones"]), 1),
@@ -155,7 +159,7 @@ def run() -> dict:
                   f"errors {row['errors']} {row['error_kinds']}, CPU {row['cpu_percent']}% "
                   f"(context switches/s {row['switches_per_s']}), "
                   f"RSS {row['rss_before_mib']} -> {row['rss_connected_mib']} (peak {row['rss_peak_mib']}) MiB, "
-                  f"{row['kib_per_phone']} KiB/phone", flush=True)
+                  f"{row['kib_per_phone']} KiB/phone; CPU probe before/after {row['cpu_probe_ms']} ms", flush=True)
     return {"capacity": rows}
 
 

@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.loadgen import bare_server, ensure_node, node_server, pct, reflect_deployment, run_loadgen
+from bench.loadgen import bare_server, cpu_probe_ms, ensure_node, node_server, pct, reflect_deployment, run_loadgen
 
 ROOMS = [int(n) for n in os.environ.get("BENCH_FANOUT_ROOMS", "10,30,300").split(",") if n]
 ADVANCES = int(os.environ.get("BENCH_FANOUT_ADVANCES", "100"))
@@ -34,6 +34,7 @@ NGINX_MODES = [m for m in os.environ.get("BENCH_FANOUT_NGINX_MODES", "eventlet,g
 
 
 def _measure(facilitator: dict, phones: list[dict], on_event=None) -> dict:
+    probe_before = cpu_probe_ms()
     result = run_loadgen({"kind": "fanout", "facilitator": facilitator, "phones": phones,
                           "advances": ADVANCES, "warmup": 5, "gap_ms": 50, "time_limit_s": 600}, on_event)
     last = [a["last_ms"] for a in result["advances"]]
@@ -45,6 +46,8 @@ def _measure(facilitator: dict, phones: list[dict], on_event=None) -> dict:
         # after the last phone connected, until the server had sent the facilitator every
         # presence update (each connect costs a full facilitator and display state)
         "presence_drain_s": round(result.get("presence_drain_s", 0), 2),
+        # the machine's speed just before and after (see loadgen.cpu_probe_ms)
+        "cpu_probe_ms": [probe_before, cpu_probe_ms()],
     }
 
 
@@ -77,7 +80,8 @@ def _reflect(mode: str, via: str, db: str, rows: list[dict]) -> None:
 def _line(row: dict) -> str:
     db = f"/{row['db']}" if row.get("db") else ""
     return (f"  {row['server']:8} {row['mode']:8} {row['via']:6}{db:12} room {row['room']:>4}: "
-            f"p50 {row['p50_ms']} ms, p99 {row['p99_ms']} ms (errors {row['errors']})")
+            f"p50 {row['p50_ms']} ms, p99 {row['p99_ms']} ms (errors {row['errors']}; "
+            f"CPU probe {row.get('cpu_probe_ms')} ms)")
 
 
 def table(rows: list[dict]) -> str:

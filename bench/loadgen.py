@@ -57,6 +57,23 @@ def ensure_node() -> None:
     subprocess.run(command + ["--no-audit", "--no-fund", "--loglevel=error"], cwd=NODE_DIR, check=True, timeout=300)
 
 
+def cpu_probe_ms(repeat: int = 5) -> float:
+    """How long a fixed pure-Python loop takes on this machine now, in ms (the median of
+    ``repeat``; about 33 ms on an idle machine of this kind at full speed). The machines
+    here are virtual with shared cores: the same loop has taken 1.3 to 2.4 times as long
+    from one minute to the next, with no steal time reported. Taken before and after
+    each measurement, with nothing else of the benchmark running, it tells a slow run on
+    a slowed machine from a slow run of the code."""
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        total = 0
+        for number in range(1_000_000):
+            total += number
+        times.append((time.perf_counter() - started) * 1000)
+    return round(sorted(times)[len(times) // 2], 1)
+
+
 def pct(values: list[float], q: float) -> float | None:
     """The q-th percentile (0..100), linear between closest ranks."""
     if not values:
