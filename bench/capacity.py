@@ -11,7 +11,12 @@ and every phone answers each card 0.3-2.5 s after it arrives (``answer``, audien
 p99 and to the last phone of the room, answer acknowledgement latency, errors (failed or
 timed-out acks, missed deliveries, dropped sockets), the server's CPU (from
 /proc/PID/stat), its context switches and memory (/proc/PID/status), and memory per
-connected phone.
+connected phone, and the CPU probe's time before and after (``loadgen.cpu_probe_ms``:
+how fast the shared machine was). BENCH_CAPACITY_ROOMS may list several counts
+("25,50,100,150"), each measured in turn: how the cost grows with the number of rooms.
+BENCH_CAPACITY_VIA=nginx runs the rooms on BENCH_CAPACITY_PROCESSES (2) processes behind
+nginx with Redis (PostgreSQL only), as deploy/ does; CPU and memory are then the
+processes' sum.
 
 The phones are made with the join service straight in the database (1,200 HTTP joins
 would only measure the join page); each still connects with its own participant cookie.
@@ -24,14 +29,19 @@ import threading
 import time
 from pathlib import Path
 
-from bench.loadgen import cpu_probe_ms, ensure_node, pct, proc_sample, reflect_deployment, run_loadgen
+from bench.loadgen import cpu_probe_ms, ensure_node, pct, procs_sample, reflect_deployment, run_loadgen
 
-ROOMS = int(os.environ.get("BENCH_CAPACITY_ROOMS", "100"))
+# one or more room counts ("25,50,100,150": how the cost grows with the number of rooms)
+ROOM_COUNTS = [int(n) for n in os.environ.get("BENCH_CAPACITY_ROOMS", "100").split(",") if n]
 PHONES = int(os.environ.get("BENCH_CAPACITY_PHONES", "12"))
 SECONDS = int(os.environ.get("BENCH_CAPACITY_SECONDS", "60"))
 INTERVAL_S = float(os.environ.get("BENCH_CAPACITY_INTERVAL_S", "5"))
 MODES = [m for m in os.environ.get("BENCH_CAPACITY_MODES", "eventlet,gevent").split(",") if m]
 DBS = [d for d in os.environ.get("BENCH_CAPACITY_DBS", "postgresql,sqlite").split(",") if d]
+# "nginx": the rooms on BENCH_CAPACITY_PROCESSES server processes behind nginx, with
+# Redis and PostgreSQL (deploy/), instead of one process
+VIA = os.environ.get("BENCH_CAPACITY_VIA", "direct")
+PROCESSES = int(os.environ.get("BENCH_CAPACITY_PROCESSES", "2"))
 
 
 def make_phones(database_url: str, instance: Path, sessions: list[dict], per_room: int) -> list[list[str]]:
@@ -60,11 +70,12 @@ def make_phones(database_url: str, instance: Path, sessions: list[dict], per_roo
     return cookies
 
 
-def _one(mode: str, db: str) -> dict:
+def _one(mode: str, db: str, rooms_count: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="reflect-capacity-") as tmp:
         cards = int(SECONDS / INTERVAL_S) + 10
-        with reflect_deployment(mode, "direct", db, Path(tmp), sessions=ROOMS, cards=cards) as deployment:
-            pid = deployment.pids[0]
+        with reflect_deployment(mode, VIA, db, Path(tmp), sessions=rooms_count, cards=cards,
+                                processes=PROCESSES) as deployment:
+            pids = deployment.pids
             phones = make_phones(deployment.database_url, Path(tmp) / "phones", deployment.sessions, PHONES)
             rooms = [{"facilitator": {"url": deployment.url, "cookie": deployment.facilitator_cookie,
                                       "auth": {"session": spec["id"]}},
@@ -72,7 +83,7 @@ def _one(mode: str, db: str) -> dict:
                      for spec, cookies in zip(deployment.sessions, phones)]
             time.sleep(1)
             probe_before = cpu_probe_ms()
-            samples = {"before": proc_sample(pid)}
+            samples = {"before": procs_sample(pids)}
             running = threading.Event()
             peak = {"rss_mib": 0.0}
 
@@ -80,7 +91,7 @@ def _one(mode: str, db: str) -> dict:
                 while not running.wait(0):
                     time.sleep(1)
                 while running.is_set():
-                    peak["rss_mib"] = max(peak["rss_mib"], proc_sample(pid)["rss_mib"])
+                    peak["rss_mib"] = max(peak["rss_mib"], procs_sample(pids)["rss_mib"])
                     time.sleep(1)
 
             watcher = threading.Thread(target=watch, daemon=True)
@@ -89,12 +100,12 @@ def _one(mode: str, db: str) -> dict:
             def on_event(event, proc):
                 if event.get("event") == "connected":
                     time.sleep(3)  # let the presence updates of the join settle
-                    samples["connected"] = proc_sample(pid)
+                    samples["connected"] = procs_sample(pids)
                     running.set()
                     proc.stdin.write("go\n")
                     proc.stdin.flush()
                 elif event.get("event") == "finished":
-                    samples["finished"] = proc_sample(pid)
+                    samples["finished"] = procs_sample(pids)
                     running.clear()
 
             result = run_loadgen({"kind": "capacity", "rooms": rooms, "duration_s": SECONDS,
@@ -113,7 +124,7 @@ def _one(mode: str, db: str) -> dict:
                 count_max[0] += 1
                 count_max[1] = max(count_max[1], int(ms))
             return {
-                "mode": mode, "db": db, "rooms": ROOMS, "phones": result["phones"], "seconds": SECONDS,
+                "mode": mode, "db": db, "via": VIA, "processes": len(pids), "rooms": rooms_count, "phones": result["phones"], "seconds": SECONDS,
                 "advances": result["advances"], "answers": len(result["answer_acks"]),
                 "delivery_p50_ms": pct(result["deliveries"], 50), "delivery_p99_ms": pct(result["deliveries"], 99),
                 "last_phone_p99_ms": pct(result["last_per_advance"], 99),
@@ -143,23 +154,28 @@ def _one(mode: str, db: str) -> dict:
 def run() -> dict:
     ensure_node()
     rows = []
-    print(f"capacity: {ROOMS} rooms x {PHONES} phones, one process, {SECONDS} s, a card every {INTERVAL_S} s "
-          f"per room (cores: {os.cpu_count()})", flush=True)
+    print(f"capacity: {'/'.join(map(str, ROOM_COUNTS))} rooms x {PHONES} phones, "
+          f"{'one process' if VIA == 'direct' else f'{PROCESSES} processes behind nginx'}, {SECONDS} s, "
+          f"a card every {INTERVAL_S} s per room (cores: {os.cpu_count()})", flush=True)
     for db in DBS:
         for mode in MODES:
-            try:
-                row = _one(mode, db)
-            except Exception as err:  # noqa: BLE001 (a benchmark reports, it does not stop)
-                print(f"  FAILED {mode} {db}: {err}"[:600], flush=True)
-                rows.append({"mode": mode, "db": db, "rooms": ROOMS, "failed": str(err)[:300]})
-                continue
-            rows.append(row)
-            print(f"  {mode:8} {db:10}: delivery p50 {row['delivery_p50_ms']} ms, p99 {row['delivery_p99_ms']} ms, "
-                  f"last phone p99 {row['last_phone_p99_ms']} ms, answer ack p99 {row['answer_ack_p99_ms']} ms, "
-                  f"errors {row['errors']} {row['error_kinds']}, CPU {row['cpu_percent']}% "
-                  f"(context switches/s {row['switches_per_s']}), "
-                  f"RSS {row['rss_before_mib']} -> {row['rss_connected_mib']} (peak {row['rss_peak_mib']}) MiB, "
-                  f"{row['kib_per_phone']} KiB/phone; CPU probe before/after {row['cpu_probe_ms']} ms", flush=True)
+            for rooms_count in ROOM_COUNTS:
+                try:
+                    row = _one(mode, db, rooms_count)
+                except Exception as err:  # noqa: BLE001 (a benchmark reports, it does not stop)
+                    print(f"  FAILED {mode} {db} {rooms_count} rooms: {err}"[:600], flush=True)
+                    rows.append({"mode": mode, "db": db, "via": VIA, "rooms": rooms_count, "failed": str(err)[:300]})
+                    continue
+                rows.append(row)
+                where = f"{VIA} x {row['processes']}" if VIA != "direct" else "direct"
+                print(f"  {mode:8} {db:10} {where:11} {rooms_count:>4} rooms: delivery p50 {row['delivery_p50_ms']} ms, "
+                      f"p99 {row['delivery_p99_ms']} ms, last phone p99 {row['last_phone_p99_ms']} ms, "
+                      f"answer ack p99 {row['answer_ack_p99_ms']} ms, "
+                      f"errors {row['errors']} {row['error_kinds']}, CPU {row['cpu_percent']}% "
+                      f"(context switches/s {row['switches_per_s']}), "
+                      f"RSS {row['rss_before_mib']} -> {row['rss_connected_mib']} (peak {row['rss_peak_mib']}) MiB, "
+                      f"{row['kib_per_phone']} KiB/phone; CPU probe before/after {row['cpu_probe_ms']} ms",
+                      flush=True)
     return {"capacity": rows}
 
 

@@ -269,3 +269,13 @@ def proc_sample(pid: int) -> dict:
                 switches["involuntary"] = int(line.split()[1])
     return {"t": time.monotonic(), "cpu_s": cpu, "rss_mib": round(rss, 1), "peak_rss_mib": round(hwm, 1),
             "switches": switches}
+
+
+def procs_sample(pids: list[int]) -> dict:
+    """``proc_sample`` summed over several processes (a deployment's servers): CPU
+    seconds, memory and switches added up (CPU over 100 % means more than one core)."""
+    each = [proc_sample(pid) for pid in pids]
+    return {"t": time.monotonic(), "cpu_s": sum(e["cpu_s"] for e in each),
+            "rss_mib": round(sum(e["rss_mib"] for e in each), 1),
+            "peak_rss_mib": round(sum(e["peak_rss_mib"] for e in each), 1),
+            "switches": {kind: sum(e["switches"][kind] for e in each) for kind in ("voluntary", "involuntary")}}
