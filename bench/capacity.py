@@ -29,7 +29,8 @@ import threading
 import time
 from pathlib import Path
 
-from bench.loadgen import cpu_probe_ms, ensure_node, pct, procs_sample, reflect_deployment, run_loadgen
+from bench.loadgen import (cpu_probe_ms, ensure_node, pct, procs_sample, reflect_deployment, run_loadgen,
+                           settle_machine)
 
 # one or more room counts ("25,50,100,150": how the cost grows with the number of rooms)
 ROOM_COUNTS = [int(n) for n in os.environ.get("BENCH_CAPACITY_ROOMS", "100").split(",") if n]
@@ -82,7 +83,8 @@ def _one(mode: str, db: str, rooms_count: int) -> dict:
                       "phones": [{"url": deployment.url, "cookie": c} for c in cookies]}
                      for spec, cookies in zip(deployment.sessions, phones)]
             time.sleep(1)
-            probe_before = cpu_probe_ms()
+            settled = settle_machine()
+            probe_before = settled["probe_ms"]
             samples = {"before": procs_sample(pids)}
             running = threading.Event()
             peak = {"rss_mib": 0.0}
@@ -144,7 +146,7 @@ def _one(mode: str, db: str, rooms_count: int) -> dict:
                                                / (finished["t"] - connected["t"]))
                                    for kind in ("voluntary", "involuntary")},
                 # the machine's speed just before and after (see loadgen.cpu_probe_ms)
-                "cpu_probe_ms": [probe_before, probe_after],
+                "cpu_probe_ms": [probe_before, probe_after], "settle_wait_s": settled["waited_s"],
                 "rss_before_mib": before["rss_mib"], "rss_connected_mib": connected["rss_mib"],
                 "rss_peak_mib": max(peak["rss_mib"], finished["rss_mib"]),
                 "kib_per_phone": round(1024 * (connected["rss_mib"] - before["rss_mib"]) / max(1, result["phones"]), 1),

@@ -24,7 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.loadgen import bare_server, cpu_probe_ms, ensure_node, node_server, pct, reflect_deployment, run_loadgen
+from bench.loadgen import (bare_server, cpu_probe_ms, ensure_node, node_server, pct, reflect_deployment, run_loadgen,
+                           settle_machine)
 
 ROOMS = [int(n) for n in os.environ.get("BENCH_FANOUT_ROOMS", "10,30,300").split(",") if n]
 ADVANCES = int(os.environ.get("BENCH_FANOUT_ADVANCES", "100"))
@@ -34,7 +35,7 @@ NGINX_MODES = [m for m in os.environ.get("BENCH_FANOUT_NGINX_MODES", "eventlet,g
 
 
 def _measure(facilitator: dict, phones: list[dict], on_event=None) -> dict:
-    probe_before = cpu_probe_ms()
+    settled = settle_machine()
     result = run_loadgen({"kind": "fanout", "facilitator": facilitator, "phones": phones,
                           "advances": ADVANCES, "warmup": 5, "gap_ms": 50, "time_limit_s": 600}, on_event)
     last = [a["last_ms"] for a in result["advances"]]
@@ -46,8 +47,10 @@ def _measure(facilitator: dict, phones: list[dict], on_event=None) -> dict:
         # after the last phone connected, until the server had sent the facilitator every
         # presence update (each connect costs a full facilitator and display state)
         "presence_drain_s": round(result.get("presence_drain_s", 0), 2),
-        # the machine's speed just before and after (see loadgen.cpu_probe_ms)
-        "cpu_probe_ms": [probe_before, cpu_probe_ms()],
+        # the machine's speed just before and after, and how long the row waited for it
+        # to be near its fastest (see loadgen.cpu_probe_ms, loadgen.settle_machine)
+        "cpu_probe_ms": [settled["probe_ms"], cpu_probe_ms()],
+        "settle_wait_s": settled["waited_s"],
     }
 
 

@@ -74,6 +74,27 @@ def cpu_probe_ms(repeat: int = 5) -> float:
     return round(sorted(times)[len(times) // 2], 1)
 
 
+# BENCH_SETTLE_S: how long a measurement may wait for the machine to be back near its
+# fastest probe of the run (0: not at all)
+SETTLE_S = float(os.environ.get("BENCH_SETTLE_S", "60"))
+_fastest_probe = {"ms": float("inf")}  # the fastest probe of this run
+
+
+def settle_machine(max_wait_s: float = SETTLE_S) -> dict:
+    """Before a measurement: wait, at most ``max_wait_s``, until the CPU probe is within
+    25 % of the fastest probe seen in this run, so that the rows compared with each other
+    (reflect against the bare server) start on a machine running at about the same
+    speed. Returns the probe it started with (ms) and how long it waited (s)."""
+    started = time.monotonic()
+    probe = cpu_probe_ms()
+    _fastest_probe["ms"] = min(_fastest_probe["ms"], probe)
+    while probe > 1.25 * _fastest_probe["ms"] and time.monotonic() - started < max_wait_s:
+        time.sleep(5)
+        probe = cpu_probe_ms()
+        _fastest_probe["ms"] = min(_fastest_probe["ms"], probe)
+    return {"probe_ms": probe, "waited_s": round(time.monotonic() - started, 1)}
+
+
 def pct(values: list[float], q: float) -> float | None:
     """The q-th percentile (0..100), linear between closest ranks."""
     if not values:
