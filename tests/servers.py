@@ -19,6 +19,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+LIVE_SECRET_KEY = "live-test-secret"
+
+
+def display_auth(session_id: int, lang: str = "en") -> dict:
+    """What a projector sends to connect to a live server's session: the key its
+    console's "Open the projector view" link carries."""
+    from flask import Flask
+
+    from reflect.rooms.handlers import display_key
+
+    app = Flask(__name__)
+    app.config["SECRET_KEY"] = LIVE_SECRET_KEY
+    with app.app_context():
+        return {"session": session_id, "key": display_key(session_id), "lang": lang}
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -51,7 +67,7 @@ class Server:
             REFLECT_ASYNC_MODE=self.mode,
             REFLECT_DATABASE_URL=self.database_url,
             REFLECT_INSTANCE_PATH=str(self.instance),
-            REFLECT_SECRET_KEY="live-test-secret",
+            REFLECT_SECRET_KEY=LIVE_SECRET_KEY,
             PYTHONUNBUFFERED="1",
         )
         env.update(self.extra_env)

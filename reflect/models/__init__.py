@@ -12,6 +12,7 @@ from reflect.models.live import (
     ProcessedCommand,
     Reaction,
     ResponseMark,
+    ScreenPresence,
     SessionCard,
     SocketPresence,
 )
@@ -21,5 +22,5 @@ __all__ = [
     "Answer", "AppSetting", "AuditEvent", "CheckinAnswer", "CheckinMark", "CheckinRound",
     "CustomDeck", "Group", "GroupSession", "LoginSession", "Note", "NoteTag", "Participant",
     "PasswordToken", "ProcessedCommand", "Reaction", "ResponseMark", "Role", "RosterMember",
-    "SessionCard", "SocketPresence", "SupervisorAssignment", "ThemeTag", "User",
+    "ScreenPresence", "SessionCard", "SocketPresence", "SupervisorAssignment", "ThemeTag", "User",
 ]

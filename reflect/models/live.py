@@ -199,3 +199,18 @@ class SocketPresence(Base):
     session_id: Mapped[int] = mapped_column(ForeignKey("group_sessions.id", ondelete="CASCADE"), index=True)
     server_id: Mapped[str] = mapped_column(String(32), index=True)
     seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ScreenPresence(Base):
+    """One connected facilitator console or projector display, so that any process can
+    tell which of a session's screen rooms has someone in it (a process sees only its
+    own sockets). Refreshed and swept like ``SocketPresence``; holds nothing anyone wrote."""
+
+    __tablename__ = "screen_presence"
+
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("group_sessions.id", ondelete="CASCADE"), index=True)
+    audience: Mapped[str] = mapped_column(String(16))  # "display" | "facilitator"
+    lang: Mapped[str] = mapped_column(String(8))
+    server_id: Mapped[str] = mapped_column(String(32), index=True)
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)

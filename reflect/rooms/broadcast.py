@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from datetime import timedelta
+from typing import Callable
 
 from flask import current_app
 from sqlalchemy import select
@@ -21,7 +22,7 @@ from reflect.db import begin_reads, get_session
 from reflect.extensions import socketio
 from reflect.i18n import LANGUAGES
 from reflect.models import GroupSession, SocketPresence
-from reflect.rooms import state
+from reflect.rooms import screens, state
 from reflect.rooms.views import session_for_reading
 
 PHONE_NS, DISPLAY_NS, FACILITATOR_NS = "/phone", "/display", "/facilitator"
@@ -44,6 +45,9 @@ def participant_room(participant_id: int) -> str:
     return f"p:{participant_id}"
 
 
+_SCREEN_ROOMS = {"display": (DISPLAY_NS, display_room), "facilitator": (FACILITATOR_NS, facilitator_room)}
+
+
 def grace() -> timedelta:
     return timedelta(seconds=current_app.config["REFLECT_PRESENCE_GRACE_SECONDS"])
 
@@ -53,12 +57,30 @@ def reads(db, session: GroupSession) -> state.Reads:
     return state.Reads(db, session, grace())
 
 
+def _queued() -> bool:
+    return bool(current_app.config.get("REFLECT_MESSAGE_QUEUE"))
+
+
 def _listened(namespace: str, room: str) -> bool:
     """Whether a room may have sockets. One process knows its own rooms; with a message
-    queue, others' sockets may be in it, so it always may."""
-    if current_app.config.get("REFLECT_MESSAGE_QUEUE"):
+    queue, others' sockets may be in it, so a phone room always may."""
+    if _queued():
         return True
     return bool(socketio.server.manager.rooms.get(namespace, {}).get(room))
+
+
+def _screens_listening(db, session_id: int) -> Callable[[str, str], bool]:
+    """Whether anyone has the session's screen room (audience, language) open. With a
+    message queue, any process may hold the screen: the database says (``screens``,
+    read after the change's commit); else this process's own rooms do."""
+    if not _queued():
+        def here(audience: str, lang: str) -> bool:
+            namespace, room = _SCREEN_ROOMS[audience]
+            return _listened(namespace, room(session_id, lang))
+
+        return here
+    open_screens = screens.listening(db, session_id)
+    return lambda audience, lang: (audience, lang) in open_screens
 
 
 class Prepared:
@@ -109,15 +131,18 @@ def publish(session_id: int, *, phones: bool = True, display: bool = True, facil
             socketio.emit("state", payload, to=room, namespace=PHONE_NS)
         if display or facilitator:
             socketio.sleep(0)
+    if not (display or facilitator):
+        return
+    listening = _screens_listening(db, session_id)
     if display:
         for lang in LANGUAGES:
-            room = display_room(session_id, lang)
-            if _listened(DISPLAY_NS, room):
-                socketio.emit("state", state.display_state(view, lang), to=room, namespace=DISPLAY_NS)
+            if listening("display", lang):
+                socketio.emit("state", state.display_state(view, lang), to=display_room(session_id, lang),
+                              namespace=DISPLAY_NS)
     if facilitator:
         for lang in LANGUAGES:
             room = facilitator_room(session_id, lang)
-            if _listened(FACILITATOR_NS, room):
+            if listening("facilitator", lang):
                 socketio.emit("state", state.facilitator_state(view, session.facilitator_id, lang,
                                                                full=facilitator_full, parts=parts),
                               to=room,

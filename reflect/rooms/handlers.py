@@ -24,7 +24,7 @@ from reflect.auth import accounts
 from reflect.db import begin_write, get_session
 from reflect.extensions import socketio
 from reflect.models import GroupSession, Participant
-from reflect.rooms import answers, broadcast, checkins, commands, lifecycle, notes, participants, schemas, state
+from reflect.rooms import answers, broadcast, checkins, commands, lifecycle, notes, participants, schemas, screens, state
 from reflect.rooms.broadcast import DISPLAY_NS, FACILITATOR_NS, PHONE_NS
 from reflect.rooms.errors import RoomError
 from reflect.rooms.event_limit import SlidingWindowCounter
@@ -341,16 +341,32 @@ def _remember(namespace: str, data: dict) -> None:
     _SOCKETS[(namespace, request.sid)] = data
 
 
+def _screen_connected(session: GroupSession, audience: str, lang: str) -> None:
+    """Record the screen, already in its room, for every process (``screens``); then
+    read the session afresh for its first state. A change committed before the record
+    is in that state; one committed after it is broadcast to the screen."""
+    db = get_session()
+    screens.connected(db, request.sid, session.id, audience, lang, SERVER_ID)
+    db.commit()
+    db.refresh(session)
+
+
+def _screen_gone(namespace: str) -> None:
+    _event_counter.forget(request.sid)
+    if _SOCKETS.pop((namespace, request.sid), None) is not None:
+        db = get_session()
+        screens.disconnected(db, request.sid)
+        db.commit()
+
+
 @socketio.on("disconnect", namespace=FACILITATOR_NS)
 def facilitator_disconnect(*_args):
-    _event_counter.forget(request.sid)
-    _SOCKETS.pop((FACILITATOR_NS, request.sid), None)
+    _screen_gone(FACILITATOR_NS)
 
 
 @socketio.on("disconnect", namespace=DISPLAY_NS)
 def display_disconnect(*_args):
-    _event_counter.forget(request.sid)
-    _SOCKETS.pop((DISPLAY_NS, request.sid), None)
+    _screen_gone(DISPLAY_NS)
 
 
 def _ui_locale() -> str:
@@ -372,6 +388,7 @@ def facilitator_connect(auth=None):
     from reflect.rooms.notify import login_room
 
     join_room(login_room(user.login_hash))
+    _screen_connected(session, "facilitator", lang)
     db = get_session()
     socketio.emit("snapshot", state.facilitator_state(broadcast.reads(db, session), user.id, lang),
                   to=request.sid, namespace=FACILITATOR_NS)
@@ -502,6 +519,7 @@ def display_connect(auth=None):
     lang = auth.get("lang") if auth.get("lang") in ("en", "es") else "en"
     _remember(DISPLAY_NS, {"session": session.id, "key": auth["key"], "lang": lang})
     join_room(broadcast.display_room(session.id, lang))
+    _screen_connected(session, "display", lang)
     socketio.emit("state", state.display_state(broadcast.reads(get_session(), session), lang),
                   to=request.sid, namespace=DISPLAY_NS)
 

@@ -1,7 +1,7 @@
 """The periodic jobs of the live session (registered with ``scheduler.every``).
 
 Each is safe to run in several processes at once: the heartbeat touches only this
-process's rows; the sweep deletes stale rows (a second sweeper finds none); a
+process's rows (phones' and screens'); the sweep deletes stale rows (a second sweeper finds none); a
 duplicated presence broadcast carries the same full state and changes nothing.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from flask import Flask
 
 import reflect.retention  # noqa: F401  (registers the retention job)
 from reflect.db import get_session
-from reflect.rooms import broadcast, participants
+from reflect.rooms import broadcast, participants, screens
 from reflect.rooms.handlers import SERVER_ID
 from reflect.rooms.scheduler import every
 
@@ -25,6 +25,7 @@ GRACE_CHECK_SECONDS = 5
 def presence_heartbeat(app: Flask) -> None:
     db = get_session()
     participants.heartbeat(db, SERVER_ID)
+    screens.heartbeat(db, SERVER_ID)
     db.commit()
 
 
@@ -32,6 +33,7 @@ def presence_heartbeat(app: Flask) -> None:
 def sweep_crashed_sockets(app: Flask) -> None:
     db = get_session()
     changed = participants.sweep_stale(db, STALE_AFTER)
+    screens.sweep_stale(db, STALE_AFTER)
     db.commit()
     for session_id in changed:
         broadcast.presence_changed(session_id)

@@ -18,6 +18,7 @@ from tests.servers import (
     LiveSocket,
     Nginx,
     Server,
+    display_auth,
     fresh_pg_database,
     join_phone,
     redis_url_for_run,
@@ -100,12 +101,16 @@ def card_position(state: dict) -> int | None:
 def test_a_facilitator_on_one_process_and_phones_on_another_see_each_others_events(cluster):
     async def scenario():
         facilitator = LiveSocket("/facilitator", "facilitator")
+        display = LiveSocket("/display", "display")
         phones = [LiveSocket("/phone", f"phone{i}") for i in range(3)]
         try:
             # The facilitator signs in and connects through nginx (process A) ...
             await facilitator.connect(cluster.nginx.url, cookie=sign_in(cluster.nginx.url, EMAIL, PASSWORD),
                                       auth={"session": cluster.session_id})
             await facilitator.wait_for(lambda e, d: e == "snapshot", what="snapshot")
+            # ... a projector in Spanish straight to process B ...
+            await display.connect(cluster.b.url, auth=display_auth(cluster.session_id, "es"))
+            await display.wait_for(is_state(lambda s: s["phase"] == "connect"), what="display state")
             # ... the phones join and connect straight to process B.
             for phone in phones:
                 await phone.connect(cluster.b.url, cookie=join_phone(cluster.b.url, cluster.code))
@@ -127,9 +132,12 @@ def test_a_facilitator_on_one_process_and_phones_on_another_see_each_others_even
             for phone in phones:
                 state = await phone.wait_for(is_state(lambda s: card_position(s) == 1), what="card 2")
                 assert state[1]["phase"] == "reflect"
+            # ... and the projector held by B: A knows it is open from the database.
+            await display.wait_for(is_state(lambda s: card_position(s) == 1 and s["phase"] == "reflect"),
+                                   what="card 2 on the projector")
             assert cluster.presence_servers() and len(cluster.presence_servers()) == 1
         finally:
-            for sock in (facilitator, *phones):
+            for sock in (facilitator, display, *phones):
                 await sock.close()
 
     run(scenario())

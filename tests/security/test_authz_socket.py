@@ -15,10 +15,11 @@ from __future__ import annotations
 import secrets
 
 from socketio import packet
+from sqlalchemy import func, select
 
 from reflect.db import get_session
 from reflect.extensions import socketio
-from reflect.models import GroupSession, Note, Participant, User
+from reflect.models import GroupSession, Note, Participant, ScreenPresence, User
 from reflect.rooms import lifecycle
 from tests.helpers import csrf
 from tests.security.conftest import ROLES, World, diff, session_snapshot, snapshot
@@ -292,6 +293,22 @@ def test_display_keys_are_checked_on_connect_and_on_every_event(world, app):
     assert not diff(before, snapshot(app))
 
 
+def _open_screens(app) -> int:
+    with app.app_context():
+        db = get_session()
+        try:
+            return db.scalar(select(func.count()).select_from(ScreenPresence))
+        finally:
+            db.rollback()
+
+
+def _only_the_dropped_console_is_gone(app, before: dict, screens_before: int) -> None:
+    """A refused command changed nothing; its console, dropped, is no longer recorded as
+    an open screen (one row fewer), and that is the only change."""
+    assert diff(before, snapshot(app)) == ["screen_presence"]
+    assert _open_screens(app) == screens_before - 1
+
+
 def test_the_facilitator_socket_is_refused_once_signed_out_deactivated_or_demoted(world, app):
     # signed out: the console gets "signed_out", is dropped, and the next event is refused
     console = connect_as(world, "facilitator", FAC)
@@ -327,10 +344,10 @@ def test_the_facilitator_socket_is_refused_once_signed_out_deactivated_or_demote
     assert console.is_connected(FAC)
     assert admin.post(f"/admin/users/{world.ids['facilitator']}/role",
                       data={"csrf_token": token, "role": "supervisor"}).status_code == 302
-    before = snapshot(app)
+    before, screens = snapshot(app), _open_screens(app)
     reply = console.emit("lock", {"cid": secrets.token_hex(8), "value": True}, namespace=FAC, callback=True)
     assert _is_error(reply) and reply["error"]["code"] == "forbidden", reply
-    assert not diff(before, snapshot(app))
+    _only_the_dropped_console_is_gone(app, before, screens)
     assert not console.is_connected(FAC)
 
 
@@ -353,10 +370,10 @@ def test_every_facilitator_event_rechecks_the_login_session_in_the_database(worl
             else:
                 db.execute(update(LoginSession).where(LoginSession.user_id == world.ids["facilitator"]).values(**change))
             db.commit()
-        before = snapshot(app)
+        before, screens = snapshot(app), _open_screens(app)
         reply = console.emit("lock", {"cid": secrets.token_hex(8), "value": True}, namespace=FAC, callback=True)
         assert _is_error(reply) and reply["error"]["code"] == "forbidden", (change, reply)
-        assert not diff(before, snapshot(app))
+        _only_the_dropped_console_is_gone(app, before, screens)
         assert not console.is_connected(FAC)
         with app.app_context():  # as before, for the next case
             db = get_session()
