@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from reflect.audit import record
@@ -117,7 +117,6 @@ def start_login_session(db: Session, user: User) -> str:
 _OPEN_LOGIN = (LoginSession.id_hash == bindparam("id_hash"), LoginSession.ended_at.is_(None),
                User.active.is_(True))
 _USER_OF_OPEN_LOGIN = select(User).join(LoginSession, LoginSession.user_id == User.id).where(*_OPEN_LOGIN)
-_SIGNED_IN = select(User.id, User.role).join(LoginSession, LoginSession.user_id == User.id).where(*_OPEN_LOGIN)
 
 
 def load_login_session(db: Session, raw: str) -> User | None:
@@ -139,16 +138,25 @@ class SignedIn:
     login_hash: str  # the login session's hash (the name of its socket room)
 
 
-def signed_in(db: Session, raw: str | None) -> SignedIn | None:
-    """The person whose login session ``raw`` is good (the rule of
-    :func:`load_login_session`), in one query that builds no ORM objects (the login
-    session and the user as objects were a quarter of a card move's time before its
-    broadcast)."""
+def owned_by_signed_in(query: Select, owner: ColumnElement) -> Select:
+    """``query`` (of one entity) narrowed to the rows whose ``owner`` column holds the user
+    of an open login session (bound as ``id_hash``), with that user's id and role: a row
+    and the check of who asks for it in one query (see :func:`owned_row`)."""
+    return (query.add_columns(User.id.label("signed_in_id"), User.role.label("signed_in_role"))
+            .join(User, User.id == owner).join(LoginSession, LoginSession.user_id == User.id)
+            .where(*_OPEN_LOGIN))
+
+
+def owned_row(db: Session, raw: str | None, query: Select, **params) -> tuple[object, SignedIn] | None:
+    """The row of ``query`` (built by :func:`owned_by_signed_in`) and the person signed in
+    with ``raw``, if that person owns it; None if not signed in, or not theirs."""
     if not raw:
         return None
     id_hash = token_hash(raw)
-    row = db.execute(_SIGNED_IN, {"id_hash": id_hash}).first()
-    return SignedIn(id=row.id, role=row.role, login_hash=id_hash) if row is not None else None
+    row = db.execute(query, {**params, "id_hash": id_hash}).first()
+    if row is None:
+        return None
+    return row[0], SignedIn(id=row.signed_in_id, role=row.signed_in_role, login_hash=id_hash)
 
 
 def end_login_session(db: Session, raw: str | None) -> str | None:

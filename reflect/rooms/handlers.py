@@ -18,6 +18,7 @@ from flask import session as flask_session
 from flask_babel import force_locale
 from flask_socketio import ConnectionRefusedError, disconnect, join_room, leave_room
 from marshmallow import Schema, ValidationError
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from reflect.auth import accounts
@@ -311,19 +312,28 @@ def phone_set_language(data=None):
 # --- facilitator ------------------------------------------------------------------------
 
 
+# The session and who asks for it, checked in one query (every facilitator event): the
+# login session open, its account active, and the session facilitated by that account.
+_FACILITATED = accounts.owned_by_signed_in(select(GroupSession).where(GroupSession.id == bindparam("session_id")),
+                                           GroupSession.facilitator_id)
+# for a command: the session's row locked until commit (PostgreSQL) and read afresh
+_FACILITATED_LOCKED = _FACILITATED.with_for_update(of=GroupSession).execution_options(populate_existing=True)
+
+
 def _facilitator_session(session_id, *, lock: bool = False) -> tuple[GroupSession, accounts.SignedIn]:
     """The session and the signed-in person, if that person (re-checked now: their login
     session open, their account active) is its facilitator; ``lock``: its row locked
     until commit (PostgreSQL), for a command."""
     # flask-login keeps the login session's id in the Flask session under "_user_id"; it
-    # is checked here as a read-only row, not loaded as ORM objects (``current_user``)
-    user = accounts.signed_in(get_session(), flask_session.get("_user_id"))
-    if user is None or not isinstance(session_id, int):
+    # is checked here with the session's row, not loaded as ORM objects (``current_user``)
+    if not isinstance(session_id, int):
         raise RoomError("forbidden")
+    found = accounts.owned_row(get_session(), flask_session.get("_user_id"),
+                               _FACILITATED_LOCKED if lock else _FACILITATED, session_id=session_id)
+    if found is None:
+        raise RoomError("forbidden")
+    session, user = found
     if user.role not in ("facilitator", "admin"):  # as the console page: a demoted account stops here
-        raise RoomError("forbidden")
-    session = _session_row(get_session(), session_id, lock=lock)
-    if session is None or session.facilitator_id != user.id:
         raise RoomError("forbidden")
     return session, user
 

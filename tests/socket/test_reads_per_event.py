@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from tests.socket.conftest import cmd, last_state
 
@@ -209,7 +209,7 @@ def test_a_card_move_writes_the_session_row_in_one_statement_without_a_flush(liv
     finally:
         event.remove(Session, "before_flush", record)
     assert flushes == []
-    writes = [s for s in seen if s.lstrip().upper().startswith("UPDATE GROUP_SESSIONS")]
+    writes = [s for s in seen if "UPDATE group_sessions" in s]
     assert len(writes) == 1
     after = last_state(phone, P)
     assert after["card"]["position"] == 1 and after["version"] == before["version"] + 1
@@ -280,3 +280,35 @@ def test_an_answer_writes_its_mark_and_itself_in_one_statement_on_postgresql(liv
     assert len(writes) == (2 if postgresql else 3), writes
     assert [a["text"] for a in last_state(console, F)["answers"]] == ["She held the baby close"]
     assert last_state(console, F)["counts"]["card"] == {"answered": 1, "passed": 0}
+
+
+def test_a_card_move_reads_and_writes_in_few_statements(live, app):
+    """Each statement is a round trip to PostgreSQL. Who asks and the session's locked
+    row come in one query on both databases (a demoted or signed-out account gets no
+    row); on PostgreSQL the new card is marked shown by the statement that moves the
+    session (a data-modifying WITH), and SQLite, in the process, keeps the two apart.
+    Before the commit: that query, the move, the revealed answers the phones get, the
+    command's record."""
+    console, phone = live.console(), live.phone()
+    cmd(console, F, "phase", to="reflect")
+    with _statements(app) as seen:
+        assert cmd(console, F, "card", action="next")["ok"]
+    postgresql = app.extensions["reflect.store"].engine.dialect.name == "postgresql"
+    logins = [s for s in seen if "login_sessions" in s]
+    assert len(logins) == 1 and "FROM group_sessions" in logins[0], logins
+    if postgresql:
+        assert "FOR UPDATE OF group_sessions" in logins[0]
+    moves = [s for s in seen if "UPDATE group_sessions" in s]
+    marks = [s for s in seen if "UPDATE session_cards" in s]
+    assert len(moves) == 1 and len(marks) == 1
+    assert (moves == marks) is postgresql, seen
+    before_commit = seen[:seen.index(next(s for s in seen if "INSERT INTO processed_commands" in s)) + 1]
+    assert len([s for s in before_commit if s != "BEGIN IMMEDIATE"]) == (4 if postgresql else 5), before_commit
+    assert last_state(phone, P)["card"]["position"] == 1
+    with app.app_context():
+        from reflect.db import get_session
+        from reflect.models import SessionCard
+
+        shown = get_session().scalars(select(SessionCard.position).where(SessionCard.session_id == live.session_id,
+                                                                         SessionCard.shown_at.is_not(None)))
+        assert sorted(shown) == [0, 1]

@@ -56,26 +56,41 @@ def test_ending_a_login_session_makes_its_cookie_worthless(db):
     assert accounts.load_login_session(db, raw) is None
 
 
-def test_a_socket_event_finds_whom_an_open_login_session_belongs_to_and_no_one_else(db):
-    """``signed_in`` (every facilitator socket event) agrees with ``load_login_session``."""
+def test_a_socket_event_gets_a_row_only_through_an_open_login_session_of_its_owner(db):
+    """``owned_row`` (every facilitator socket event: the session and who asks, in one
+    query) follows ``load_login_session``'s rule, and gives a row to its owner alone."""
+    from sqlalchemy import bindparam
+
+    from reflect.models import ThemeTag
     from reflect.tokens import token_hash
 
     user = accounts.create_user(db, email="f@example.org", role="facilitator", password=PW)
+    someone = accounts.create_user(db, email="g@example.org", role="facilitator", password=PW)
     raw, other = accounts.start_login_session(db, user), accounts.start_login_session(db, user)
+    stranger = accounts.start_login_session(db, someone)
     db.flush()
-    assert accounts.signed_in(db, raw) == accounts.SignedIn(id=user.id, role="facilitator", login_hash=token_hash(raw))
-    assert accounts.signed_in(db, None) is None and accounts.signed_in(db, "") is None
-    assert accounts.signed_in(db, raw + "x") is None
+    tag = ThemeTag(owner_id=user.id, slug="attachment", label={"en": "Attachment"})
+    db.add(tag)
+    db.flush()
+    query = accounts.owned_by_signed_in(select(ThemeTag).where(ThemeTag.id == bindparam("tag")), ThemeTag.owner_id)
+
+    def owned(login):
+        return accounts.owned_row(db, login, query, tag=tag.id)
+
+    assert owned(raw) == (tag, accounts.SignedIn(id=user.id, role="facilitator", login_hash=token_hash(raw)))
+    assert owned(None) is None and owned("") is None
+    assert owned(raw + "x") is None
+    assert owned(stranger) is None  # signed in, but not theirs
     accounts.end_login_session(db, raw)
     db.flush()
-    assert accounts.signed_in(db, raw) is None and accounts.load_login_session(db, raw) is None
-    assert accounts.signed_in(db, other).id == user.id
+    assert owned(raw) is None and accounts.load_login_session(db, raw) is None
+    assert owned(other)[1].id == user.id
     user.role = "supervisor"
     db.flush()
-    assert accounts.signed_in(db, other).role == "supervisor"
-    user.active = False  # deactivated without its sessions being ended: still no one
+    assert owned(other)[1].role == "supervisor"
+    user.active = False  # deactivated without its sessions being ended: no one
     db.flush()
-    assert accounts.signed_in(db, other) is None and accounts.load_login_session(db, other) is None
+    assert owned(other) is None and accounts.load_login_session(db, other) is None
 
 
 def test_deactivating_ends_every_login_session(db):
