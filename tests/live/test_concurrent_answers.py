@@ -56,10 +56,13 @@ def test_answers_racing_card_moves_are_stored_or_refused_never_lost_or_failed(pg
                                                       "audience": "group"}, timeout=30)
                     acks.append((card, ack))
 
-                # every phone answers while the facilitator moves on
+                # every phone answers while the facilitator moves on: half the answers
+                # are sent just before the move, half just after
+                half = PHONES // 2
                 move = console.call("card", {"action": "next"}, timeout=30)
-                results = await asyncio.gather(move, *(answer(p) for p in phones))
-                assert results[0]["ok"], results[0]
+                results = await asyncio.gather(*(answer(p) for p in phones[:half]), move,
+                                               *(answer(p) for p in phones[half:]))
+                assert results[half]["ok"], results[half]
                 latest = await phones[0].wait_for(
                     lambda e, d, old=card: e == "state" and d["card"] and d["card"]["id"] != old, what="the next card")
                 card = latest[1]["card"]["id"]
