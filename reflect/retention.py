@@ -211,8 +211,9 @@ def purge_session_text(db: Session, session: GroupSession, actor: User | None) -
 
 
 @every(3600)
-def purge_expired_text(app) -> None:
-    """Hourly: purge what has outlived ``REFLECT_RETENTION_DAYS`` (run inside an app context)."""
+def purge_expired_text(app, previous=None) -> None:
+    """Hourly, once for all processes: purge what has outlived ``REFLECT_RETENTION_DAYS``
+    (run inside an app context)."""
     from reflect.db import get_session
 
     db = get_session()

@@ -87,6 +87,18 @@ class AppSetting(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
+class ScheduledJob(Base):
+    """When a periodic job that must run once for all server processes last ran, and when
+    it is next due: the process that moves ``next_run_at`` on (a conditional update) is
+    the one that runs it (``rooms.scheduler``)."""
+
+    __tablename__ = "scheduled_jobs"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_run_at: Mapped[datetime | None]
+    next_run_at: Mapped[datetime]
+
+
 class AuditEvent(Base):
     """Who did what, when — never the content of what anyone wrote."""
 

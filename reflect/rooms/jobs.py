@@ -1,17 +1,18 @@
 """The periodic jobs of the live session (registered with ``scheduler.every``).
 
-Each is safe to run in several processes at once: the heartbeat touches only this
-process's rows (phones' and screens'); the sweep deletes stale rows (a second sweeper finds none); a
-duplicated presence broadcast carries the same full state and changes nothing.
+The heartbeat belongs to each process (it refreshes the presence rows of that
+process's own sockets); the others run once for all processes (``scheduler.claim``),
+and would still be safe twice: the sweep deletes stale rows (a second sweeper finds
+none), and a repeated presence broadcast carries the same full state.
 """
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import Flask
 
 import reflect.retention  # noqa: F401  (registers the retention job)
-from reflect.db import get_session
+from reflect.db import get_session, utcnow
 from reflect.rooms import broadcast, participants, screens
 from reflect.rooms.handlers import SERVER_ID
 from reflect.rooms.scheduler import every
@@ -21,8 +22,8 @@ STALE_AFTER = timedelta(seconds=45)
 GRACE_CHECK_SECONDS = 5
 
 
-@every(HEARTBEAT_SECONDS)
-def presence_heartbeat(app: Flask) -> None:
+@every(HEARTBEAT_SECONDS, each_process=True)
+def presence_heartbeat(app: Flask, previous: datetime | None) -> None:
     db = get_session()
     participants.heartbeat(db, SERVER_ID)
     screens.heartbeat(db, SERVER_ID)
@@ -30,7 +31,7 @@ def presence_heartbeat(app: Flask) -> None:
 
 
 @every(15)
-def sweep_crashed_sockets(app: Flask) -> None:
+def sweep_crashed_sockets(app: Flask, previous: datetime | None) -> None:
     db = get_session()
     changed = participants.sweep_stale(db, STALE_AFTER)
     screens.sweep_stale(db, STALE_AFTER)
@@ -40,8 +41,11 @@ def sweep_crashed_sockets(app: Flask) -> None:
 
 
 @every(GRACE_CHECK_SECONDS)
-def announce_grace_expiry(app: Flask) -> None:
-    """"Reconnecting…" turns into "away" when the grace period ends."""
+def announce_grace_expiry(app: Flask, previous: datetime | None) -> None:
+    """"Reconnecting…" turns into "away" when the grace period ends: announced for every
+    grace period that ended since the previous run, in whichever process it ran."""
     grace = timedelta(seconds=app.config["REFLECT_PRESENCE_GRACE_SECONDS"])
-    for session_id in participants.sessions_with_grace_ending(get_session(), grace, timedelta(seconds=GRACE_CHECK_SECONDS)):
+    now = utcnow()
+    since = previous if previous is not None else now - timedelta(seconds=GRACE_CHECK_SECONDS)
+    for session_id in participants.sessions_with_grace_ending(get_session(), grace, since, now):
         broadcast.presence_changed(session_id)

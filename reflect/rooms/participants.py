@@ -240,14 +240,13 @@ def presence_of(row, online: set[int], grace: timedelta, now: datetime) -> str:
     return "away"
 
 
-def sessions_with_grace_ending(db: Session, grace: timedelta, window: timedelta) -> set[int]:
-    """Sessions where someone's grace period ran out in the last ``window``."""
-    now = utcnow()
+def sessions_with_grace_ending(db: Session, grace: timedelta, since: datetime, now: datetime) -> set[int]:
+    """Sessions where someone's grace period ran out after ``since``, up to ``now``."""
     return set(
         db.scalars(
             select(Participant.session_id).where(
                 Participant.disconnected_at <= now - grace,
-                Participant.disconnected_at > now - grace - window,
+                Participant.disconnected_at > since - grace,
             )
         )
     )

@@ -1,42 +1,117 @@
-"""Periodic jobs (presence grace expiry, timers, retention) on the server's own green threads.
+"""Periodic jobs (presence heartbeat and sweep, grace expiry, retention) on the server's
+own green threads.
 
-Jobs are registered with :func:`every`; each job takes the app and is run inside an
-app context. Jobs must be safe to run in several processes at once (they work on
-the database with conditional updates), so a job's effect happens once.
+Jobs are registered with :func:`every`; each takes the app and the time its previous
+run began (None for the first), and runs inside an app context. A job runs once for
+all server processes, not once per process: every process wakes at the job's period,
+and the one whose conditional update moves the job's ``scheduled_jobs`` row on to its
+next due time runs it (``claim``); the others find it not due. A job that belongs to
+each process (refreshing its own sockets' presence) is registered ``each_process=True``
+and runs in every process. A process that dies mid-run leaves the job due again at its
+next time, for any process to claim.
 """
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from datetime import datetime, timedelta
+from typing import Callable, NamedTuple
 
 from flask import Flask
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
+from reflect.db import begin_write, get_session, utcnow
 from reflect.extensions import socketio
+from reflect.models import ScheduledJob
 
 log = logging.getLogger("reflect.scheduler")
-_JOBS: list[tuple[float, Callable[[Flask], None]]] = []
 
 
-def every(seconds: float):
-    def register(job: Callable[[Flask], None]):
-        _JOBS.append((seconds, job))
+class Job(NamedTuple):
+    seconds: float
+    run: Callable[[Flask, datetime | None], None]
+    each_process: bool
+
+
+_JOBS: list[Job] = []
+
+
+def every(seconds: float, *, each_process: bool = False):
+    def register(job: Callable[[Flask, datetime | None], None]):
+        _JOBS.append(Job(seconds, job, each_process))
         return job
 
     return register
 
 
-def _loop(app: Flask, seconds: float, job: Callable[[Flask], None]) -> None:
+# A process whose wake-up comes a little early still finds its own next run due.
+_SLACK = 0.1
+
+_TABLE = ScheduledJob.__table__
+_FIND = select(_TABLE.c.last_run_at, _TABLE.c.next_run_at).where(_TABLE.c.name == bindparam("job"))
+_MOVE_ON = (update(_TABLE)
+            .where(_TABLE.c.name == bindparam("job"), _TABLE.c.next_run_at == bindparam("seen_next"))
+            .values(last_run_at=bindparam("now"), next_run_at=bindparam("next")))
+_FIRST = {
+    "postgresql": postgresql.insert(_TABLE).on_conflict_do_nothing(),
+    "sqlite": sqlite.insert(_TABLE).on_conflict_do_nothing(),
+}
+
+
+class Claim(NamedTuple):
+    previous: datetime | None  # when the job's previous run began, in any process
+
+
+def claim(db: Session, name: str, seconds: float, now: datetime | None = None) -> Claim | None:
+    """This process's turn to run job ``name`` (due every ``seconds``), or None if another
+    process has run it within its period. Committed before the job runs, so a second
+    process waking meanwhile finds it not due."""
+    now = now or utcnow()
+    following = now + timedelta(seconds=seconds * (1 - _SLACK))
+    begin_write(db)  # SQLite: one claimer at a time (PostgreSQL: the update's condition decides)
+    found = db.execute(_FIND, {"job": name}).first()
+    if found is None:
+        won = db.execute(_FIRST[db.get_bind().dialect.name],
+                         {"name": name, "last_run_at": now, "next_run_at": following}).rowcount == 1
+        db.commit()
+        return Claim(None) if won else None
+    if found.next_run_at > now:
+        db.rollback()
+        return None
+    won = db.execute(_MOVE_ON, {"job": name, "seen_next": found.next_run_at, "now": now,
+                                "next": following}).rowcount == 1
+    db.commit()
+    return Claim(found.last_run_at) if won else None
+
+
+def run_due(app: Flask, job: Job, previous_here: datetime | None) -> datetime | None:
+    """Run ``job`` if it is this process's turn; returns when the run began (None if it
+    did not run)."""
+    with app.app_context():
+        started = utcnow()
+        if job.each_process:
+            turn: Claim | None = Claim(previous_here)
+        else:
+            turn = claim(get_session(), job.run.__name__, job.seconds, started)
+        if turn is None:
+            return None
+        job.run(app, turn.previous)
+        return started
+
+
+def _loop(app: Flask, job: Job) -> None:
+    previous_here = None
     while True:
-        socketio.sleep(seconds)
+        socketio.sleep(job.seconds)
         try:
-            with app.app_context():
-                job(app)
+            previous_here = run_due(app, job, previous_here) or previous_here
         except Exception as err:  # keep the loop alive; log the kind of error, never its data
-            log.error("scheduled job %s failed: %s", job.__name__, type(err).__name__)
+            log.error("scheduled job %s failed: %s", job.run.__name__, type(err).__name__)
 
 
 def start_background_tasks(app: Flask) -> None:
     import reflect.rooms.jobs  # noqa: F401  (registers the jobs)
 
-    for seconds, job in _JOBS:
-        socketio.start_background_task(_loop, app, seconds, job)
+    for job in _JOBS:
+        socketio.start_background_task(_loop, app, job)
