@@ -78,9 +78,10 @@ def _one(mode: str, db: str, rooms_count: int) -> dict:
                                 processes=PROCESSES) as deployment:
             pids = deployment.pids
             phones = make_phones(deployment.database_url, Path(tmp) / "phones", deployment.sessions, PHONES)
+            # "room": the session's id in each socket's address, as reflect's pages add it
             rooms = [{"facilitator": {"url": deployment.url, "cookie": deployment.facilitator_cookie,
-                                      "auth": {"session": spec["id"]}},
-                      "phones": [{"url": deployment.url, "cookie": c} for c in cookies]}
+                                      "auth": {"session": spec["id"]}, "room": spec["id"]},
+                      "phones": [{"url": deployment.url, "cookie": c, "room": spec["id"]} for c in cookies]}
                      for spec, cookies in zip(deployment.sessions, phones)]
             time.sleep(1)
             settled = settle_machine()

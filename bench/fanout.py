@@ -70,9 +70,10 @@ def _reflect(mode: str, via: str, db: str, rows: list[dict]) -> None:
                 started = time.monotonic()
                 cookies = deployment.join_many(session["code"], size)
                 joined = time.monotonic() - started
+                # "room": the session's id in each socket's address, as reflect's pages add it
                 facilitator = {"url": deployment.url, "cookie": deployment.facilitator_cookie,
-                               "auth": {"session": session["id"]}}
-                phones = [{"url": deployment.url, "cookie": cookie} for cookie in cookies]
+                               "auth": {"session": session["id"]}, "room": session["id"]}
+                phones = [{"url": deployment.url, "cookie": cookie, "room": session["id"]} for cookie in cookies]
                 row = {"server": "reflect", "mode": mode, "via": via, "db": db, "room": size,
                        "http_joins_s": round(joined, 1)}
                 row.update(_measure(facilitator, phones))

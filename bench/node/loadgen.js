@@ -25,6 +25,7 @@ function open(endpoint, namespace) {
     reconnection: false,
     timeout: 120000,
     auth: endpoint.auth || {},
+    query: endpoint.room ? { room: String(endpoint.room) } : {},
     extraHeaders: endpoint.cookie ? { Cookie: endpoint.cookie } : {},
   });
 }

@@ -51,7 +51,14 @@ def answer(page, text, *, audience="group", named=False):
 
 
 def test_full_session_console_display_and_three_phones(server, new_page):
-    console = new_page("laptop")
+    sockets: list[str] = []  # every page's websocket address
+
+    def opened(kind, **kwargs):
+        page = new_page(kind, **kwargs)
+        page.on("websocket", lambda ws: sockets.append(ws.url))
+        return page
+
+    console = opened("laptop")
     sign_in_facilitator(server, console)
     console.get_by_label("Group name").fill("Home visitors")
     console.get_by_label("Regular members (optional)").fill("Ana\nBeto")
@@ -60,16 +67,22 @@ def test_full_session_console_display_and_three_phones(server, new_page):
     code = console.locator("#join-code").inner_text().replace(" ", "")
     assert re.fullmatch(r"[A-HJKMNP-Z2-9]{8}", code)
 
-    display = new_page("laptop")
-    display.goto(console.get_by_role("link", name="Open the projector view").get_attribute("href"))
+    display = opened("laptop")
+    display_url = console.get_by_role("link", name="Open the projector view").get_attribute("href")
+    session_id = re.search(r"/display/(\d+)/", display_url).group(1)
+    display.goto(display_url)
     expect(display.locator("#join-code")).to_have_text(code[:4] + " " + code[4:])
     expect(display.locator(".qr svg")).to_be_visible()
 
-    ana, beto, sofia = new_page("phone"), new_page("phone"), new_page("phone", locale="es-MX")
+    ana, beto, sofia = opened("phone"), opened("phone"), opened("phone", locale="es-MX")
     join(server, ana, code, roster="Ana")
     join(server, beto, code, roster="Beto")
     join(server, sofia, code, name="Sofía")
     expect(console.locator("#people-count")).to_contain_text("3 here")
+    # the console, the projector and each phone name their session in their socket's
+    # address, so that a proxy can keep a session's sockets on one process (deploy/)
+    assert len(sockets) >= 5 and all(f"room={session_id}&" in url or url.endswith(f"room={session_id}")
+                                     for url in sockets), sockets
     expect(display.locator("#counts")).to_contain_text("3")
 
     # Connect: anonymous check-in, aggregates only after closing.

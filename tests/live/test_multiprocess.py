@@ -7,12 +7,13 @@ socket; the locations and proxy headers are deploy/nginx.conf's own.
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import create_engine, func, select
 
-from reflect.models import Answer, SocketPresence
+from reflect.models import Answer, ScreenPresence, SocketPresence
 from tests.live.client import run
 from tests.servers import (
     LiveSocket,
@@ -49,6 +50,16 @@ class Cluster:
         finally:
             engine.dispose()
 
+    def servers_of(self, presence) -> set[str]:
+        """The processes holding the session's sockets, by a presence table."""
+        engine = create_engine(self.database_url)
+        try:
+            with engine.connect() as conn:
+                return set(conn.execute(select(presence.server_id)
+                                        .where(presence.session_id == self.session_id)).scalars())
+        finally:
+            engine.dispose()
+
     def presence_servers(self) -> set[str]:
         engine = create_engine(self.database_url)
         try:
@@ -59,9 +70,10 @@ class Cluster:
             engine.dispose()
 
 
-@pytest.fixture(params=MODES)
-def cluster(request, tmp_path):
-    mode = request.param
+@contextmanager
+def _cluster(mode: str, tmp_path, *, a_first: bool):
+    """Two processes behind nginx. ``a_first``: everything goes to A while it lives, B
+    is a backup; else deploy/nginx.conf's own balancing (its hash)."""
     with fresh_pg_database() as url:
         redis = redis_url_for_run()
         env = {"REFLECT_MESSAGE_QUEUE": redis, "REFLECT_RATELIMIT_STORAGE_URL": redis}
@@ -75,7 +87,10 @@ def cluster(request, tmp_path):
         try:
             running.append(a.start())
             running.append(b.start())
-            nginx = Nginx(tmp_path / "nginx", [f"127.0.0.1:{a.port}", f"127.0.0.1:{b.port} backup"], balance=None)
+            if a_first:
+                nginx = Nginx(tmp_path / "nginx", [f"127.0.0.1:{a.port}", f"127.0.0.1:{b.port} backup"], balance=None)
+            else:
+                nginx = Nginx(tmp_path / "nginx", [f"127.0.0.1:{a.port}", f"127.0.0.1:{b.port}"])
             running.append(nginx.start())
             yield Cluster(a, b, nginx, url, session["id"], session["code"])
         finally:
@@ -83,6 +98,12 @@ def cluster(request, tmp_path):
                 process.stop()
             for server in (a, b):
                 assert "Traceback" not in server.log(), server.log()[-3000:]
+
+
+@pytest.fixture(params=MODES)
+def cluster(request, tmp_path):
+    with _cluster(request.param, tmp_path, a_first=True) as running:
+        yield running
 
 
 def is_state(predicate):
@@ -211,3 +232,30 @@ def test_phones_of_a_killed_process_reconnect_to_the_other_and_lose_nothing(clus
                 await sock.close()
 
     run(scenario())
+
+
+def test_through_the_deploy_balancing_a_sessions_sockets_share_one_process(tmp_path):
+    """deploy/nginx.conf hashes a socket on the session id the pages add to its address
+    (``room``): the session's console, projector and phones all land on one process."""
+    with _cluster("eventlet", tmp_path, a_first=False) as cluster:
+        async def scenario():
+            room = f"?room={cluster.session_id}"
+            url = cluster.nginx.url + room
+            facilitator = LiveSocket("/facilitator", "facilitator")
+            display = LiveSocket("/display", "display")
+            phones = [LiveSocket("/phone", f"phone{i}") for i in range(8)]
+            try:
+                await facilitator.connect(url, cookie=sign_in(cluster.nginx.url, EMAIL, PASSWORD),
+                                          auth={"session": cluster.session_id})
+                await display.connect(url, auth=display_auth(cluster.session_id))
+                for phone in phones:
+                    await phone.connect(url, cookie=join_phone(cluster.nginx.url, cluster.code))
+                    await phone.wait_for(lambda e, d: e == "snapshot", what="snapshot")
+                await facilitator.wait_for(is_state(lambda s: s["counts"]["here"] == 8), what="8 phones here")
+                return cluster.servers_of(SocketPresence) | cluster.servers_of(ScreenPresence)
+            finally:
+                for sock in (facilitator, display, *phones):
+                    await sock.close()
+
+        servers = run(scenario())
+        assert len(servers) == 1, servers

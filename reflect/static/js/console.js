@@ -13,6 +13,7 @@ const setTimer = timer($("timer"), t);
 
 const conn = connect("/facilitator", {
   auth: { session: sessionId },
+  room: sessionId,
   onStatus: (online) => { $("connection").textContent = online ? t("connected") : t("disconnected"); },
   // A partial state (presence, answers counted, hands) carries only what changed: the
   // rest (the card list, the notes, the tags, ...) stays as the last state had it, and

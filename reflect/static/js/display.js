@@ -51,6 +51,7 @@ function render(st) {
 
 connect("/display", {
   auth: { session: Number(root.dataset.session), key: root.dataset.key, lang: root.dataset.lang },
+  room: Number(root.dataset.session),
   onStatus: (online) => { $("connection").textContent = online ? "" : t("disconnected"); },
   onState: render,
 });

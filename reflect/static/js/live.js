@@ -21,9 +21,13 @@ export function commandId() {
 
 // Connect to one namespace. The client retries unacknowledged emits (``retries``), and
 // the server stores each command id once, so nothing acknowledged is lost or doubled.
-export function connect(namespace, { auth, onSnapshot, onState, onStatus, events = {} }) {
+// ``room``: the group session's id, added to the socket's address so that a proxy in
+// front of several server processes can send a session's sockets to one process (the
+// server itself ignores it: who may join what is decided by ``auth`` and cookies).
+export function connect(namespace, { auth, room, onSnapshot, onState, onStatus, events = {} }) {
   const socket = io(namespace, {
     auth,
+    query: room ? { room: String(room) } : {},
     transports: ["websocket", "polling"],
     tryAllTransports: true, // networks that block websockets fall back to long-polling
     retries: 20,

@@ -175,6 +175,7 @@ function showError(reply) {
 }
 
 const conn = connect("/phone", {
+  room: Number(document.getElementById("phone").dataset.session),
   onStatus: status,
   onSnapshot: (snap) => { pub = snap.public; me = snap.me; conn.setVersion(pub.version); render(); },
   onState: (state) => { pub = state; render(); },
