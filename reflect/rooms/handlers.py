@@ -388,6 +388,7 @@ def _ui_locale() -> str:
 @socketio.on("connect", namespace=FACILITATOR_NS)
 def facilitator_connect(auth=None):
     session_id = (auth or {}).get("session") if isinstance(auth, dict) else None
+    begin_write(get_session())  # reads, then records the screen (``_screen_connected``)
     try:
         session, user = _facilitator_session(session_id)
     except RoomError:
@@ -522,6 +523,7 @@ def _display_session(session_id, key) -> GroupSession:
 @socketio.on("connect", namespace=DISPLAY_NS)
 def display_connect(auth=None):
     auth = auth if isinstance(auth, dict) else {}
+    begin_write(get_session())  # reads, then records the screen (``_screen_connected``)
     try:
         session = _display_session(auth.get("session"), auth.get("key"))
     except RoomError:

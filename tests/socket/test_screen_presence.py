@@ -108,3 +108,30 @@ def test_the_heartbeat_refreshes_this_process_screens_and_the_sweep_drops_stale_
         assert screens.sweep_stale(db, timedelta(seconds=45)) == 1
         db.commit()
         assert screens.listening(db, live.session_id) == frozenset({("facilitator", "en")})
+
+
+def test_a_screen_connecting_declares_its_write_before_it_reads(live, app):
+    """A unit of work that reads then writes takes SQLite's write lock first (a WAL
+    reader that then writes fails if another wrote meanwhile): connecting reads the
+    session and then records the screen."""
+    from sqlalchemy import event
+
+    engine = app.extensions["reflect.store"].engine
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        console = live.console()
+        display = live.display()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert console.is_connected(F) and display.is_connected(D)
+    records = [i for i, s in enumerate(seen) if s.lstrip().upper().startswith("INSERT INTO SCREEN_PRESENCE")]
+    assert len(records) == 2
+    if engine.dialect.name == "sqlite":
+        for i in records:  # the transaction that records the screen began as a writer, before its reads
+            began = max(j for j in range(i) if seen[j].startswith("BEGIN"))
+            assert seen[began] == "BEGIN IMMEDIATE" and any(s.startswith("SELECT") for s in seen[began:i]), seen
