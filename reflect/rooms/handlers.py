@@ -117,13 +117,6 @@ def _dispatch(locale: str, run: Callable[[], dict], *, within_limit: bool | None
             return error_payload("server_error")
 
 
-def _session_row(db, session_id: int, *, lock: bool = False) -> GroupSession | None:
-    """The session row; with ``lock``, locked until commit on PostgreSQL and read afresh."""
-    if not lock:
-        return db.get(GroupSession, session_id)
-    return db.get(GroupSession, session_id, with_for_update=True, populate_existing=True)
-
-
 def _command(actor: str, session: GroupSession, cid: str | None, apply: Callable[[], dict]) -> tuple[dict, bool]:
     """Apply once per command id and commit; on a concurrent retry, repeat the stored ack."""
     db = get_session()
