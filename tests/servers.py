@@ -375,7 +375,7 @@ class Nginx:
 worker_processes 1;
 {user}pid {root}/nginx.pid;
 error_log {root}/error.log notice;
-events {{ worker_connections 4096; }}
+events {{ worker_connections 8192; }}
 http {{
     log_format upstreams '$upstream_addr $status "$request"';
     access_log {root}/access.log upstreams;
