@@ -60,15 +60,6 @@ class Cluster:
         finally:
             engine.dispose()
 
-    def presence_servers(self) -> set[str]:
-        engine = create_engine(self.database_url)
-        try:
-            with engine.connect() as conn:
-                return set(conn.execute(select(SocketPresence.server_id)
-                                        .where(SocketPresence.session_id == self.session_id)).scalars())
-        finally:
-            engine.dispose()
-
 
 @contextmanager
 def _cluster(mode: str, tmp_path, *, a_first: bool):
@@ -156,7 +147,7 @@ def test_a_facilitator_on_one_process_and_phones_on_another_see_each_others_even
             # ... and the projector held by B: A knows it is open from the database.
             await display.wait_for(is_state(lambda s: card_position(s) == 1 and s["phase"] == "reflect"),
                                    what="card 2 on the projector")
-            assert cluster.presence_servers() and len(cluster.presence_servers()) == 1
+            assert cluster.servers_of(SocketPresence) and len(cluster.servers_of(SocketPresence)) == 1
         finally:
             for sock in (facilitator, display, *phones):
                 await sock.close()
@@ -193,7 +184,7 @@ def test_phones_of_a_killed_process_reconnect_to_the_other_and_lose_nothing(clus
             assert acked["ok"] and has_answered(acked["me_changes"], card_id), acked
             await facilitator.wait_for(is_state(lambda s: (s["counts"]["card"] or {}).get("answered") == 1),
                                        what="1 answer counted")
-            servers_before = cluster.presence_servers()
+            servers_before = cluster.servers_of(SocketPresence)
             snapshots_before = [sum(e == "snapshot" for e, _ in p.events) for p in phones]
 
             cluster.a.kill()  # kill -9 mid-session
@@ -223,7 +214,7 @@ def test_phones_of_a_killed_process_reconnect_to_the_other_and_lose_nothing(clus
             assert (await facilitator.call("card", {"action": "next"}))["ok"]
             for phone in phones:
                 await phone.wait_for(is_state(lambda s: card_position(s) == 1), what="card 2 after the crash")
-            servers_after = cluster.presence_servers()
+            servers_after = cluster.servers_of(SocketPresence)
             # The phones' rows now belong to B; A's rows (it had no chance to clean up) stay
             # until the sweep drops them as stale.
             assert servers_after - servers_before, (servers_before, servers_after)

@@ -2,9 +2,11 @@
 through the real HTTP join flow, and Flask-SocketIO test clients for each audience."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
+from sqlalchemy import event
 
 from reflect.db import get_session
 from reflect.extensions import socketio
@@ -108,3 +110,19 @@ def cmd(client, namespace, event, **payload):
 
     payload.setdefault("cid", secrets.token_hex(8))
     return client.emit(event, payload, namespace=namespace, callback=True)
+
+
+@contextmanager
+def statements(app):
+    """Every SQL statement the app's engine runs within the block, in order."""
+    engine = app.extensions["reflect.store"].engine
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

@@ -7,24 +7,9 @@ from contextlib import contextmanager
 
 from sqlalchemy import event, select
 
-from tests.socket.conftest import cmd, last_state
+from tests.socket.conftest import cmd, last_state, statements
 
 P, F = "/phone", "/facilitator"
-
-
-@contextmanager
-def _statements(app):
-    engine = app.extensions["reflect.store"].engine
-    seen: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def test_an_answer_and_its_console_update_do_not_read_the_card_again_and_carry_it_whole(live):
@@ -32,7 +17,7 @@ def test_an_answer_and_its_console_update_do_not_read_the_card_again_and_carry_i
     cmd(console, F, "phase", to="connect")
     cmd(console, F, "phase", to="reflect")  # the card is read here, once
     card = last_state(phone, P)["card"]
-    with _statements(live.app) as seen:
+    with statements(live.app) as seen:
         assert cmd(phone, P, "answer", card=card["id"], text="She seemed so tired", audience="group")["ok"]
     console_state = last_state(console, F)
     assert [a["text"] for a in console_state["answers"]] == ["She seemed so tired"]
@@ -204,7 +189,7 @@ def test_a_card_move_writes_the_session_row_in_one_statement_without_a_flush(liv
 
     event.listen(Session, "before_flush", record)
     try:
-        with _statements(app) as seen:
+        with statements(app) as seen:
             assert cmd(console, F, "card", action="next")["ok"]
     finally:
         event.remove(Session, "before_flush", record)
@@ -273,7 +258,7 @@ def test_an_answer_writes_its_mark_and_itself_in_one_statement_on_postgresql(liv
     console, phone = live.console(), live.phone()
     cmd(console, F, "phase", to="reflect")
     card = last_state(phone, P)["card"]["id"]
-    with _statements(app) as seen:
+    with statements(app) as seen:
         assert cmd(phone, P, "answer", card=card, text="She held the baby close", audience="group")["ok"]
     writes = [s for s in seen if "INSERT" in s.upper()]
     postgresql = app.extensions["reflect.store"].engine.dialect.name == "postgresql"
@@ -282,7 +267,7 @@ def test_an_answer_writes_its_mark_and_itself_in_one_statement_on_postgresql(liv
     assert last_state(console, F)["counts"]["card"] == {"answered": 1, "passed": 0}
 
 
-def test_a_card_move_reads_and_writes_in_few_statements(live, app):
+def test_a_card_move_reads_and_writes_in_fewstatements(live, app):
     """Each statement is a round trip to PostgreSQL. Who asks and the session's locked
     row come in one query on both databases (a demoted or signed-out account gets no
     row); on PostgreSQL the new card is marked shown by the statement that moves the
@@ -291,7 +276,7 @@ def test_a_card_move_reads_and_writes_in_few_statements(live, app):
     command's record."""
     console, phone = live.console(), live.phone()
     cmd(console, F, "phase", to="reflect")
-    with _statements(app) as seen:
+    with statements(app) as seen:
         assert cmd(console, F, "card", action="next")["ok"]
     postgresql = app.extensions["reflect.store"].engine.dialect.name == "postgresql"
     logins = [s for s in seen if "login_sessions" in s]

@@ -12,7 +12,7 @@ from reflect.db import get_session, utcnow
 from reflect.models import ScreenPresence
 from reflect.rooms import screens, state
 from reflect.rooms.handlers import SERVER_ID
-from tests.socket.conftest import cmd, last_state
+from tests.socket.conftest import cmd, last_state, statements
 
 P, F, D = "/phone", "/facilitator", "/display"
 
@@ -114,20 +114,10 @@ def test_a_screen_connecting_declares_its_write_before_it_reads(live, app):
     """A unit of work that reads then writes takes SQLite's write lock first (a WAL
     reader that then writes fails if another wrote meanwhile): connecting reads the
     session and then records the screen."""
-    from sqlalchemy import event
-
     engine = app.extensions["reflect.store"].engine
-    seen: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements(app) as seen:
         console = live.console()
         display = live.display()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     assert console.is_connected(F) and display.is_connected(D)
     records = [i for i, s in enumerate(seen) if s.lstrip().upper().startswith("INSERT INTO SCREEN_PRESENCE")]
     assert len(records) == 2
