@@ -32,8 +32,9 @@ _LISTENING = (select(_SCREENS.c.audience, _SCREENS.c.lang).distinct()
 def connected(db: Session, sid: str, session_id: int, audience: str, lang: str, server_id: str) -> None:
     if audience not in AUDIENCES:
         raise ValueError(f"unknown audience: {audience}")
-    db.merge(ScreenPresence(sid=sid, session_id=session_id, audience=audience, lang=lang,
-                            server_id=server_id, seen_at=utcnow()))
+    # a socket's id is new on every connect: an insert, with no look-up first
+    db.add(ScreenPresence(sid=sid, session_id=session_id, audience=audience, lang=lang,
+                          server_id=server_id, seen_at=utcnow()))
 
 
 def disconnected(db: Session, sid: str) -> None:

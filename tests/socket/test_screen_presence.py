@@ -121,6 +121,7 @@ def test_a_screen_connecting_declares_its_write_before_it_reads(live, app):
     assert console.is_connected(F) and display.is_connected(D)
     records = [i for i, s in enumerate(seen) if s.lstrip().upper().startswith("INSERT INTO SCREEN_PRESENCE")]
     assert len(records) == 2
+    assert not [s for s in seen if "FROM screen_presence" in s], seen  # a new socket: no look-up first
     if engine.dialect.name == "sqlite":
         for i in records:  # the transaction that records the screen began as a writer, before its reads
             began = max(j for j in range(i) if seen[j].startswith("BEGIN"))
