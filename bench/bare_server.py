@@ -3,9 +3,10 @@
     python bench/bare_server.py eventlet|gevent PORT
 
 Same namespaces, events, engine.io settings (per-message compression off, as reflect's
-default), and message shape (bench/node/payload.js) as reflect and as the Node.js
-reference server, and nothing else: no database, no
-authorisation, no validation. Binds 127.0.0.1 only.
+default), cycle collector settings (``reflect.server.settle_garbage_collector``: start-up
+objects frozen out of collections, the same thresholds) and message shape (as
+bench/node/payload.js) as reflect and as the Node.js reference server, and nothing
+else: no database, no authorisation, no validation. Binds 127.0.0.1 only.
 """
 from __future__ import annotations
 
@@ -120,5 +121,8 @@ def card(data=None):
 
 
 if __name__ == "__main__":
+    from reflect.server import settle_garbage_collector  # noqa: E402
+
+    settle_garbage_collector()  # as reflect's server does before it serves
     print(f"bare server on http://127.0.0.1:{PORT} (async mode: {socketio.async_mode})", flush=True)
     socketio.run(app, host="127.0.0.1", port=PORT, log_output=False, use_reloader=False, debug=False)

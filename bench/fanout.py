@@ -13,9 +13,13 @@ process (socket.io-client) holding the facilitator and every phone, so one clock
 - bench/bare_server.py: Flask-SocketIO that only broadcasts, eventlet and gevent;
 - bench/node/ref_server.js: the Node.js socket.io reference server.
 
-Every reflect phone joins through the HTTP join flow (/join, /join/welcome). The table
-gives each figure's ratio to the bare server of the same mode and to Node.js, from the
-same run. Timings live here, never in tests.
+Every reflect phone joins through the HTTP join flow (/join, /join/welcome). Each reflect
+room is measured in turns with a room of the same size on a bare server of the same
+mode started beside it (one advance on each, in alternating order): the machine's speed
+drifts by more than the difference being measured from one minute to the next, and
+taken in turns both meet it alike. The table gives each reflect figure's ratio to that
+bare room ("paired_bare" in the results), the bare rows' to Node.js, all from the same
+run. Timings live here, never in tests.
 """
 from __future__ import annotations
 
@@ -34,39 +38,50 @@ DIRECT_DBS = [d for d in os.environ.get("BENCH_FANOUT_DBS", "sqlite,postgresql")
 NGINX_MODES = [m for m in os.environ.get("BENCH_FANOUT_NGINX_MODES", "eventlet,gevent").split(",") if m]
 
 
-def _measure(facilitator: dict, phones: list[dict], on_event=None) -> dict:
-    settled = settle_machine()
-    result = run_loadgen({"kind": "fanout", "facilitator": facilitator, "phones": phones,
-                          "advances": ADVANCES, "warmup": 5, "gap_ms": 50, "time_limit_s": 600}, on_event)
-    last = [a["last_ms"] for a in result["advances"]]
+def _figures(result: dict) -> dict:
+    advances = result["advances"]
     return {
-        "p50_ms": pct(last, 50), "p99_ms": pct(last, 99),
-        "first_p50_ms": pct([a["first_ms"] for a in result["advances"]], 50),
-        "ack_p50_ms": pct([a["ack_ms"] for a in result["advances"]], 50),
-        "advances": len(last), "errors": result["errors"], "connect_s": round(result["connect_s"], 2),
+        "p50_ms": pct([a["last_ms"] for a in advances], 50), "p99_ms": pct([a["last_ms"] for a in advances], 99),
+        "first_p50_ms": pct([a["first_ms"] for a in advances], 50),
+        "ack_p50_ms": pct([a["ack_ms"] for a in advances], 50),
+        "advances": len(advances), "errors": result["errors"], "connect_s": round(result["connect_s"], 2),
         # after the last phone connected, until the server had sent the facilitator every
         # presence update (each connect costs a full facilitator and display state)
         "presence_drain_s": round(result.get("presence_drain_s", 0), 2),
-        # the machine's speed just before and after, and how long the row waited for it
-        # to be near its fastest (see loadgen.cpu_probe_ms, loadgen.settle_machine)
-        "cpu_probe_ms": [settled["probe_ms"], cpu_probe_ms()],
-        "settle_wait_s": settled["waited_s"],
     }
+
+
+def _measure(targets: list[tuple[dict, list[dict]]]) -> list[dict]:
+    """Each target's (facilitator, phones) room measured in one load generator run; with
+    several targets their advances take turns (see loadgen.js), and the figures of each
+    are comparable with the others' as if taken at the same moment."""
+    settled = settle_machine()
+    config = {"kind": "fanout", "advances": ADVANCES, "warmup": 5, "gap_ms": 50, "time_limit_s": 600,
+              "targets": [{"facilitator": facilitator, "phones": phones} for facilitator, phones in targets]}
+    result = run_loadgen(config)
+    # the machine's speed just before and after, and how long the row waited for it to
+    # be near its fastest (see loadgen.cpu_probe_ms, loadgen.settle_machine)
+    machine = {"cpu_probe_ms": [settled["probe_ms"], cpu_probe_ms()], "settle_wait_s": settled["waited_s"]}
+    return [{**_figures(each), **machine} for each in result["targets"]]
 
 
 def _simple(server: str, mode: str, url: str, rows: list[dict]) -> None:
     for number, size in enumerate(ROOMS, start=1):
         endpoint = {"url": url, "auth": {"session": number}}
         row = {"server": server, "mode": mode, "via": "direct", "room": size}
-        row.update(_measure(endpoint, [endpoint] * size))
+        row.update(_measure([(endpoint, [endpoint] * size)])[0])
         print(_line(row), flush=True)
         rows.append(row)
 
 
 def _reflect(mode: str, via: str, db: str, rows: list[dict]) -> None:
-    with tempfile.TemporaryDirectory(prefix="reflect-bench-") as tmp:
+    """Each room of reflect measured in turns with a room of the same size on a bare
+    server of the same mode, started beside it: the ratio to that ("paired_bare") is
+    taken on equal terms; the bare rows of the run, measured on their own, may have met
+    the machine at another speed."""
+    with tempfile.TemporaryDirectory(prefix="reflect-bench-") as tmp, bare_server(mode) as (bare_url, _pids):
         with reflect_deployment(mode, via, db, Path(tmp), sessions=len(ROOMS)) as deployment:
-            for session, size in zip(deployment.sessions, ROOMS):
+            for number, (session, size) in enumerate(zip(deployment.sessions, ROOMS), start=1):
                 started = time.monotonic()
                 cookies = deployment.join_many(session["code"], size)
                 joined = time.monotonic() - started
@@ -74,17 +89,22 @@ def _reflect(mode: str, via: str, db: str, rows: list[dict]) -> None:
                 facilitator = {"url": deployment.url, "cookie": deployment.facilitator_cookie,
                                "auth": {"session": session["id"]}, "room": session["id"]}
                 phones = [{"url": deployment.url, "cookie": cookie, "room": session["id"]} for cookie in cookies]
+                bare = {"url": bare_url, "auth": {"session": number}}
                 row = {"server": "reflect", "mode": mode, "via": via, "db": db, "room": size,
                        "http_joins_s": round(joined, 1)}
-                row.update(_measure(facilitator, phones))
+                measured, paired = _measure([(facilitator, phones), (bare, [bare] * size)])
+                row.update(measured)
+                row["paired_bare"] = {k: paired[k] for k in ("p50_ms", "p99_ms", "errors")}
                 print(_line(row), flush=True)
                 rows.append(row)
 
 
 def _line(row: dict) -> str:
     db = f"/{row['db']}" if row.get("db") else ""
+    paired = row.get("paired_bare")
+    beside = f"; bare in turns: p50 {paired['p50_ms']} ms, p99 {paired['p99_ms']} ms" if paired else ""
     return (f"  {row['server']:8} {row['mode']:8} {row['via']:6}{db:12} room {row['room']:>4}: "
-            f"p50 {row['p50_ms']} ms, p99 {row['p99_ms']} ms (errors {row['errors']}; "
+            f"p50 {row['p50_ms']} ms, p99 {row['p99_ms']} ms (errors {row['errors']}{beside}; "
             f"CPU probe {row.get('cpu_probe_ms')} ms)")
 
 
@@ -101,7 +121,9 @@ def table(rows: list[dict]) -> str:
     out = [f"{'server':8} {'mode':8} {'via':6} {'db':10} {'room':>5} {'p50 ms':>8} {'p99 ms':>8} "
            f"{'p50/bare':>9} {'p99/bare':>9} {'p50/node':>9} {'p99/node':>9}"]
     for r in rows:
-        bare = ref("bare", r["mode"], r["room"]) if r["mode"] != "node" else None
+        # reflect against the bare server measured in turns with it; the others against
+        # the bare row of their mode
+        bare = r.get("paired_bare") or (ref("bare", r["mode"], r["room"]) if r["mode"] != "node" else None)
         node = ref("node", "node", r["room"])
         out.append(
             f"{r['server']:8} {r['mode']:8} {r['via']:6} {r.get('db', '-'):10} {r['room']:>5} "

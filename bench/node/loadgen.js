@@ -79,28 +79,25 @@ function withTimeout(promise, ms, what) {
   ]).finally(() => clearTimeout(timer));
 }
 
-// --- fanout: one room; time from the facilitator's "card" to the LAST phone's state ----------
+// --- fanout: time from the facilitator's "card" to the LAST phone's state -----------------
+// One room (config.facilitator, config.phones), or several servers' rooms measured in
+// turn (config.targets: [{facilitator, phones}, ...]): advance 1 on the first, then on
+// the second, and so on, the order reversed every round, so that whatever the machine
+// is doing at the time falls on all of them alike and their ratio is taken on equal terms.
 
-async function fanout() {
+async function openRoom(target) {
   const t = now();
-  const fac = await connect(config.facilitator, "/facilitator");
-  const phones = await connectAll(config.phones, "/phone", 10);
-  const connectSeconds = (now() - t) / 1000;
-  let version = Math.max(...phones.map((p) => versionOf(p.snapshot)));
-  let position = positionOf(phones[0].snapshot);
+  const fac = await connect(target.facilitator, "/facilitator");
+  const phones = await connectAll(target.phones, "/phone", 10);
+  const room = { fac, phones, connectSeconds: (now() - t) / 1000, rows: [], errors: 0, current: null,
+                 version: Math.max(...phones.map((p) => versionOf(p.snapshot))), position: positionOf(phones[0].snapshot),
+                 lastFacilitatorEvent: now() };
   // Every phone that connects makes the server send the facilitator a new state (who is
-  // here); wait until those have drained, so that the advances are measured on their own.
-  let lastFacilitatorEvent = now();
-  fac.socket.onAny(() => { lastFacilitatorEvent = now(); });
-  const quietUntil = now() + 180000;
-  while (now() - lastFacilitatorEvent < (config.quiet_ms ?? 1000) && now() < quietUntil) await sleep(100);
-  const drainSeconds = (now() - t) / 1000 - connectSeconds;
-  say({ event: "measuring" });
-
-  let current = null;
+  // here); the advances are measured once those have drained.
+  fac.socket.onAny(() => { room.lastFacilitatorEvent = now(); });
   phones.forEach(({ socket }, index) => {
     socket.on("state", (state) => {
-      const c = current;
+      const c = room.current;
       if (!c || state.version < c.expected || c.got[index]) return;
       c.got[index] = true;
       c.arrivals.push(now() - c.t0);
@@ -108,38 +105,61 @@ async function fanout() {
       if (c.arrivals.length === phones.length) c.resolve();
     });
   });
+  return room;
+}
 
-  const rows = [];
-  let errors = 0;
+async function advance(room, measured) {
+  const target = room.position === 0 ? 1 : 0;
+  let resolve;
+  const all = new Promise((r) => { resolve = r; });
+  const c = room.current = { expected: room.version + 1, t0: 0, got: new Array(room.phones.length).fill(false),
+                             arrivals: [], version: room.version, resolve };
+  c.t0 = now();
+  const ack = room.fac.socket.timeout(10000).emitWithAck("card", { cid: cid(), action: "jump", position: target })
+    .then((reply) => ({ reply, ms: now() - c.t0 }));
+  try {
+    const [{ reply, ms }] = await Promise.all([ack, withTimeout(all, 10000, "all phones")]);
+    if (!reply || !reply.ok) throw new Error(`ack ${JSON.stringify(reply)}`);
+    if (measured) {
+      const a = c.arrivals;
+      room.rows.push({ last_ms: Math.max(...a), first_ms: Math.min(...a), ack_ms: ms });
+    }
+  } catch (err) {
+    room.errors++;
+    say({ event: "error", advance: room.rows.length, error: String(err && err.message || err) });
+  }
+  room.version = c.version;
+  room.position = target;
+  room.current = null;
+}
+
+async function fanout() {
+  const targets = config.targets || [{ facilitator: config.facilitator, phones: config.phones }];
+  const t = now();
+  const rooms = [];
+  for (const target of targets) rooms.push(await openRoom(target));
+  const connected = now();
+  const quietUntil = now() + 180000;
+  while (rooms.some((r) => now() - r.lastFacilitatorEvent < (config.quiet_ms ?? 1000)) && now() < quietUntil) {
+    await sleep(100);
+  }
+  const drainSeconds = (now() - connected) / 1000;
+  say({ event: "measuring" });
+
   const total = (config.warmup ?? 5) + config.advances;
   for (let i = 0; i < total; i++) {
-    const target = position === 0 ? 1 : 0;
-    let resolve;
-    const all = new Promise((r) => { resolve = r; });
-    current = { expected: version + 1, t0: 0, got: new Array(phones.length).fill(false), arrivals: [],
-                version, resolve };
-    current.t0 = now();
-    const ack = fac.socket.timeout(10000).emitWithAck("card", { cid: cid(), action: "jump", position: target })
-      .then((reply) => ({ reply, ms: now() - current.t0 }));
-    try {
-      const [{ reply, ms }] = await Promise.all([ack, withTimeout(all, 10000, "all phones")]);
-      if (!reply || !reply.ok) throw new Error(`ack ${JSON.stringify(reply)}`);
-      if (i >= total - config.advances) {
-        const a = current.arrivals;
-        rows.push({ last_ms: Math.max(...a), first_ms: Math.min(...a), ack_ms: ms });
-      }
-    } catch (err) {
-      errors++;
-      say({ event: "error", advance: i, error: String(err && err.message || err) });
+    for (const room of (i % 2 ? [...rooms].reverse() : rooms)) {
+      await advance(room, i >= total - config.advances);
+      await sleep(config.gap_ms ?? 50);
     }
-    version = current.version;
-    position = target;
-    current = null;
-    await sleep(config.gap_ms ?? 50);
   }
-  fac.socket.close();
-  phones.forEach((p) => p.socket.close());
-  return { phones: phones.length, connect_s: connectSeconds, presence_drain_s: drainSeconds, advances: rows, errors };
+  for (const room of rooms) {
+    room.fac.socket.close();
+    room.phones.forEach((p) => p.socket.close());
+  }
+  const results = rooms.map((r) => ({ phones: r.phones.length, connect_s: r.connectSeconds,
+                                      presence_drain_s: drainSeconds, advances: r.rows, errors: r.errors }));
+  return config.targets ? { targets: results, connect_s: (connected - t) / 1000 } : results[0];
 }
 
 // --- capacity: many rooms at once; cards advance, every phone answers ------------------------
