@@ -87,6 +87,12 @@ def _init_extensions(app: Flask) -> None:
         serializer=JsonPacket,  # what reflect sends is JSON, never binary (see rooms/packets.py)
         ping_interval=10,
         ping_timeout=10,
+        # Each socket's events are handled one after another, in the order sent, by the
+        # green thread that reads the socket, rather than each in a green thread of its
+        # own: a client's commands apply in the order it sent them, one client never
+        # holds more than one database connection at a time, and no event waits for a
+        # new green thread to be scheduled before it starts.
+        async_handlers=False,
         logger=False,
         engineio_logger=False,
     )

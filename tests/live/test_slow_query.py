@@ -1,5 +1,5 @@
 """A slow query in one room does not hold up a broadcast in another (PostgreSQL, eventlet
-and gevent).
+and gevent); it does hold up the next event of the same socket, which waits its turn.
 
 The test makes a command slow without any hook in the app: its own connection takes the
 row lock on session A's row (``SELECT ... FOR UPDATE`` in an open transaction), so the
@@ -105,4 +105,52 @@ def test_a_command_blocked_in_the_database_does_not_delay_another_rooms_broadcas
              or (who == "phone B" and event == "state" and data["card"]["position"] == 1)]
     # B's broadcast arrived while A's command was still held in the database.
     assert order == [("phone B", "state"), ("test", "release"), ("console A", "ack")], order
+    assert "Traceback" not in server.log(), server.log()[-3000:]
+
+
+def test_a_sockets_events_are_handled_one_at_a_time_in_the_order_it_sent_them(pg_server):
+    """Each socket's events run one after another (python-socketio ``async_handlers=False``):
+    while a console's command waits in the database, the same console's next event (a
+    "sync", which takes no lock and would otherwise be answered at once) waits behind it,
+    so a client's events apply in the order it sent them and one client never holds more
+    than one of the process's database connections."""
+    server, (room_a, _room_b) = pg_server
+    url = server.database_url
+    journal: list[tuple[str, str, object]] = []
+
+    async def scenario():
+        cookie = sign_in(server.url, EMAIL, PASSWORD)
+        console = LiveSocket("/facilitator", "console", journal)
+        locker = create_engine(url).connect()
+        try:
+            await console.connect(server.url, cookie=cookie, auth={"session": room_a["id"]})
+            hold = locker.begin()
+            locker.execute(text("SELECT id FROM group_sessions WHERE id = :id FOR UPDATE"), {"id": room_a["id"]})
+
+            async def send(event: str, payload: dict, cid: bool):
+                ack = await console.call(event, payload, timeout=30, cid=cid)
+                journal.append(("console", f"{event} ack", ack))
+                return ack
+
+            card = asyncio.create_task(send("card", {"action": "next"}, True))
+            for _ in range(200):
+                if await asyncio.to_thread(waiting_on_a_lock, url):
+                    break
+                await asyncio.sleep(0.05)
+            else:
+                raise AssertionError("the card command never waited for the row lock")
+            sync = asyncio.create_task(send("sync", {}, False))
+            await asyncio.sleep(1)  # time enough for a "sync" handled on its own to be answered
+            journal.append(("test", "release", None))
+            hold.rollback()
+            assert (await asyncio.wait_for(card, 30))["ok"]
+            assert "snapshot" in await asyncio.wait_for(sync, 30)
+        finally:
+            locker.close()
+            locker.engine.dispose()
+            await console.close()
+
+    run(scenario())
+    order = [(who, event) for who, event, _data in journal if event in ("card ack", "sync ack", "release")]
+    assert order == [("test", "release"), ("console", "card ack"), ("console", "sync ack")], order
     assert "Traceback" not in server.log(), server.log()[-3000:]
