@@ -69,7 +69,7 @@ def make_engine(url: str, pool_size: int = 30, *, ping_after_idle: float = PING_
         sizing = {} if ":memory:" in url or url.rstrip("/") == "sqlite:" else {
             "pool_size": pool_size, "max_overflow": max(5, pool_size // 4)}
         engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False}, hide_parameters=True,
-                               **sizing)
+                               pool_use_lifo=True, **sizing)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # pragma: no branch
@@ -96,7 +96,12 @@ def make_engine(url: str, pool_size: int = 30, *, ping_after_idle: float = PING_
         return engine
     # The pool is kept full-sized: a connection opened for a burst and closed after it
     # costs a TCP and TLS handshake, which under load is a measurable part of the CPU.
-    engine = create_engine(url, pool_size=pool_size, max_overflow=max(5, pool_size // 4), hide_parameters=True)
+    # It hands out the connection returned last (LIFO): in steady use one backend keeps
+    # being used and stays warm, where a first-in-first-out pool would cycle through all
+    # that a burst opened, each idle long enough to be checked again (``SELECT 1``) and
+    # its backend asleep. (SQLite's connections: the same, each has its own page cache.)
+    engine = create_engine(url, pool_size=pool_size, max_overflow=max(5, pool_size // 4), hide_parameters=True,
+                           pool_use_lifo=True)
 
     @event.listens_for(engine, "checkin")
     def _checked_in(_dbapi_connection, record):  # pragma: no branch

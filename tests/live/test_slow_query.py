@@ -41,6 +41,15 @@ def waiting_on_a_lock(url: str) -> int:
         engine.dispose()
 
 
+async def until_waiting_on_a_lock(url: str, what: str) -> None:
+    """Return once a server connection waits for a row lock (polled for up to 10 s)."""
+    for _ in range(200):
+        if await asyncio.to_thread(waiting_on_a_lock, url):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{what} never waited for the row lock")
+
+
 def test_a_command_blocked_in_the_database_does_not_delay_another_rooms_broadcast(pg_server):
     server, (room_a, room_b) = pg_server
     url = server.database_url
@@ -69,12 +78,7 @@ def test_a_command_blocked_in_the_database_does_not_delay_another_rooms_broadcas
 
             # ... so the server's command on A waits inside its query.
             blocked = asyncio.create_task(command_a())
-            for _ in range(200):
-                if await asyncio.to_thread(waiting_on_a_lock, url):
-                    break
-                await asyncio.sleep(0.05)
-            else:
-                raise AssertionError("the command on session A never waited for the row lock")
+            await until_waiting_on_a_lock(url, "the command on session A")
             assert not blocked.done()
 
             try:
@@ -133,12 +137,7 @@ def test_a_sockets_events_are_handled_one_at_a_time_in_the_order_it_sent_them(pg
                 return ack
 
             card = asyncio.create_task(send("card", {"action": "next"}, True))
-            for _ in range(200):
-                if await asyncio.to_thread(waiting_on_a_lock, url):
-                    break
-                await asyncio.sleep(0.05)
-            else:
-                raise AssertionError("the card command never waited for the row lock")
+            await until_waiting_on_a_lock(url, "the card command")
             sync = asyncio.create_task(send("sync", {}, False))
             await asyncio.sleep(1)  # time enough for a "sync" handled on its own to be answered
             journal.append(("test", "release", None))

@@ -106,3 +106,21 @@ def test_a_unit_of_work_after_one_that_only_read_writes_in_a_transaction_again(p
         writer.execute(text("SELECT x FROM t"))  # rolled back: both statements were one transaction
     writer.close()
     engine.dispose()
+
+
+def test_after_a_burst_the_pool_hands_out_the_connection_returned_last(database_url):
+    """A burst (phones joining) fills the pool with connections; afterwards each unit of
+    work gets the connection returned last, not the one idle longest: in steady use one
+    connection (one PostgreSQL backend, one SQLite page cache) keeps being used and stays
+    warm, and on PostgreSQL the spare ones are the ones that idle past the ping limit."""
+    engine = make_engine(database_url, pool_size=4)
+    held = [engine.connect() for _ in range(4)]
+    burst = [id(connection.connection.dbapi_connection) for connection in held]
+    for connection in held:  # returned in order: the last one last
+        connection.close()
+    steady = []
+    for _ in range(3):
+        with engine.connect() as connection:
+            steady.append(id(connection.connection.dbapi_connection))
+    assert steady == [burst[-1]] * 3
+    engine.dispose()
