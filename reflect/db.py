@@ -62,14 +62,15 @@ PING_AFTER_IDLE_S = 5.0
 def make_engine(url: str, pool_size: int = 30, *, ping_after_idle: float = PING_AFTER_IDLE_S) -> Engine:
     if url.startswith("sqlite"):
         # hide_parameters: an error logged with its SQL never carries what people wrote
-        # A file database gets the same full-sized pool: SQLAlchemy's default (5, and 10
-        # more closed on return) made a busy process open connections, and run the
-        # pragmas below, over and over (about 1 % of its CPU). Memory SQLite keeps its
-        # own single-connection pool.
+        # A file database gets the same full-sized pool, handing out the connection
+        # returned last, as PostgreSQL's below: SQLAlchemy's default (5, and 10 more
+        # closed on return) made a busy process open connections, and run the pragmas
+        # below, over and over (about 1 % of its CPU). Memory SQLite keeps its own
+        # single-connection pool, which takes none of these settings.
         sizing = {} if ":memory:" in url or url.rstrip("/") == "sqlite:" else {
-            "pool_size": pool_size, "max_overflow": max(5, pool_size // 4)}
+            "pool_size": pool_size, "max_overflow": max(5, pool_size // 4), "pool_use_lifo": True}
         engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False}, hide_parameters=True,
-                               pool_use_lifo=True, **sizing)
+                               **sizing)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # pragma: no branch

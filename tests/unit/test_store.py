@@ -124,3 +124,13 @@ def test_after_a_burst_the_pool_hands_out_the_connection_returned_last(database_
             steady.append(id(connection.connection.dbapi_connection))
     assert steady == [burst[-1]] * 3
     engine.dispose()
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
+def test_an_in_memory_sqlite_database_gets_an_engine(url):
+    """An in-memory database keeps SQLAlchemy's own single-connection pool, which takes
+    none of the file pool's settings."""
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT 1")).scalar() == 1
+    engine.dispose()
