@@ -42,8 +42,9 @@ NGINX_MODES = [m for m in os.environ.get("BENCH_FANOUT_NGINX_MODES", "eventlet,g
 
 def _figures(result: dict) -> dict:
     advances = result["advances"]
+    last = [a["last_ms"] for a in advances]
     return {
-        "p50_ms": pct([a["last_ms"] for a in advances], 50), "p99_ms": pct([a["last_ms"] for a in advances], 99),
+        "p50_ms": pct(last, 50), "p99_ms": pct(last, 99),
         "first_p50_ms": pct([a["first_ms"] for a in advances], 50),
         "ack_p50_ms": pct([a["ack_ms"] for a in advances], 50),
         "advances": len(advances), "errors": result["errors"], "connect_s": round(result["connect_s"], 2),
