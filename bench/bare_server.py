@@ -1,12 +1,16 @@
 """A bare Flask-SocketIO server that only broadcasts: the floor under our full path.
 
-    python bench/bare_server.py eventlet|gevent PORT
+    python bench/bare_server.py eventlet|gevent PORT [MESSAGE_QUEUE_URL]
 
 Same namespaces, events, engine.io settings (per-message compression off, as reflect's
 default), cycle collector settings (``reflect.server.settle_garbage_collector``: start-up
 objects frozen out of collections, the same thresholds) and message shape (as
 bench/node/payload.js) as reflect and as the Node.js reference server, and nothing
 else: no database, no authorisation, no validation. Binds 127.0.0.1 only.
+
+With a message queue (a Redis URL), its emits travel through the queue as reflect's do
+with ``REFLECT_MESSAGE_QUEUE``, so several processes behind nginx broadcast together: the
+floor under reflect's path through nginx.
 """
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ import sys
 
 MODE = sys.argv[1] if len(sys.argv) > 1 else "eventlet"
 PORT = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+MESSAGE_QUEUE = sys.argv[3] if len(sys.argv) > 3 else None
 
 if MODE == "eventlet":
     import eventlet
@@ -67,8 +72,12 @@ def state_for(version: int, position: int) -> dict:
 
 
 app = Flask(__name__)
+# a channel of its own, shared by the processes one benchmark run starts: Redis pub/sub
+# channels are shared by every database number, and reflect's processes may be on the
+# same Redis
 socketio = SocketIO(app, async_mode=MODE, ping_interval=10, ping_timeout=10, manage_session=False,
-                    max_http_buffer_size=64 * 1024, logger=False, engineio_logger=False)
+                    max_http_buffer_size=64 * 1024, logger=False, engineio_logger=False,
+                    message_queue=MESSAGE_QUEUE, channel=f"bench-bare-{os.getppid()}")
 # The same websocket transport as reflect: per-message compression refused unless
 # BENCH_SOCKET_COMPRESSION=1 turns it on for both (reflect/socket_compression.py).
 if os.environ.get("BENCH_SOCKET_COMPRESSION") != "1":

@@ -26,9 +26,10 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
-from bench.loadgen import (bare_server, cpu_probe_ms, ensure_node, node_server, pct, reflect_deployment, run_loadgen,
+from bench.loadgen import (bare_behind_nginx, bare_server, cpu_probe_ms, ensure_node, node_server, pct, reflect_deployment, run_loadgen,
                            settle_machine)
 
 ROOMS = [int(n) for n in os.environ.get("BENCH_FANOUT_ROOMS", "10,30,300").split(",") if n]
@@ -81,9 +82,14 @@ def _reflect(mode: str, via: str, db: str, rows: list[dict]) -> None:
     """Each room of reflect measured in turns with a room of the same size on a bare
     server of the same mode, started beside it: the ratio to that ("paired_bare") is
     taken on equal terms; the bare rows of the run, measured on their own, may have met
-    the machine at another speed."""
-    with tempfile.TemporaryDirectory(prefix="reflect-bench-") as tmp, bare_server(mode) as (bare_url, _pids):
-        with reflect_deployment(mode, via, db, Path(tmp), sessions=len(ROOMS)) as deployment:
+    the machine at another speed. Through nginx, a third room takes its turns too: bare
+    servers behind nginx with Redis, as reflect's processes are ("paired_bare_nginx"),
+    which tells reflect's own cost on that path from the proxy's and the queue's."""
+    with ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="reflect-bench-")))
+        bare_url, _pids = stack.enter_context(bare_server(mode))
+        bare_nginx_url = stack.enter_context(bare_behind_nginx(mode, tmp))[0] if via == "nginx" else None
+        with reflect_deployment(mode, via, db, tmp, sessions=len(ROOMS)) as deployment:
             for number, (session, size) in enumerate(zip(deployment.sessions, ROOMS), start=1):
                 started = time.monotonic()
                 cookies = deployment.join_many(session["code"], size)
@@ -93,11 +99,16 @@ def _reflect(mode: str, via: str, db: str, rows: list[dict]) -> None:
                                "auth": {"session": session["id"]}, "room": session["id"]}
                 phones = [{"url": deployment.url, "cookie": cookie, "room": session["id"]} for cookie in cookies]
                 bare = {"url": bare_url, "auth": {"session": number}}
+                targets = [(facilitator, phones), (bare, [bare] * size)]
+                if bare_nginx_url:
+                    bare_nginx = {"url": bare_nginx_url, "auth": {"session": number}, "room": number}
+                    targets.append((bare_nginx, [bare_nginx] * size))
                 row = {"server": "reflect", "mode": mode, "via": via, "db": db, "room": size,
                        "http_joins_s": round(joined, 1)}
-                measured, paired = _measure([(facilitator, phones), (bare, [bare] * size)])
+                measured, *paired = _measure(targets)
                 row.update(measured)
-                row["paired_bare"] = {k: paired[k] for k in ("p50_ms", "p99_ms", "errors")}
+                for key, figures in zip(("paired_bare", "paired_bare_nginx"), paired):
+                    row[key] = {k: figures[k] for k in ("p50_ms", "p99_ms", "first_p50_ms", "errors")}
                 print(_line(row), flush=True)
                 rows.append(row)
 
@@ -106,6 +117,9 @@ def _line(row: dict) -> str:
     db = f"/{row['db']}" if row.get("db") else ""
     paired = row.get("paired_bare")
     beside = f"; bare in turns: p50 {paired['p50_ms']} ms, p99 {paired['p99_ms']} ms" if paired else ""
+    if row.get("paired_bare_nginx"):
+        proxied = row["paired_bare_nginx"]
+        beside += f"; bare through nginx: p50 {proxied['p50_ms']} ms, p99 {proxied['p99_ms']} ms"
     return (f"  {row['server']:8} {row['mode']:8} {row['via']:6}{db:12} room {row['room']:>4}: "
             f"p50 {row['p50_ms']} ms, p99 {row['p99_ms']} ms (errors {row['errors']}{beside}; "
             f"CPU probe {row.get('cpu_probe_ms')} ms)")
@@ -122,17 +136,21 @@ def table(rows: list[dict]) -> str:
         return "failed" if value is None else value
 
     out = [f"{'server':8} {'mode':8} {'via':6} {'db':10} {'room':>5} {'p50 ms':>8} {'p99 ms':>8} "
-           f"{'p50/bare':>9} {'p99/bare':>9} {'p50/node':>9} {'p99/node':>9}"]
+           f"{'p50/bare':>9} {'p99/bare':>9} {'p50/node':>9} {'p99/node':>9} {'p50/bare+nginx':>15} "
+           f"{'p99/bare+nginx':>15}"]
     for r in rows:
         # reflect against the bare server measured in turns with it; the others against
         # the bare row of their mode
         bare = r.get("paired_bare") or (ref("bare", r["mode"], r["room"]) if r["mode"] != "node" else None)
         node = ref("node", "node", r["room"])
+        proxied = r.get("paired_bare_nginx")  # through nginx: also against bare servers behind it
         out.append(
             f"{r['server']:8} {r['mode']:8} {r['via']:6} {r.get('db', '-'):10} {r['room']:>5} "
             f"{ms(r['p50_ms']):>8} {ms(r['p99_ms']):>8} "
             f"{ratio(r['p50_ms'], bare and bare['p50_ms']):>9} {ratio(r['p99_ms'], bare and bare['p99_ms']):>9} "
-            f"{ratio(r['p50_ms'], node and node['p50_ms']):>9} {ratio(r['p99_ms'], node and node['p99_ms']):>9}")
+            f"{ratio(r['p50_ms'], node and node['p50_ms']):>9} {ratio(r['p99_ms'], node and node['p99_ms']):>9} "
+            f"{ratio(r['p50_ms'], proxied and proxied['p50_ms']):>15} "
+            f"{ratio(r['p99_ms'], proxied and proxied['p99_ms']):>15}")
     return "\n".join(out)
 
 

@@ -185,6 +185,26 @@ def bare_server(mode: str) -> Iterator[tuple[str, list[int]]]:
 
 
 @contextmanager
+def bare_behind_nginx(mode: str, tmp: Path, processes: int = 2) -> Iterator[tuple[str, list[int]]]:
+    """``processes`` bare servers sharing a Redis message queue behind nginx, balanced
+    as reflect's deployment is (deploy/nginx.conf): the same hops as reflect's path
+    through nginx, without reflect."""
+    redis = redis_url_for_run()
+    with ExitStack() as stack:
+        pids, ports = [], []
+        for _ in range(processes):
+            port = free_port()
+            proc = stack.enter_context(process(
+                [sys.executable, str(ROOT / "bench" / "bare_server.py"), mode, str(port), redis],
+                f"http://127.0.0.1:{port}/"))
+            pids.append(proc.pid)
+            ports.append(port)
+        nginx = Nginx(tmp / "nginx-bare", [f"127.0.0.1:{port}" for port in ports]).start()
+        stack.callback(nginx.stop)
+        yield nginx.url, pids
+
+
+@contextmanager
 def node_server() -> Iterator[tuple[str, list[int]]]:
     port = free_port()
     with process(["node", str(NODE_DIR / "ref_server.js"), str(port)], f"http://127.0.0.1:{port}/",
