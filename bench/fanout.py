@@ -10,7 +10,8 @@ process (socket.io-client) holding the facilitator and every phone, so one clock
   state, emit), eventlet and gevent, one process (SQLite, the embedded default, and
   PostgreSQL);
 - reflect through nginx: two processes, Redis message queue, PostgreSQL;
-- bench/bare_server.py: Flask-SocketIO that only broadcasts, eventlet and gevent;
+- bench/bare_server.py: Flask-SocketIO that only broadcasts, eventlet and gevent (and,
+  as the partner of reflect's rooms through nginx, two of it behind nginx with Redis);
 - bench/node/ref_server.js: the Node.js socket.io reference server.
 
 Every reflect phone joins through the HTTP join flow (/join, /join/welcome). Each reflect
@@ -29,8 +30,8 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from bench.loadgen import (bare_behind_nginx, bare_server, cpu_probe_ms, ensure_node, node_server, pct, reflect_deployment, run_loadgen,
-                           settle_machine)
+from bench.loadgen import (bare_behind_nginx, bare_server, cpu_probe_ms, ensure_node, node_server, pct,
+                           reflect_deployment, run_loadgen, settle_machine)
 
 ROOMS = [int(n) for n in os.environ.get("BENCH_FANOUT_ROOMS", "10,30,300").split(",") if n]
 # 300: a p99 over 100 advances is the second slowest, one hiccup of the machine's; over
