@@ -177,9 +177,10 @@ def process(args: list[str], url: str, cwd: Path = ROOT) -> Iterator[subprocess.
 
 
 @contextmanager
-def bare_server(mode: str) -> Iterator[tuple[str, list[int]]]:
+def bare_server(mode: str, message_queue: str | None = None) -> Iterator[tuple[str, list[int]]]:
     port = free_port()
-    with process([sys.executable, str(ROOT / "bench" / "bare_server.py"), mode, str(port)],
+    queue = [message_queue] if message_queue else []
+    with process([sys.executable, str(ROOT / "bench" / "bare_server.py"), mode, str(port), *queue],
                  f"http://127.0.0.1:{port}/") as proc:
         yield f"http://127.0.0.1:{port}", [proc.pid]
 
@@ -191,17 +192,10 @@ def bare_behind_nginx(mode: str, tmp: Path, processes: int = 2) -> Iterator[tupl
     through nginx, without reflect."""
     redis = redis_url_for_run()
     with ExitStack() as stack:
-        pids, ports = [], []
-        for _ in range(processes):
-            port = free_port()
-            proc = stack.enter_context(process(
-                [sys.executable, str(ROOT / "bench" / "bare_server.py"), mode, str(port), redis],
-                f"http://127.0.0.1:{port}/"))
-            pids.append(proc.pid)
-            ports.append(port)
-        nginx = Nginx(tmp / "nginx-bare", [f"127.0.0.1:{port}" for port in ports]).start()
+        servers = [stack.enter_context(bare_server(mode, redis)) for _ in range(processes)]
+        nginx = Nginx(tmp / "nginx-bare", [url.removeprefix("http://") for url, _pids in servers]).start()
         stack.callback(nginx.stop)
-        yield nginx.url, pids
+        yield nginx.url, [pid for _url, pids in servers for pid in pids]
 
 
 @contextmanager
