@@ -1,0 +1,94 @@
+"""Round trips to PostgreSQL on the commands a room sends most, counted as the server
+sees them: each query message the app's connections send (tests/pg_wire.py relays
+them). A transaction's ``BEGIN`` travels with its first statement, and a command's
+record with its ``COMMIT`` (``reflect.pg_connection``): without that, each is a round
+trip of its own, two more per command."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from reflect.db import get_session
+from reflect.models import Answer, ProcessedCommand
+from tests.conftest import _truncate_pg
+from tests.pg_wire import QueryRelay
+from tests.socket.conftest import cmd, last_state
+
+P, F = "/phone", "/facilitator"
+
+
+@pytest.fixture
+def backend():
+    """Pins ``database_url`` (tests/conftest.py): these tests are about PostgreSQL."""
+    return "postgresql"
+
+
+@pytest.fixture
+def relay(pg_database):
+    relay = QueryRelay(pg_database)
+    yield relay
+    relay.close()
+
+
+@pytest.fixture
+def database_url(backend, pg_database, relay):
+    _truncate_pg(pg_database)
+    return relay.url(pg_database)
+
+
+def _until_commit(sent: list[str]) -> list[str]:
+    ends = [i for i, query in enumerate(sent) if query.endswith(";COMMIT") or query == "COMMIT"]
+    assert ends, sent
+    return sent[:ends[0] + 1]
+
+
+def test_a_card_move_is_four_round_trips_before_its_commit_returns(live, relay):
+    """Who asks with the session's row locked (with the BEGIN), the move with the new
+    card marked shown, the revealed answers the phones get, and the record with the
+    COMMIT."""
+    console, phone = live.console(), live.phone()
+    cmd(console, F, "phase", to="reflect")
+    relay.taken()
+    assert cmd(console, F, "card", action="next")["ok"]
+    sent = _until_commit(relay.taken())
+    assert len(sent) == 4, sent
+    assert sent[0].startswith("BEGIN;") and "FOR UPDATE OF group_sessions" in sent[0], sent[0]
+    assert "UPDATE group_sessions" in sent[1] and "UPDATE session_cards" in sent[1], sent[1]
+    assert sent[3].startswith("INSERT INTO processed_commands") and sent[3].endswith(";COMMIT"), sent[3]
+    assert last_state(phone, P)["card"]["position"] == 1
+
+
+def test_an_answer_is_three_round_trips_before_its_commit_returns(live, app, relay):
+    """The phone and its session (with the BEGIN), the mark and the answer in one
+    statement, and the record with the COMMIT."""
+    console, phone = live.console(), live.phone()
+    cmd(console, F, "phase", to="reflect")
+    card = last_state(phone, P)["card"]["id"]
+    relay.taken()
+    assert cmd(phone, P, "answer", card=card, text="She held the baby close", audience="group")["ok"]
+    sent = _until_commit(relay.taken())
+    assert len(sent) == 3, sent
+    assert sent[0].startswith("BEGIN;"), sent[0]
+    assert sent[2].startswith("INSERT INTO processed_commands") and sent[2].endswith(";COMMIT"), sent[2]
+    with app.app_context():
+        assert get_session().scalars(select(Answer.text)).all() == ["She held the baby close"]
+
+
+def test_a_retry_stopped_at_the_commit_leaves_one_effect_and_gets_the_first_acknowledgement(live, app, relay):
+    """A "next card" sent twice: the retry's record, sent with its COMMIT, collides with
+    the first one's; the commit fails, the retry's move is rolled back with it, and the
+    retry gets the stored acknowledgement."""
+    console = live.console()
+    cmd(console, F, "phase", to="reflect")
+    payload = {"cid": "retry-at-commit", "action": "next"}
+    first = console.emit("card", payload, namespace=F, callback=True)
+    relay.taken()
+    again = console.emit("card", payload, namespace=F, callback=True)
+    sent = relay.taken()
+    assert first["ok"] and again == first
+    assert any(q.startswith("INSERT INTO processed_commands") and q.endswith(";COMMIT") for q in sent), sent
+    assert "ROLLBACK" in sent, sent
+    assert last_state(console, F)["card"]["position"] == 1
+    with app.app_context():
+        records = select(func.count()).select_from(ProcessedCommand).where(ProcessedCommand.command_id == "retry-at-commit")
+        assert get_session().scalar(records) == 1

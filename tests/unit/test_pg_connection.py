@@ -1,0 +1,114 @@
+"""reflect.pg_connection: psycopg2's transactions, begun by the first statement's own
+message and ended by the COMMIT's, behave as psycopg2's own: all or nothing, at the
+isolation level asked for, in autocommit when asked."""
+from __future__ import annotations
+
+import psycopg2
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from reflect.db import WITH_COMMIT_OPTION, begin_reads, make_engine
+from reflect.pg_connection import Connection
+
+
+@pytest.fixture
+def engine(pg_database):
+    engine = make_engine(pg_database, pool_size=1)
+    yield engine
+    engine.dispose()
+
+
+def _last_query(pg_database, pid: int) -> tuple[str, str]:
+    watcher = create_engine(pg_database, isolation_level="AUTOCOMMIT")
+    with watcher.connect() as conn:
+        row = conn.execute(text("SELECT query, state FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}).one()
+    watcher.dispose()
+    return row.query, row.state
+
+
+def test_the_first_statement_carries_the_begin_and_the_transaction_is_all_or_nothing(engine, pg_database):
+    with Session(engine) as db:
+        pid = db.execute(text("SELECT pg_backend_pid()")).scalar()
+        assert _last_query(pg_database, pid) == ("BEGIN;SELECT pg_backend_pid()", "idle in transaction")
+        db.execute(text("CREATE TEMPORARY TABLE t (x int)"))
+        db.execute(text("INSERT INTO t VALUES (1)"))
+        db.rollback()
+        assert _last_query(pg_database, pid)[0] == "ROLLBACK"
+        assert db.execute(text("SELECT to_regclass('pg_temp.t')")).scalar() is None  # both statements undone
+
+
+def test_a_write_sent_with_the_commit_lands_with_it(engine, pg_database):
+    with Session(engine) as db:
+        pid = db.execute(text("SELECT pg_backend_pid()")).scalar()
+        db.execute(text("CREATE TEMPORARY TABLE t (x int PRIMARY KEY)"))
+        db.commit()
+        db.execute(text("INSERT INTO t VALUES (:x)").execution_options(**{WITH_COMMIT_OPTION: True}), {"x": 7})
+        assert _last_query(pg_database, pid)[0] == "COMMIT"  # not sent yet
+        db.commit()
+        assert _last_query(pg_database, pid) == ("BEGIN;INSERT INTO t VALUES (7);COMMIT", "idle")
+        assert db.execute(text("SELECT array_agg(x) FROM t")).scalar() == [7]
+
+
+def test_a_write_sent_with_the_commit_that_fails_fails_the_commit_and_leaves_nothing(engine):
+    with Session(engine) as db:
+        db.execute(text("CREATE TEMPORARY TABLE t (x int PRIMARY KEY)"))
+        db.execute(text("INSERT INTO t VALUES (1)"))
+        db.commit()
+        db.execute(text("INSERT INTO t VALUES (2)"))
+        db.execute(text("INSERT INTO t VALUES (1)").execution_options(**{WITH_COMMIT_OPTION: True}))
+        with pytest.raises(IntegrityError):
+            db.commit()
+        db.rollback()
+        assert db.execute(text("SELECT array_agg(x) FROM t")).scalar() == [1]  # the 2 went with the failed commit
+
+
+def test_a_rolled_back_unit_does_not_send_its_write_left_for_the_commit(engine):
+    with Session(engine) as db:
+        db.execute(text("CREATE TEMPORARY TABLE t (x int)"))
+        db.commit()
+        db.execute(text("INSERT INTO t VALUES (3)").execution_options(**{WITH_COMMIT_OPTION: True}))
+        db.rollback()
+        db.execute(text("SELECT 1"))
+        db.commit()
+        assert db.execute(text("SELECT count(*) FROM t")).scalar() == 0
+
+
+def test_a_unit_that_only_reads_runs_without_a_transaction_and_its_writes_at_once(engine, pg_database):
+    with Session(engine) as db:
+        begin_reads(db)
+        pid = db.execute(text("SELECT pg_backend_pid()")).scalar()
+        assert _last_query(pg_database, pid) == ("SELECT pg_backend_pid()", "idle")
+        db.execute(text("CREATE TEMPORARY TABLE t (x int)"))
+        db.execute(text("INSERT INTO t VALUES (4)").execution_options(**{WITH_COMMIT_OPTION: True}))
+        assert _last_query(pg_database, pid) == ("INSERT INTO t VALUES (4)", "idle")
+
+
+def test_an_isolation_level_asked_for_is_the_transaction_s(engine):
+    with Session(engine) as db:
+        db.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        assert db.execute(text("SHOW transaction_isolation")).scalar() == "repeatable read"
+        db.commit()
+    with Session(engine) as db:  # the same connection, back at the default
+        assert db.execute(text("SHOW transaction_isolation")).scalar() == "read committed"
+
+
+def test_executemany_opens_the_transaction_before_its_statements(pg_database):
+    raw = psycopg2.connect(pg_database.replace("postgresql+psycopg2", "postgresql"), connection_factory=Connection)
+    try:
+        cursor = raw.cursor()
+        cursor.execute("CREATE TEMPORARY TABLE t (x int)")
+        raw.commit()
+        cursor.executemany("INSERT INTO t VALUES (%s)", [(1,), (2,)])
+        assert raw.in_transaction()
+        raw.rollback()
+        cursor.execute("SELECT count(*) FROM t")
+        assert cursor.fetchone() == (0,)
+        with pytest.raises(psycopg2.ProgrammingError):
+            raw.autocommit = True  # as psycopg2: not inside a transaction
+        raw.rollback()
+        with pytest.raises(psycopg2.NotSupportedError):
+            raw.cursor("named")
+    finally:
+        raw.close()
