@@ -234,10 +234,14 @@ def set_hidden(db: Session, session: GroupSession, answer_id: str, hidden: bool)
 # built per call costs more to build and to key for SQLAlchemy's cache than to run). The
 # columns are what the group is shown of a revealed answer, as rows, not ORM objects.
 _SHARED = (select(Answer.id, Answer.text, Answer.author_name, Answer.resonates)
-           .where(Answer.session_id == bindparam("session_id"), Answer.revealed.is_(True),
+           .where(Answer.session_id == bindparam("in_session"), Answer.revealed.is_(True),
                   Answer.hidden.is_(False))
            .order_by(Answer.reveal_rank))
 _CARD_SHARED = _SHARED.where(Answer.session_card_id == bindparam("card"))
+# what ``revealed`` reads of a card (parameters ``in_session``, ``card``), for a statement
+# that reads it with a change (a card move: ``lifecycle.move_card``'s ``reading``, whose
+# parameters may not be named after a column the move sets, such as ``session_id``)
+CARD_REVEALED = _CARD_SHARED
 _TAKEAWAYS_SHARED = _SHARED.where(Answer.kind == TAKEAWAY)
 
 
@@ -245,8 +249,8 @@ def revealed(db: Session, session: GroupSession, session_card_id: int | None) ->
     """A card's revealed, not hidden answers (None: the takeaways), in reveal order, as
     rows of ``id, text, author_name, resonates``."""
     if session_card_id is None:
-        return db.execute(_TAKEAWAYS_SHARED, {"session_id": session.id}).all()
-    return db.execute(_CARD_SHARED, {"session_id": session.id, "card": session_card_id}).all()
+        return db.execute(_TAKEAWAYS_SHARED, {"in_session": session.id}).all()
+    return db.execute(_CARD_SHARED, {"in_session": session.id, "card": session_card_id}).all()
 
 
 def reaction_key(session: GroupSession, participant: Participant, answer_id: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Callable
 
@@ -52,9 +53,10 @@ def grace() -> timedelta:
     return timedelta(seconds=current_app.config["REFLECT_PRESENCE_GRACE_SECONDS"])
 
 
-def reads(db, session: GroupSession) -> state.Reads:
-    """One broadcast's (or one snapshot's) reads, with this install's grace period."""
-    return state.Reads(db, session, grace())
+def reads(db, session: GroupSession, revealed: list | None = None) -> state.Reads:
+    """One broadcast's (or one snapshot's) reads, with this install's grace period;
+    ``revealed``: see ``state.Reads``."""
+    return state.Reads(db, session, grace(), revealed=revealed)
 
 
 def _queued() -> bool:
@@ -83,6 +85,15 @@ def _screens_listening(db, session_id: int) -> Callable[[str, str], bool]:
     return lambda audience, lang: (audience, lang) in open_screens
 
 
+@dataclass(frozen=True)
+class Read:
+    """What a facilitator command read that its broadcast would read again: its
+    ``apply`` may return one in place of an acknowledgement (the acknowledgement is
+    then a plain "ok"). ``revealed``: see ``state.Reads``."""
+
+    revealed: list | None = None
+
+
 class Prepared:
     """What a broadcast reads (one ``Reads``), and the phones' states when they were
     built before the change's commit (``prepare``): then, once it has committed, their
@@ -100,12 +111,13 @@ def _phone_states(view: state.Reads) -> dict[str, dict]:
     return {room: state.phone_public(view, lang) for room, lang in rooms.items() if _listened(PHONE_NS, room)}
 
 
-def prepare(session: GroupSession) -> Prepared:
+def prepare(session: GroupSession, revealed: list | None = None) -> Prepared:
     """The phones' states of ``session`` as the caller's unit of work sees it. Only for
     a unit that holds the session's write lock (a facilitator command): nothing that
     phones see can change between this and its commit, and if it does not commit,
-    nothing is sent."""
-    view = reads(get_session(), session)
+    nothing is sent. ``revealed``: the card on screen's revealed answers, if the unit
+    has read them (see ``state.Reads``)."""
+    view = reads(get_session(), session, revealed)
     return Prepared(view, _phone_states(view))
 
 

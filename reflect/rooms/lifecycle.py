@@ -6,11 +6,13 @@ transaction; changes only the facilitator sees (who is admitted, hands) do not.
 """
 from __future__ import annotations
 
+import functools
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import bindparam, inspect, select, update
+from sqlalchemy import Row, Select, bindparam, inspect, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -226,13 +228,29 @@ _MOVE = (update(_SESSIONS).where(_SESSIONS.c.id == bindparam("moved_session"))
 # WITH): one round trip, not two. SQLite runs ``_MARK_SHOWN`` then ``_MOVE``. (No
 # parameter is named after a column of either table: an UPDATE would take it as a value
 # to set.)
-_MARK_SHOWN_AND_MOVE_POSTGRESQL = _MOVE.add_cte(
+_MARK_SHOWN_POSTGRESQL = (
     update(_SESSION_CARDS).where(_SESSION_CARDS.c.id == bindparam("card"), _SESSION_CARDS.c.shown_at.is_(None))
-    .values(shown_at=bindparam("now"))
-    .cte("shown"))
+    .values(shown_at=bindparam("now")))
+_MARK_SHOWN_AND_MOVE_POSTGRESQL = _MOVE.add_cte(_MARK_SHOWN_POSTGRESQL.cte("shown"))
 
 
-def move_card(db: Session, session: GroupSession, action: str, position: int | None = None) -> None:
+@functools.cache
+def _move_reading_postgresql(reading: Select) -> Select:
+    """``reading`` as the main query of a statement whose data-modifying WITH marks the
+    new card shown and moves the session: both run to completion whatever the main query
+    reads, and it sees the rows as they were before them (one snapshot). Built once per
+    ``reading``, which is itself built once."""
+    return reading.add_cte(_MARK_SHOWN_POSTGRESQL.cte("shown")).add_cte(_MOVE.cte("moved"))
+
+
+def move_card(db: Session, session: GroupSession, action: str, position: int | None = None, *,
+              reading: Select | None = None) -> Sequence[Row] | None:
+    """Show the card ``action`` leads to ("next", "prev", or "jump" to ``position``).
+
+    ``reading``: a query that the move does not change (its parameters: ``in_session``,
+    the session's id, and ``card``, the new card's id), run on PostgreSQL by the move's
+    own statement, one round trip for both; its rows are returned. None: not read (SQLite, where a query
+    costs no round trip, or no move)."""
     if session.phase != "reflect":
         raise RoomError("not_in_phase", phase="reflect")
     total = len(card_ids(db, session))  # the cards themselves are not loaded: only the one shown
@@ -241,16 +259,22 @@ def move_card(db: Session, session: GroupSession, action: str, position: int | N
     if target is None or not 0 <= target < total:
         raise RoomError("card_out_of_range")
     if target == session.current_position:
-        return
+        return None
     moved = {"current_position": target, "version": _next_version(session), "timer_ends_at": None}
     values = {"moved_session": session.id, "new_position": target, "new_version": moved["version"]}
+    read = None
     if db.get_bind().dialect.name == "postgresql":
-        db.execute(_MARK_SHOWN_AND_MOVE_POSTGRESQL, {**values, "card": card_ids(db, session)[target], "now": utcnow()})
+        values.update(card=card_ids(db, session)[target], now=utcnow())
+        if reading is None:
+            db.execute(_MARK_SHOWN_AND_MOVE_POSTGRESQL, values)
+        else:
+            read = db.execute(_move_reading_postgresql(reading), {**values, "in_session": session.id}).all()
     else:
         _mark_shown(db, session, target)
         db.execute(_MOVE, values)
     for name, value in moved.items():  # the object holds what the row now holds, with nothing left to write
         set_committed_value(session, name, value)
+    return read
 
 
 def set_locked(db: Session, session: GroupSession, locked: bool) -> None:

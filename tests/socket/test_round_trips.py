@@ -2,7 +2,8 @@
 sees them: each query message the app's connections send (tests/pg_wire.py relays
 them). A transaction's ``BEGIN`` travels with its first statement, and a command's
 record with its ``COMMIT`` (``reflect.pg_connection``): without that, each is a round
-trip of its own, two more per command."""
+trip of its own, two more per command. A card move reads what the phones are shown of
+the new card in its own statement."""
 from __future__ import annotations
 
 import pytest
@@ -42,20 +43,27 @@ def _until_commit(sent: list[str]) -> list[str]:
     return sent[:ends[0] + 1]
 
 
-def test_a_card_move_is_four_round_trips_before_its_commit_returns(live, relay):
-    """Who asks with the session's row locked (with the BEGIN), the move with the new
-    card marked shown, the revealed answers the phones get, and the record with the
-    COMMIT."""
-    console, phone = live.console(), live.phone()
+def test_a_card_move_is_three_round_trips_before_its_commit_returns(live, relay):
+    """Who asks with the session's row locked (with the BEGIN); the move, the new card
+    marked shown and its revealed answers, which the phones get, in one statement; and
+    the record with the COMMIT."""
+    console, phone, other = live.console(), live.phone(), live.phone()
     cmd(console, F, "phase", to="reflect")
-    relay.taken()
+    card = last_state(phone, P)["card"]["id"]
+    assert cmd(phone, P, "answer", card=card, text="The baby watched her mother", audience="group")["ok"]
+    assert cmd(other, P, "answer", card=card, text="I felt rushed", audience="group")["ok"]
+    assert cmd(console, F, "reveal", card=card)["revealed"] == 2
     assert cmd(console, F, "card", action="next")["ok"]
+    relay.taken()
+    assert cmd(console, F, "card", action="prev")["ok"]  # back to the card with revealed answers
     sent = _until_commit(relay.taken())
-    assert len(sent) == 4, sent
+    assert len(sent) == 3, sent
     assert sent[0].startswith("BEGIN;") and "FOR UPDATE OF group_sessions" in sent[0], sent[0]
-    assert "UPDATE group_sessions" in sent[1] and "UPDATE session_cards" in sent[1], sent[1]
-    assert sent[3].startswith("INSERT INTO processed_commands") and sent[3].endswith(";COMMIT"), sent[3]
-    assert last_state(phone, P)["card"]["position"] == 1
+    assert all(part in sent[1] for part in ("UPDATE group_sessions", "UPDATE session_cards", "FROM answers")), sent[1]
+    assert sent[2].startswith("INSERT INTO processed_commands") and sent[2].endswith(";COMMIT"), sent[2]
+    public = last_state(phone, P)
+    assert public["card"]["position"] == 0
+    assert sorted(a["text"] for a in public["revealed"]) == ["I felt rushed", "The baby watched her mother"]
 
 
 def test_an_answer_is_three_round_trips_before_its_commit_returns(live, app, relay):
