@@ -85,8 +85,8 @@ class Connection(ext.connection):
         self._autocommit = False
         self._begin = _BEGIN[level]
 
-    def cursor(self, *args, **kwargs):
-        if args or kwargs.get("name"):
+    def cursor(self, name=None, **kwargs):
+        if name is not None:
             raise psycopg2.NotSupportedError("named (server-side) cursors are not supported on this connection")
         return super().cursor(**kwargs)
 
