@@ -114,12 +114,13 @@ def make_engine(url: str, pool_size: int = 30, *, ping_after_idle: float = PING_
                            pool_use_lifo=True,
                            connect_args={"connection_factory": pg_connection.Connection} if psycopg2 else {})
 
-    @event.listens_for(engine, "do_execute")
-    def _send_with_commit(cursor, statement, parameters, context):  # pragma: no branch
-        if psycopg2 and context.execution_options.get(WITH_COMMIT_OPTION):
-            cursor.connection.send_with_commit(cursor.mogrify(statement, parameters))
-            return True  # SQLAlchemy's way to say the statement is taken care of
-        return None
+    if psycopg2:
+        @event.listens_for(engine, "do_execute")
+        def _send_with_commit(cursor, statement, parameters, context):  # pragma: no branch
+            if context.execution_options.get(WITH_COMMIT_OPTION):
+                cursor.connection.send_with_commit(cursor.mogrify(statement, parameters))
+                return True  # SQLAlchemy's way to say the statement is taken care of
+            return None
 
     @event.listens_for(engine, "checkin")
     def _checked_in(_dbapi_connection, record):  # pragma: no branch

@@ -464,8 +464,6 @@ def _note_save(db, session, user, d):
     return {"ok": True}
 
 
-facilitator_command("phase", schemas.PhaseIn, lambda db, s, u, d: lifecycle.set_phase(db, s, d["to"]))
-# a card move changes the card on screen, its answers and counts, and which cards were shown
 def _card_move(db, session, _user, d) -> broadcast.Read:
     # the new card's revealed answers, which the phones' states show, are read by the
     # move's own statement on PostgreSQL: one round trip fewer
@@ -473,6 +471,8 @@ def _card_move(db, session, _user, d) -> broadcast.Read:
                                                        reading=answers.CARD_REVEALED))
 
 
+facilitator_command("phase", schemas.PhaseIn, lambda db, s, u, d: lifecycle.set_phase(db, s, d["to"]))
+# a card move changes the card on screen, its answers and counts, and which cards were shown
 facilitator_command("card", schemas.CardMoveIn, _card_move, parts=frozenset({"answers", "cards"}))
 facilitator_command("lock", schemas.FlagIn, lambda db, s, u, d: lifecycle.set_locked(db, s, d["value"]))
 facilitator_command("allow_names", schemas.FlagIn, lambda db, s, u, d: lifecycle.set_allow_names(db, s, d["value"]))
