@@ -43,10 +43,11 @@ def db_upgrade(revision: str):
     from reflect import migrate
 
     migrate.upgrade(current_app.config["REFLECT_DATABASE_URL"], revision)
-    from reflect.db import get_session
+    from reflect.db import begin_write, get_session
     from reflect.rooms.notes import seed_theme_tags
 
     db = get_session()
+    begin_write(db)  # reads, then writes: see create-user
     seed_theme_tags(db)
     db.commit()
     click.echo("Database is up to date.")
@@ -71,13 +72,17 @@ def create_user_command(email: str, role: str, display_name: str, password_stdin
     """Create an account (the password is asked for, or read from stdin)."""
     from reflect.auth import accounts
     from reflect.auth.messages import account_error
-    from reflect.db import get_session
+    from reflect.db import begin_write, get_session
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     db = get_session()
+    # it reads (is the email taken?), then writes: on SQLite the write lock is taken
+    # first, or a running server's write in between (while the password is hashed) makes
+    # the insert fail at once ("database is locked": its snapshot is stale)
+    begin_write(db)
     try:
         user = accounts.create_user(db, email=email, role=role, display_name=display_name, password=password)
     except accounts.AccountError as err:
@@ -104,9 +109,10 @@ def privacy_scan_command():
 def setup_token_command():
     """Print a fresh first-run link (only while no account exists)."""
     from reflect.auth import accounts
-    from reflect.db import get_session
+    from reflect.db import begin_write, get_session
 
     db = get_session()
+    begin_write(db)  # reads, then writes: see create-user
     raw = accounts.issue_setup_token(db)
     if raw is None:
         raise click.ClickException("Accounts already exist; the first-run page is closed.")

@@ -447,9 +447,10 @@ DEMO_ERRORS = {
 def seed_demo_command(groups: int, sessions_per_group: int, participants: int, password: str | None,
                       force: bool, seed: int | None):
     """Fill the database with realistic demo groups, sessions, check-ins, notes and accounts."""
-    from reflect.db import get_session
+    from reflect.db import begin_write, get_session
 
     db = get_session()
+    begin_write(db)  # reads, then writes (see reflect/cli.py, create-user)
     try:
         result = seed_demo(db, groups=groups, sessions_per_group=sessions_per_group, participants=participants,
                            password=password, force=force, seed=seed,

@@ -95,7 +95,7 @@ def export_command(deck_ids: tuple[str, ...], fmt: str):
 @with_appcontext
 def import_command(path: str, replace: bool):
     """Import a deck file into the database (no owner: visible to admins). Prints its id."""
-    from reflect.db import get_session
+    from reflect.db import begin_write, get_session
     from reflect.decks import deck_error
     from reflect.prompts import store
 
@@ -105,6 +105,7 @@ def import_command(path: str, replace: bool):
         click.echo(f"{path}: cannot read file ({err.strerror or err}).", err=True)
         sys.exit(1)
     db = get_session()
+    begin_write(db)  # reads, then writes (see reflect/cli.py, create-user)
     try:
         deck = store.import_deck(db, None, raw, path, replace=replace)
     except DeckError as err:
