@@ -249,8 +249,8 @@ def move_card(db: Session, session: GroupSession, action: str, position: int | N
 
     ``reading``: a query that the move does not change (its parameters: ``in_session``,
     the session's id, and ``card``, the new card's id), run on PostgreSQL by the move's
-    own statement, one round trip for both; its rows are returned. None: not read (SQLite, where a query
-    costs no round trip, or no move)."""
+    own statement, one round trip for both; its rows are returned. None: not read
+    (SQLite, where a query costs no round trip, or no move)."""
     if session.phase != "reflect":
         raise RoomError("not_in_phase", phase="reflect")
     total = len(card_ids(db, session))  # the cards themselves are not loaded: only the one shown
