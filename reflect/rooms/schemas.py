@@ -13,7 +13,9 @@ CommandId = lambda: fields.String(  # noqa: E731
     required=True, validate=[validate.Length(min=8, max=64), validate.Regexp(r"^[A-Za-z0-9_-]+$")]
 )
 AnswerId = lambda: fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{32}$"))  # noqa: E731
-Text = lambda limit: fields.String(required=True, validate=validate.Length(min=1, max=limit))  # noqa: E731
+# No minimum length: an empty answer or takeaway reaches the service, whose "text_empty"
+# ("Write something first, or choose pass.") says what to do, where "invalid" would not.
+Text = lambda limit: fields.String(required=True, validate=validate.Length(max=limit))  # noqa: E731
 Id = lambda **kw: fields.Integer(strict=True, validate=validate.Range(min=1, max=2**31 - 1), **kw)  # noqa: E731
 
 
