@@ -59,8 +59,11 @@ def welcome():
     if request.method == "POST":
         db = get_session()
         choice = request.form.get("who", "none")
+        typed = request.form.get("display_name", "")[:40]
         roster_id = int(choice[7:]) if choice.startswith("roster:") and choice[7:].isdigit() else None
-        name = request.form.get("display_name", "") if choice == "typed" else None
+        # A name typed in the box is meant, even when its radio was not chosen ("Without
+        # a name" is pre-selected, and a page without its script cannot select it).
+        name = typed if roster_id is None and (choice == "typed" or typed.strip()) else None
         try:
             participant, raw = participants.join(
                 db, target, agreed=request.form.get("agree") == "yes", display_name=name,
@@ -76,7 +79,16 @@ def welcome():
             response.set_cookie(PARTICIPANT_COOKIE, raw, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax",
                                 secure=bool(current_app.config.get("REFLECT_HTTPS")), path="/")
             return response
-    return render_template("join/welcome.html", target=target, roster=roster, error=error), (400 if error else 200)
+    # after a refusal (the agreements not ticked, ...), the page keeps what was chosen and typed
+    chosen = request.form.get("who", "none") if request.method == "POST" else "none"
+    typed_name = request.form.get("display_name", "")[:40] if request.method == "POST" else ""
+    if chosen == "none" and typed_name.strip():
+        chosen = "typed"  # as it would have been taken
+    if chosen not in {"typed"} | {f"roster:{m.id}" for m in roster}:
+        chosen = "none"
+    agreed = request.method == "POST" and request.form.get("agree") == "yes"
+    return render_template("join/welcome.html", target=target, roster=roster, error=error,
+                           chosen=chosen, typed_name=typed_name, agreed=agreed), (400 if error else 200)
 
 
 @bp.get("/p")
