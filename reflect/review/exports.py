@@ -14,6 +14,7 @@ from flask_babel import format_date, gettext as _, lazy_gettext as _l
 from reflect.prompts import perspective_label, theme_label
 from reflect.prompts.themes import get_theme
 from reflect.review.stats import WHOLE_PERIOD
+from reflect.templating import PHASE_LABELS
 
 SCALE_LABELS = {
     "energy": _l("Energy"),
@@ -21,13 +22,6 @@ SCALE_LABELS = {
     "weight": _l("Weight I'm carrying"),
     "present": _l("Present"),
     "hopeful": _l("Hopeful"),
-}
-PHASE_LABELS = {
-    "lobby": _l("Lobby"),
-    "connect": _l("Connect"),
-    "reflect": _l("Reflect"),
-    "grow": _l("Grow"),
-    "ended": _l("After the session"),
 }
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -42,6 +36,8 @@ def scale_label(slug: str) -> str:
 
 
 def phase_label(phase: str) -> str:
+    """The phase's name as the console and the summary show it (``templating.PHASE_LABELS``,
+    one list for the whole app)."""
     label = PHASE_LABELS.get(phase)
     return str(label) if label else phase
 
