@@ -40,3 +40,17 @@ def test_the_review_names_phases_as_the_console_and_summary_do(app, world):  # n
     assert {n["phase"]: n["phase_label"] for n in spanish["shared_notes"]} == {
         p: wanted_es[p] for p in ("connect", "grow", "ended", "reflect")}
 
+
+def test_numbers_on_the_review_pages_follow_the_readers_language(world):  # noqa: F811
+    clients, ids = world
+    sup = clients["assigned_supervisor"]
+    # Two sessions, three attendances: 1.5 people per session; the energy change is +1.33.
+    overview = sup.get("/review/?by=period", headers=SPANISH).get_data(as_text=True)
+    assert "<td>1,5</td>" in overview and "<td>1.5</td>" not in overview
+    page = sup.get(f"/review/groups/{ids['g']}?by=period", headers=SPANISH).get_data(as_text=True)
+    figures = re.findall(r'<span class="figure">([^<]*)</span>', page)
+    assert "+1,33" in figures and "+1.33" not in figures
+    english = sup.get(f"/review/groups/{ids['g']}?by=period").get_data(as_text=True)
+    assert "+1.33" in re.findall(r'<span class="figure">([^<]*)</span>', english)
+    assert "<td>1.5</td>" in sup.get("/review/?by=period").get_data(as_text=True)
+
