@@ -54,6 +54,8 @@ def _group_or_404(group_id: int):
 def _page_period() -> tuple[PeriodForm, stats.Period | None]:
     form = PeriodForm(request.args)
     if not form.validate():
+        if form.by.errors:  # WTForms' "Not a valid choice" says nothing about what to pick
+            form.by.errors = [str(PERIOD_ERRORS["by_invalid"])]
         return form, None
     try:
         period = stats.make_period(form.start.data, form.end.data, form.by.data or "month", utcnow().date())

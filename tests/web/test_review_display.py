@@ -54,3 +54,17 @@ def test_numbers_on_the_review_pages_follow_the_readers_language(world):  # noqa
     assert "+1.33" in re.findall(r'<span class="figure">([^<]*)</span>', english)
     assert "<td>1.5</td>" in sup.get("/review/?by=period").get_data(as_text=True)
 
+
+def test_a_bad_by_value_says_what_to_choose(world):  # noqa: F811
+    clients, ids = world
+    sup = clients["assigned_supervisor"]
+    for url in (f"/review/groups/{ids['g']}?by=week", "/review/?by=week"):
+        response = sup.get(url)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400
+        assert "Choose by month, by quarter or the whole period." in page
+        error_id = re.search(r'<p class="error" id="([^"]+)">Choose by month', page).group(1)
+        assert re.search(rf'<select[^>]*aria-describedby="{error_id}"', page)
+        assert re.search(r'<select[^>]*aria-invalid="true"', page)
+        spanish = sup.get(url, headers=SPANISH).get_data(as_text=True)
+        assert "Choose by month" not in spanish and 'class="error"' in spanish
