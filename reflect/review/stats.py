@@ -8,7 +8,10 @@ What counts
   check-in rounds are closed and cannot be reopened), so every view of it is the same.
 - Cards count when they were shown (``SessionCard.shown_at`` set).
 - Attendance: a rostered person attended a held session when an admitted participant
-  carried their ``roster_member_id``; hours are the summed durations (to 0.01 h).
+  carried their ``roster_member_id``.
+- Hours: each held session's duration is rounded half-up to 0.01 h once; every total (a
+  person's, a period's, a group's) is the sum of its sessions' rounded hours, so the
+  attendance log and the session list always add up to the totals shown beside them.
 
 The minimum-group-size rule (k = max(the configured minimum, the session's own
 ``min_group_size``); see docs/review-api.md):
@@ -151,11 +154,6 @@ class _Sql:
             return func.to_char(column, literal_column("'YYYY-MM'"))
         return func.strftime(literal_column("'%Y-%m'"), column)
 
-    def seconds(self, start, end):
-        if self.pg:
-            return func.extract("epoch", end - start)
-        return (func.julianday(end) - func.julianday(start)) * 86400.0
-
     def list_values(self, column, name: str):
         fn = func.json_array_elements_text if self.pg else func.json_each
         return fn(column).table_valued("value", name=name)
@@ -195,10 +193,20 @@ def note_scope(viewer: Viewer):
     return false()
 
 
+def _hundredths(seconds) -> Decimal:
+    """Seconds to hours, rounded half-up to 0.01 h (exact: a ``Decimal``)."""
+    value = Decimal(str(float(seconds or 0))) / Decimal(3600)
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
 def hours(seconds) -> float:
     """Seconds to hours, rounded half-up to 0.01."""
-    value = Decimal(str(float(seconds or 0))) / Decimal(3600)
-    return float(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    return float(_hundredths(seconds))
+
+
+def session_hours(started: datetime, ended: datetime) -> Decimal:
+    """One held session's hours, rounded once (every total adds these up)."""
+    return _hundredths((ended - started).total_seconds())
 
 
 def _mean(total, n) -> float:
@@ -209,39 +217,34 @@ def _mean(total, n) -> float:
 
 
 def sessions_summary(db: Session, group_ids: list[int], period: Period) -> dict:
+    """Sessions held and their hours: each session rounded once, totals summed from those."""
     sql = _Sql(db)
     month = sql.month(GroupSession.started_at)
     rows = db.execute(
-        select(
-            GroupSession.group_id,
-            month,
-            func.count(),
-            func.sum(sql.seconds(GroupSession.started_at, GroupSession.ended_at)),
-            func.max(GroupSession.started_at),
-        )
+        select(GroupSession.group_id, month, GroupSession.started_at, GroupSession.ended_at)
         .where(held_filter(group_ids, period))
-        .group_by(GroupSession.group_id, month)
     ).all()
-    by_bucket = {b: [0, 0.0] for b in period.buckets()}
+    zero = Decimal(0)
+    by_bucket = {b: [0, zero] for b in period.buckets()}
     per_group: dict[int, dict] = {}
-    held, seconds = 0, 0.0
-    for group_id, mon, count, secs, last in rows:
-        secs = float(secs or 0)
-        cell = by_bucket.setdefault(period.bucket_of(mon), [0, 0.0])
-        cell[0] += count
-        cell[1] += secs
-        held += count
-        seconds += secs
-        g = per_group.setdefault(group_id, {"held": 0, "seconds": 0.0, "last": None})
-        g["held"] += count
-        g["seconds"] += secs
-        g["last"] = max(g["last"], last) if g["last"] else last
+    held, total = 0, zero
+    for group_id, mon, started, ended in rows:
+        h = session_hours(started, ended)
+        cell = by_bucket.setdefault(period.bucket_of(mon), [0, zero])
+        cell[0] += 1
+        cell[1] += h
+        held += 1
+        total += h
+        g = per_group.setdefault(group_id, {"held": 0, "hours": zero, "last": None})
+        g["held"] += 1
+        g["hours"] += h
+        g["last"] = max(g["last"], started) if g["last"] else started
     return {
         "held": held,
-        "hours": hours(seconds),
-        "by_bucket": [{"bucket": b, "held": c[0], "hours": hours(c[1])} for b, c in by_bucket.items()],
+        "hours": float(total),
+        "by_bucket": [{"bucket": b, "held": c[0], "hours": float(c[1])} for b, c in by_bucket.items()],
         "per_group": {
-            gid: {"held": g["held"], "hours": hours(g["seconds"]), "last": g["last"].date().isoformat()}
+            gid: {"held": g["held"], "hours": float(g["hours"]), "last": g["last"].date().isoformat()}
             for gid, g in per_group.items()
         },
     }
@@ -619,14 +622,18 @@ def attendance(db: Session, group_ids: list[int], period: Period, *, log: bool =
     ]
     by_id = {m["id"]: m for m in members}
     if not log:
-        duration = _Sql(db).seconds(GroupSession.started_at, GroupSession.ended_at)
-        for member_id, n, secs in db.execute(
-            select(attended.c.member_id, func.count(), func.sum(duration))
+        # One row per (person, session): each session's hours rounded once, then summed,
+        # exactly as the log adds up.
+        totals: dict[int, list] = defaultdict(lambda: [0, Decimal(0)])
+        for member_id, started, ended in db.execute(
+            select(attended.c.member_id, GroupSession.started_at, GroupSession.ended_at)
             .join(GroupSession, GroupSession.id == attended.c.session_id)
-            .group_by(attended.c.member_id)
         ):
             if member_id in by_id:
-                by_id[member_id].update(sessions=int(n), hours=hours(secs))
+                totals[member_id][0] += 1
+                totals[member_id][1] += session_hours(started, ended)
+        for member_id, (n, h) in totals.items():
+            by_id[member_id].update(sessions=n, hours=float(h))
         return {"members": members}
 
     # The log: every held session once, then who attended it; totals follow from the log.
@@ -636,25 +643,25 @@ def attendance(db: Session, group_ids: list[int], period: Period, *, log: bool =
         .where(held_filter(group_ids, period))
         .order_by(GroupSession.started_at.desc(), GroupSession.id)
     ):
-        secs = (ended - started).total_seconds()
+        h = session_hours(started, ended)
         sessions[session_id] = {
             "id": session_id, "group_id": group_id, "date": started.date().isoformat(),
             "start": started.isoformat(timespec="minutes"), "end": ended.isoformat(timespec="minutes"),
-            "hours": hours(secs), "seconds": secs, "attendees": [], "others": 0,
+            "hours": float(h), "exact": h, "attendees": [], "others": 0,
         }
-    seconds: dict[int, float] = defaultdict(float)
+    member_hours: dict[int, Decimal] = defaultdict(Decimal)
     entries = []
     for session_id, member_id in db.execute(select(attended.c.session_id, attended.c.member_id)):
         s, m = sessions.get(session_id), by_id.get(member_id)
         if s is None or m is None:
             continue
         m["sessions"] += 1
-        seconds[member_id] += s["seconds"]
+        member_hours[member_id] += s["exact"]
         s["attendees"].append(m["name"])
         entries.append({"member_id": member_id, "name": m["name"], "group_id": s["group_id"], "session_id": session_id,
                         "date": s["date"], "start": s["start"], "end": s["end"], "hours": s["hours"]})
-    for member_id, secs in seconds.items():
-        by_id[member_id]["hours"] = hours(secs)
+    for member_id, h in member_hours.items():
+        by_id[member_id]["hours"] = float(h)
     for session_id, n in db.execute(
         select(Participant.session_id, func.count())
         .join(GroupSession, GroupSession.id == Participant.session_id)
@@ -666,7 +673,7 @@ def attendance(db: Session, group_ids: list[int], period: Period, *, log: bool =
     rows = []
     for s in sessions.values():
         s["attendees"].sort(key=str.casefold)
-        s.pop("seconds")
+        s.pop("exact")
         rows.append(s)
     entries.sort(key=lambda e: (e["name"].casefold(), e["member_id"], e["date"], e["session_id"]))
     return {"members": members, "sessions": rows, "log": entries}
