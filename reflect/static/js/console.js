@@ -189,10 +189,32 @@ function renderNotes() {
     item.append(el("p", note.text || "", "note-text"), el("p", where, "muted"));
     const edit = el("button", t("edit"), "small");
     edit.type = "button";
+    edit.setAttribute("aria-label", `${t("edit")}: ${where}`);
     edit.addEventListener("click", () => loadNote(note));
-    item.append(edit);
+    const remove = el("button", t("delete-note"), "small");
+    remove.type = "button";
+    remove.setAttribute("aria-label", `${t("delete-note")}: ${where}`);
+    remove.addEventListener("click", () => deleteNote(note));
+    item.append(edit, " ", remove);
     list.append(item);
   }
+}
+
+function newNote() {
+  clearTimeout(noteTimer);
+  noteId = commandId();
+  $("note-text").value = "";
+  $("note-share").checked = false;
+  for (const input of document.querySelectorAll("#note-tags input")) input.checked = false;
+  $("note-status").textContent = "";
+  show($("note-warning"), false);
+}
+
+async function deleteNote(note) {
+  if (!window.confirm(t("confirm-delete-note"))) return;
+  if (note.client_id === noteId) newNote(); // nothing pending for it is saved again
+  const reply = await conn.send("note_delete", { note: note.client_id }, false);
+  $("note-status").textContent = reply?.ok ? t("note-deleted") : (reply?.error?.message || t("not-sent"));
 }
 
 function loadNote(note) {
@@ -211,7 +233,10 @@ function scheduleSave() {
 
 async function saveNote() {
   const text = $("note-text").value;
-  if (!text.trim() && !selectedTags().length) { $("note-status").textContent = ""; return; }
+  // A blank new note is not written; a note already saved is, even blank, so that
+  // clearing its text replaces what was there.
+  const saved = st?.notes?.some((n) => n.client_id === noteId);
+  if (!text.trim() && !selectedTags().length && !saved) { $("note-status").textContent = ""; return; }
   const reply = await conn.send("note_save", { note: noteId, text, tags: selectedTags(), share: $("note-share").checked }, false);
   $("note-status").textContent = reply?.ok ? t("saved") : t("save-failed");
   show($("note-warning"), Boolean(reply?.identifiers));
@@ -221,11 +246,7 @@ async function saveNote() {
 $("note-text").addEventListener("input", scheduleSave);
 $("note-share").addEventListener("change", scheduleSave);
 $("new-note").addEventListener("click", () => {
-  noteId = commandId();
-  $("note-text").value = "";
-  $("note-share").checked = false;
-  for (const input of document.querySelectorAll("#note-tags input")) input.checked = false;
-  $("note-status").textContent = "";
+  newNote();
   $("note-text").focus();
 });
 $("add-tag").addEventListener("click", async () => {
