@@ -60,6 +60,14 @@ function render() {
   renderNotes();
 }
 
+function personButton(label, p, onClick) {
+  const button = el("button", label, "small");
+  button.type = "button";
+  button.setAttribute("aria-label", `${label}: ${personName(p)}`);
+  button.addEventListener("click", onClick);
+  return button;
+}
+
 function renderPeople() {
   const c = st.counts;
   $("people-count").textContent = t("present", { present: c.present, reconnecting: c.reconnecting, waiting: c.waiting });
@@ -68,12 +76,19 @@ function renderPeople() {
   for (const p of st.participants) {
     const item = el("li", `${personName(p)} — ${t(p.status === "reconnecting" ? "reconnecting" : p.status)}`);
     item.classList.add(`status-${p.status}`);
-    const action = el("button", p.status === "waiting" ? t("admit") : t("remove"), "small");
-    action.type = "button";
-    action.setAttribute("aria-label", `${action.textContent}: ${personName(p)}`);
-    action.addEventListener("click", () => command(p.status === "waiting" ? "admit" : "remove", { participant: p.id }));
-    item.append(" ", action);
-    (p.status === "waiting" ? waiting : people).append(item);
+    if (p.status === "waiting") {
+      item.append(" ", personButton(t("admit"), p, () => command("admit", { participant: p.id })));
+      // turning someone away is not undone: asked first, like removing someone
+      item.append(" ", personButton(t("turn-away"), p, () => {
+        if (window.confirm(t("confirm-turn-away", { name: personName(p) }))) command("remove", { participant: p.id });
+      }));
+      waiting.append(item);
+    } else {
+      item.append(" ", personButton(t("remove"), p, () => {
+        if (window.confirm(t("confirm-remove", { name: personName(p) }))) command("remove", { participant: p.id });
+      }));
+      people.append(item);
+    }
   }
   const hands = clear($("hands"));
   for (const p of st.hands) {
