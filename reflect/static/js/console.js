@@ -26,9 +26,17 @@ const conn = connect("/facilitator", {
   events: { signed_out: () => window.location.reload() },
 });
 
+// A refused command (or one never answered) changed nothing: the controls the facilitator
+// used (the lock, names, the card picker) show the last state again, and why it failed is
+// said in its own alert, cleared by the next command that succeeds.
 async function command(event, payload) {
   const reply = await conn.send(event, payload);
-  if (reply && !reply.ok && reply.error) $("connection").textContent = reply.error.message;
+  if (reply?.ok) {
+    $("command-error").textContent = "";
+  } else {
+    $("command-error").textContent = reply?.error?.message || t("not-sent");
+    render();
+  }
   return reply;
 }
 
