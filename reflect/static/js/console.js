@@ -132,7 +132,8 @@ function renderCheckin() {
   const target = $("checkin-result");
   if (result.status === "open") { clear(target).append(el("p", t("not-yet", { n: st.min_group_size }))); return; }
   if (!result.shown) { clear(target).append(el("p", t("too-few", { n: st.min_group_size }))); return; }
-  checkinResult(target, result, result.scale_labels || result.scales.map((slug) => ({ slug, question: slug, low: "1", high: "5" })), t);
+  checkinResult(target, result, result.scale_labels || result.scales.map((slug) => ({ slug, question: slug, low: "1", high: "5" })), t,
+    result.min_group_size ?? st.min_group_size);
 }
 
 function renderCard() {

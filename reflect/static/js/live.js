@@ -135,15 +135,18 @@ export function timer(node, t) {
 }
 
 // A check-in result as text rows with a bar each (widths through the CSSOM, CSP-safe).
-export function checkinResult(target, result, labels, t) {
+// ``minGroupSize``: the session's minimum group size, for the "too few" message (the
+// result's own ``min_group_size`` when it carries one).
+export function checkinResult(target, result, labels, t, minGroupSize) {
   clear(target);
   if (!result || result.status !== "closed") return;
-  if (!result.shown) { target.append(el("p", t("too-few", { n: "" }))); return; }
+  const n = result.min_group_size ?? minGroupSize ?? "";
+  if (!result.shown) { target.append(el("p", t("too-few", { n }))); return; }
   for (const scale of labels) {
     const counts = result.distribution[scale.slug];
     const box = el("div", null, "result-scale");
     box.append(el("p", scale.question, "result-question"));
-    if (!counts) { box.append(el("p", t("too-few", { n: "" }))); target.append(box); continue; }
+    if (!counts) { box.append(el("p", t("too-few", { n }))); target.append(box); continue; }
     const total = counts.reduce((a, b) => a + b, 0) || 1;
     const list = el("ul", null, "bars");
     counts.forEach((count, i) => {
