@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import zoneinfo
 from pathlib import Path
 
 ASYNC_MODES = ("eventlet", "gevent", "threading")
@@ -21,6 +22,9 @@ _ENV = {
     "MESSAGE_QUEUE_CHANNEL": (str, "reflect"),
     "ALLOWED_ORIGINS": (str, None),
     "MIN_GROUP_SIZE": (int, 3),
+    # The review's days, months, quarters and years (an IANA name such as
+    # "America/Los_Angeles"); times are stored in UTC whatever this says.
+    "TIMEZONE": (str, "UTC"),
     "RETENTION_DAYS": (int, 365),
     "RATELIMIT_STORAGE_URL": (str, None),
     "TRUSTED_PROXIES": (int, 0),
@@ -78,11 +82,24 @@ def check(config: dict) -> None:
         raise ConfigError("REFLECT_DATABASE_POOL_SIZE must be at least 1")
     if config["REFLECT_MIN_GROUP_SIZE"] < 2:
         raise ConfigError("REFLECT_MIN_GROUP_SIZE must be at least 2")
+    check_timezone(config.get("REFLECT_TIMEZONE") or "UTC")
     origins = config.get("REFLECT_ALLOWED_ORIGINS")
     if origins is not None:
         items = allowed_origins(origins)
         if not items or "*" in items:
             raise ConfigError("REFLECT_ALLOWED_ORIGINS must list origins explicitly (never '*' or empty)")
+
+
+def check_timezone(name: str) -> None:
+    """``REFLECT_TIMEZONE`` must name a zone of the IANA time-zone database."""
+    if name == "UTC":
+        return  # needs no time-zone database
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise ConfigError(
+            f"REFLECT_TIMEZONE={name!r} is not a time zone of the IANA database (e.g. America/Los_Angeles)"
+        ) from exc
 
 
 def ratelimit_storage(config: dict) -> str:

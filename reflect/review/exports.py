@@ -126,7 +126,8 @@ def group_json(report: dict, locale) -> dict:
         **_shared_json(report, locale),
         "attendance": {
             "members": [{k: m[k] for k in ("id", "name", "active", "sessions", "hours")} for m in attendance["members"]],
-            "sessions": [{k: s[k] for k in ("id", "date", "start", "end", "hours", "attendees", "others")}
+            "sessions": [{k: s[k] for k in ("id", "date", "start", "end", "start_utc", "end_utc", "hours", "attendees",
+                                            "others")}
                          for s in attendance["sessions"]],
         },
         "takeaways": report["takeaways"],
@@ -207,12 +208,17 @@ def attendance_csv(report: dict, group_names: dict[int, str]) -> str:
 
 
 def attendance_log_csv(report: dict, group_names: dict[int, str]) -> str:
+    """The endorsement log. ``date`` is the day in the configured time zone (the
+    ``timezone`` column); the UTC columns come first, as they always have, then the same
+    start and end as wall-clock times in that zone."""
+    tz = report["period"].get("timezone", "UTC")
     rows = [
-        [e["group_id"], group_names.get(e["group_id"], ""), e["name"], e["date"], e["start"], e["end"],
-         f'{e["hours"]:.2f}']
+        [e["group_id"], group_names.get(e["group_id"], ""), e["name"], e["date"], e["start_utc"], e["end_utc"],
+         f'{e["hours"]:.2f}', e["start"], e["end"], tz]
         for e in report["attendance"]["log"]
     ]
-    return _csv(["group_id", "group", "person", "date", "start_utc", "end_utc", "hours"], rows)
+    return _csv(["group_id", "group", "person", "date", "start_utc", "end_utc", "hours", "start_local", "end_local",
+                 "timezone"], rows)
 
 
 def theme_matrix(report: dict, locale, top: int = 5) -> dict:

@@ -3,7 +3,10 @@
 What counts
 -----------
 - A session is *held* when it has ended (``ended_at`` set); it belongs to the period by
-  ``started_at`` (UTC) and lasts ``ended_at - started_at``. A session that ended in the
+  ``started_at`` and lasts ``ended_at - started_at``. Times are stored in UTC; days,
+  months, quarters and years are those of the configured time zone
+  (``REFLECT_TIMEZONE``, the period's ``tz``): a 6 pm Pacific session on 31 December
+  belongs to December, and to that year. A session that ended in the
   lobby never started and is not counted. Once ended, nothing in it can change (its
   check-in rounds are closed and cannot be reopened), so every view of it is the same.
 - Cards count when they were shown (``SessionCard.shown_at`` set).
@@ -34,8 +37,10 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer, and_, case, cast, false, func, literal, literal_column, select, true, union_all
 from sqlalchemy.orm import Session
@@ -69,6 +74,70 @@ class ReviewStatsError(ValueError):
         self.code = code
 
 
+# --- the time zone -------------------------------------------------------------------------
+
+UTC = "UTC"
+
+
+@lru_cache(maxsize=32)
+def zone(name: str | None) -> tzinfo:
+    """The IANA time zone called ``name`` (``REFLECT_TIMEZONE``, checked at start-up);
+    UTC needs no time-zone database."""
+    if not name or name == UTC:
+        return timezone.utc
+    return ZoneInfo(name)
+
+
+def to_local(moment: datetime, tz: str | None) -> datetime:
+    """A stored (naive, UTC) time as the wall-clock time in ``tz`` (naive)."""
+    return moment.replace(tzinfo=timezone.utc).astimezone(zone(tz)).replace(tzinfo=None)
+
+
+def to_utc(wall: datetime, tz: str | None) -> datetime:
+    """A wall-clock time in ``tz`` (naive) as a stored (naive, UTC) time."""
+    return wall.replace(tzinfo=zone(tz)).astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def local_today(tz: str | None, now_utc: datetime | None = None) -> date:
+    """Today's date in ``tz``."""
+    return to_local(now_utc or datetime.now(timezone.utc).replace(tzinfo=None), tz).date()
+
+
+@lru_cache(maxsize=64)
+def _offset_steps(tz: str | None, start: datetime, end: datetime) -> tuple[tuple[datetime | None, int], ...]:
+    """The UTC offsets (seconds) of ``tz`` between two UTC times: ``((None, first),
+    (t1, second), …)``, each ``t`` the UTC time from which its offset applies. Found by
+    looking a day at a time, then to the second where the offset changed."""
+    z = zone(tz)
+    epoch = datetime(1970, 1, 1)
+
+    def offset(seconds: int) -> int:
+        moment = datetime.fromtimestamp(seconds, timezone.utc)
+        return int(moment.astimezone(z).utcoffset().total_seconds())
+
+    lo_end = int((start - epoch).total_seconds())
+    hi_end = int((end - epoch).total_seconds())
+    current = offset(lo_end)
+    steps: list[tuple[datetime | None, int]] = [(None, current)]
+    day = 86400
+    at = lo_end
+    while at < hi_end:
+        nxt = min(at + day, hi_end)
+        new = offset(nxt)
+        if new != current:
+            lo, hi = at, nxt  # offset(lo) == current, offset(hi) == new
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                if offset(mid) == current:
+                    lo = mid
+                else:
+                    hi = mid
+            steps.append((epoch + timedelta(seconds=hi), new))
+            current = new
+        at = nxt
+    return tuple(steps)
+
+
 # --- the period ---------------------------------------------------------------------------
 
 
@@ -82,20 +151,30 @@ def _month_key(index: int) -> str:
 
 @dataclass(frozen=True)
 class Period:
-    """From ``start`` to ``end`` (both dates inclusive, UTC), shown ``by`` month, quarter
-    or as one pool for the whole period."""
+    """From ``start`` to ``end`` (both dates inclusive, days in the time zone ``tz``),
+    shown ``by`` month, quarter or as one pool for the whole period."""
 
     start: date
     end: date
     by: str = "month"
+    tz: str = UTC
 
     @property
     def start_at(self) -> datetime:
-        return datetime.combine(self.start, time.min)
+        """The first moment of the period, as a stored (UTC) time."""
+        return to_utc(datetime.combine(self.start, time.min), self.tz)
 
     @property
     def end_before(self) -> datetime:
-        return datetime.combine(self.end + timedelta(days=1), time.min)
+        """The first moment after the period, as a stored (UTC) time."""
+        return to_utc(datetime.combine(self.end + timedelta(days=1), time.min), self.tz)
+
+    def local(self, moment: datetime) -> datetime:
+        """A stored (UTC) time as the wall-clock time in the period's zone."""
+        return to_local(moment, self.tz)
+
+    def offsets(self) -> tuple[tuple[datetime | None, int], ...]:
+        return _offset_steps(self.tz, self.start_at, self.end_before)
 
     def months(self) -> list[str]:
         return [_month_key(i) for i in range(_month_index(self.start), _month_index(self.end) + 1)]
@@ -112,7 +191,7 @@ class Period:
         return list(dict.fromkeys(self.bucket_of(m) for m in self.months()))
 
     def as_dict(self) -> dict:
-        return {"from": self.start.isoformat(), "to": self.end.isoformat(), "by": self.by}
+        return {"from": self.start.isoformat(), "to": self.end.isoformat(), "by": self.by, "timezone": self.tz}
 
 
 def default_start(today: date) -> date:
@@ -120,7 +199,8 @@ def default_start(today: date) -> date:
     return date.fromisoformat(_month_key(_month_index(today) - 11) + "-01")
 
 
-def make_period(start: date | None, end: date | None, by: str | None, today: date) -> Period:
+def make_period(start: date | None, end: date | None, by: str | None, today: date, tz: str = UTC) -> Period:
+    """``today`` is the date in ``tz``; ``start`` and ``end`` are days in ``tz``."""
     end = end or today
     start = start or default_start(end)
     by = by or "month"
@@ -130,7 +210,7 @@ def make_period(start: date | None, end: date | None, by: str | None, today: dat
         raise ReviewStatsError("period_reversed")
     if _month_index(end) - _month_index(start) + 1 > MAX_MONTHS:
         raise ReviewStatsError("period_too_long")
-    return Period(start, end, by)
+    return Period(start, end, by, tz or UTC)
 
 
 @dataclass(frozen=True)
@@ -145,14 +225,41 @@ class Viewer:
 
 
 class _Sql:
-    def __init__(self, db: Session):
+    def __init__(self, db: Session, period: Period):
         self.pg = db.get_bind().dialect.name == "postgresql"
+        self.period = period
+
+    def _stamp(self, moment: datetime):
+        # As each backend stores the column (SQLAlchemy's SQLite format is text).
+        if self.pg:
+            return literal_column(f"TIMESTAMP '{moment:%Y-%m-%d %H:%M:%S}'")
+        return literal_column(f"'{moment:%Y-%m-%d %H:%M:%S}.000000'")
+
+    def _shift(self, seconds: int):
+        if self.pg:
+            return literal_column(f"INTERVAL '{int(seconds)} seconds'")
+        return literal_column(f"'{int(seconds):+d} seconds'")
+
+    def _offset(self, column):
+        """The period's zone's UTC offset at ``column``'s time, as an SQL interval (PG) or
+        date modifier (SQLite); None when it is UTC throughout. The offsets come from
+        Python's time-zone database (the same one every date shown is computed with),
+        one per stretch between changes within the period (a few per year), inlined."""
+        steps = self.period.offsets()
+        if len(steps) == 1:
+            return self._shift(steps[0][1]) if steps[0][1] else None
+        whens = [(column < self._stamp(steps[i + 1][0]), self._shift(steps[i][1])) for i in range(len(steps) - 1)]
+        return case(*whens, else_=self._shift(steps[-1][1]))
 
     def month(self, column):
-        # The format is inlined, not bound: a grouped expression must read the same twice.
+        """``YYYY-MM`` of ``column`` in the period's zone. Everything is inlined, nothing
+        bound: a grouped expression must read the same twice."""
+        offset = self._offset(column)
         if self.pg:
-            return func.to_char(column, literal_column("'YYYY-MM'"))
-        return func.strftime(literal_column("'%Y-%m'"), column)
+            return func.to_char(column if offset is None else column + offset, literal_column("'YYYY-MM'"))
+        if offset is None:
+            return func.strftime(literal_column("'%Y-%m'"), column)
+        return func.strftime(literal_column("'%Y-%m'"), column, offset)
 
     def list_values(self, column, name: str):
         fn = func.json_array_elements_text if self.pg else func.json_each
@@ -218,7 +325,7 @@ def _mean(total, n) -> float:
 
 def sessions_summary(db: Session, group_ids: list[int], period: Period) -> dict:
     """Sessions held and their hours: each session rounded once, totals summed from those."""
-    sql = _Sql(db)
+    sql = _Sql(db, period)
     month = sql.month(GroupSession.started_at)
     rows = db.execute(
         select(GroupSession.group_id, month, GroupSession.started_at, GroupSession.ended_at)
@@ -244,7 +351,7 @@ def sessions_summary(db: Session, group_ids: list[int], period: Period) -> dict:
         "hours": float(total),
         "by_bucket": [{"bucket": b, "held": c[0], "hours": float(c[1])} for b, c in by_bucket.items()],
         "per_group": {
-            gid: {"held": g["held"], "hours": float(g["hours"]), "last": g["last"].date().isoformat()}
+            gid: {"held": g["held"], "hours": float(g["hours"]), "last": period.local(g["last"]).date().isoformat()}
             for gid, g in per_group.items()
         },
     }
@@ -255,7 +362,7 @@ def sessions_summary(db: Session, group_ids: list[int], period: Period) -> dict:
 
 def theme_counts(db: Session, group_ids: list[int], period: Period, viewer: Viewer) -> dict:
     """Themes of the cards shown and tags of the notes this viewer may count, by bucket."""
-    sql = _Sql(db)
+    sql = _Sql(db, period)
     month = sql.month(GroupSession.started_at)
     themes = sql.list_values(SessionCard.themes, "card_theme")
     card_rows = db.execute(
@@ -323,7 +430,7 @@ def _round_scale_cte(db: Session, group_ids: list[int], period: Period, k: int):
     The answers are first summed per (round, scale) on their own (read through the
     round_id index), then joined to their round for the month, kind and threshold: the
     per-answer work stays as small as it can be."""
-    sql = _Sql(db)
+    sql = _Sql(db, period)
     rounds = (
         select(
             CheckinRound.id.label("id"),
@@ -369,7 +476,7 @@ def _round_scale_cte(db: Session, group_ids: list[int], period: Period, k: int):
 
 def _rounds_present(db: Session, group_ids: list[int], period: Period) -> set[tuple[str, str]]:
     """(month, kind) with at least one closed round, whatever its size: tells "too few" from "none"."""
-    month = _Sql(db).month(GroupSession.started_at)
+    month = _Sql(db, period).month(GroupSession.started_at)
     rows = db.execute(
         select(month, CheckinRound.kind)
         .select_from(GroupSession)
@@ -517,7 +624,7 @@ def _anonymous_group_takeaway():
 def takeaways(db: Session, group_ids: list[int], period: Period, k: int, rng: random.Random | None = None) -> list[dict]:
     """Takeaways shared anonymously with the group, from sessions with at least k of them;
     shuffled within each month, and dated by month only."""
-    sql = _Sql(db)
+    sql = _Sql(db, period)
     month = sql.month(GroupSession.started_at)
     qualifying = (
         select(Answer.session_id)
@@ -576,7 +683,7 @@ def shared_notes(db: Session, group_ids: list[int], period: Period, viewer: View
         {
             "id": note_id,
             "session_id": session_id,
-            "date": started.date().isoformat(),
+            "date": period.local(started).date().isoformat(),
             "phase": phase,
             "text": text,
             "card": (
@@ -644,9 +751,11 @@ def attendance(db: Session, group_ids: list[int], period: Period, *, log: bool =
         .order_by(GroupSession.started_at.desc(), GroupSession.id)
     ):
         h = session_hours(started, ended)
+        local_start, local_end = period.local(started), period.local(ended)
         sessions[session_id] = {
-            "id": session_id, "group_id": group_id, "date": started.date().isoformat(),
-            "start": started.isoformat(timespec="minutes"), "end": ended.isoformat(timespec="minutes"),
+            "id": session_id, "group_id": group_id, "date": local_start.date().isoformat(),
+            "start": local_start.isoformat(timespec="minutes"), "end": local_end.isoformat(timespec="minutes"),
+            "start_utc": started.isoformat(timespec="minutes"), "end_utc": ended.isoformat(timespec="minutes"),
             "hours": float(h), "exact": h, "attendees": [], "others": 0,
         }
     member_hours: dict[int, Decimal] = defaultdict(Decimal)
@@ -659,7 +768,8 @@ def attendance(db: Session, group_ids: list[int], period: Period, *, log: bool =
         member_hours[member_id] += s["exact"]
         s["attendees"].append(m["name"])
         entries.append({"member_id": member_id, "name": m["name"], "group_id": s["group_id"], "session_id": session_id,
-                        "date": s["date"], "start": s["start"], "end": s["end"], "hours": s["hours"]})
+                        "date": s["date"], "start": s["start"], "end": s["end"], "start_utc": s["start_utc"],
+                        "end_utc": s["end_utc"], "hours": s["hours"]})
     for member_id, h in member_hours.items():
         by_id[member_id]["hours"] = float(h)
     for session_id, n in db.execute(

@@ -40,6 +40,15 @@ def _min_group_size() -> int:
     return int(current_app.config.get("REFLECT_MIN_GROUP_SIZE") or 3)
 
 
+def _timezone() -> str:
+    """The zone the review's days, months and years are counted in (``REFLECT_TIMEZONE``)."""
+    return current_app.config.get("REFLECT_TIMEZONE") or stats.UTC
+
+
+def _today():
+    return stats.local_today(_timezone(), utcnow())
+
+
 def _viewer() -> stats.Viewer:
     return stats.Viewer(user_id=current_user.id, role=current_user.role)
 
@@ -58,7 +67,7 @@ def _page_period() -> tuple[PeriodForm, stats.Period | None]:
             form.by.errors = [str(PERIOD_ERRORS["by_invalid"])]
         return form, None
     try:
-        period = stats.make_period(form.start.data, form.end.data, form.by.data or "month", utcnow().date())
+        period = stats.make_period(form.start.data, form.end.data, form.by.data or "month", _today(), _timezone())
     except stats.ReviewStatsError as err:
         form.end.errors = list(form.end.errors) + [str(PERIOD_ERRORS[err.code])]
         return form, None
@@ -69,7 +78,7 @@ def _page_period() -> tuple[PeriodForm, stats.Period | None]:
 def _api_period() -> stats.Period:
     try:
         args = PeriodQuery().load(request.args.to_dict())
-        return stats.make_period(args["start"], args["end"], args["by"], utcnow().date())
+        return stats.make_period(args["start"], args["end"], args["by"], _today(), _timezone())
     except ValidationError as err:
         abort(_json_error(400, _("The query could not be understood."), err.messages))
     except stats.ReviewStatsError as err:
@@ -121,6 +130,7 @@ def _template_helpers() -> dict:
         "theme_name": lambda slug, tag_label=None: exports.theme_name(slug, tag_label, locale),
         "perspective_name": lambda slug: perspective_label(slug, exports.lang(locale)),
         "viewer_role": current_user.role,
+        "timezone": _timezone(),
     }
 
 
@@ -164,7 +174,7 @@ def report(group_id: int):
     data = stats.group_report(get_session(), group, period, _viewer(), _min_group_size())
     _audit_export(f"group:{group.id}", "print", period)
     return render_template("review/report.html", report=data, group=group, query=_query(period),
-                           matrix=_matrix(data), generated=utcnow(), **_template_helpers())
+                           matrix=_matrix(data), generated=stats.to_local(utcnow(), _timezone()), **_template_helpers())
 
 
 # --- exports -------------------------------------------------------------------------------

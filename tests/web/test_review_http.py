@@ -326,7 +326,9 @@ def test_csv_exports_hold_the_figures_and_are_audited(app, world):
     log, _ = _csv(sup, f"/review/groups/{g}/export/attendance-log.csv")
     assert [(r["person"], r["hours"]) for r in log] == [("'=Ana Formula", "1.50"), ("'=Ana Formula", "1.25"),
                                                         ("Beatriz Núñez", "1.50")]
-    assert set(log[0]) == {"group_id", "group", "person", "date", "start_utc", "end_utc", "hours"}
+    assert list(log[0]) == ["group_id", "group", "person", "date", "start_utc", "end_utc", "hours", "start_local",
+                            "end_local", "timezone"]
+    assert log[0]["timezone"] == "UTC" and log[0]["start_local"] == log[0]["start_utc"]
     themes, _ = _csv(sup, f"/review/groups/{g}/export/themes.csv")
     whole = {r["theme"]: (r["from_cards"], r["from_notes"], r["total"]) for r in themes if r["period"] == "all"}
     assert whole == {"professional-use-of-self": ("1", "0", "1"), "parallel-process": ("0", "1", "1")}
@@ -361,7 +363,7 @@ def test_the_period_is_validated(world):
     assert bad.status_code == 400 and "fields" in bad.get_json()
     assert sup.get(f"/api/review/groups/{g}?by=week").status_code == 400
     ok = sup.get(f"/api/review/groups/{g}?from=2020-01-01&to=2020-03-31&by=quarter").get_json()
-    assert ok["period"] == {"from": "2020-01-01", "to": "2020-03-31", "by": "quarter"}
+    assert ok["period"] == {"from": "2020-01-01", "to": "2020-03-31", "by": "quarter", "timezone": "UTC"}
     assert ok["sessions"]["held"] == 0 and [b["bucket"] for b in ok["buckets"]] == ["2020-Q1"]
 
 
