@@ -36,8 +36,13 @@ function render(st) {
     const title = $("checkin-title");
     title.textContent = st.checkin.kind === "closing" ? title.dataset.closing : title.dataset.opening;
     $("checkin-count").textContent = t("checked-in", { n: st.checkin.answered });
-    checkinResult($("checkin-result"), st.checkin, st.checkin.scale_labels || [], t);
+    // in the grow phase a closed round's results are shown with the takeaways
+    const inGrow = screen === "grow";
+    $("grow-checkin-count").textContent = inGrow ? t("checked-in", { n: st.checkin.answered }) : "";
+    checkinResult($(inGrow ? "grow-checkin-result" : "checkin-result"), st.checkin, st.checkin.scale_labels || [], t);
+    clear($(inGrow ? "checkin-result" : "grow-checkin-result"));
   }
+  show($("grow-checkin"), screen === "grow" && st.checkin?.status === "closed");
   if (st.card) {
     $("card-meta").textContent = `${t("card-of", { n: st.card.position + 1, total: st.card.total })} · ${st.card.perspective_label}`;
     $("card-text").textContent = st.card.text;

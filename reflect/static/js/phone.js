@@ -67,7 +67,8 @@ function render() {
   $("hand").setAttribute("aria-pressed", String(me.hand_raised));
   $("hand").textContent = me.hand_raised ? t("hand-up") : t("hand-down");
   $("talk-after").setAttribute("aria-pressed", String(me.talk_after));
-  if (screen === "checkin" || (pub.phase === "grow" && pub.checkin)) renderCheckin();
+  if (screen === "checkin" || (pub.phase === "grow" && pub.checkin)) renderCheckin(screen);
+  else show($("grow-checkin"), false);
   if (screen === "card") renderCard();
   if (screen === "grow") renderGrow();
   if (screen !== lastScreen) {
@@ -78,7 +79,10 @@ function render() {
   keepFocus(screen);
 }
 
-function renderCheckin() {
+// In the grow phase the closing check-in's results, once closed, are shown under the
+// takeaway (the grow screen), not on the check-in screen, which is shown only while the
+// round is open.
+function renderCheckin(screen) {
   const c = pub.checkin;
   if (!c) return;
   const heading = $("checkin-heading");
@@ -86,8 +90,16 @@ function renderCheckin() {
   const done = me.checked_in[c.kind];
   show($("checkin-form"), c.status === "open" && !done);
   show($("checkin-done"), done);
-  $("checkin-count").textContent = t("checked-in", { n: c.answered });
-  checkinResult($("checkin-result"), c, c.scale_labels || [], t);
+  const inGrow = screen === "grow";
+  show($("grow-checkin"), inGrow && c.status === "closed");
+  // The count is shown once the round is closed: phones are sent a state when it closes,
+  // not at every check-in (that would be a broadcast to every phone per check-in), so
+  // while it is open the count would stay at what it was when the phone last had a state.
+  const count = c.status === "closed" ? t("checked-in", { n: c.answered }) : "";
+  $("checkin-count").textContent = inGrow ? "" : count;
+  $("grow-checkin-count").textContent = inGrow ? count : "";
+  checkinResult($(inGrow ? "grow-checkin-result" : "checkin-result"), c, c.scale_labels || [], t);
+  clear($(inGrow ? "checkin-result" : "grow-checkin-result"));
   const result = `${c.kind}:${c.status}`;
   if (seen.result !== null && result !== seen.result && c.status === "closed") announce(t("results-shown"));
   seen.result = result;
