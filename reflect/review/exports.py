@@ -125,7 +125,9 @@ def group_json(report: dict, locale) -> dict:
         "group": report["group"],
         **_shared_json(report, locale),
         "attendance": {
-            "members": [{k: m[k] for k in ("id", "name", "active", "sessions", "hours")} for m in attendance["members"]],
+            "members": [{k: m[k] for k in ("id", "name", "active", "sessions", "hours", "years")}
+                        for m in attendance["members"]],
+            "years": attendance["years"],
             "sessions": [{k: s[k] for k in ("id", "date", "start", "end", "start_utc", "end_utc", "hours", "attendees",
                                             "others")}
                          for s in attendance["sessions"]],
@@ -141,7 +143,7 @@ def overview_json(report: dict, locale) -> dict:
 
 # --- CSV ------------------------------------------------------------------------------------
 
-CSV_KINDS = ("themes", "checkins", "attendance", "attendance-log")
+CSV_KINDS = ("themes", "checkins", "attendance", "attendance-years", "attendance-log")
 
 
 def _cell(value):
@@ -205,6 +207,19 @@ def attendance_csv(report: dict, group_names: dict[int, str]) -> str:
         for m in report["attendance"]["members"]
     ]
     return _csv(["group_id", "group", "person", "on_roster", "sessions_attended", "hours", "from", "to"], rows)
+
+
+def attendance_years_csv(report: dict, group_names: dict[int, str]) -> str:
+    """Per person and calendar year (in the configured time zone): the sessions and hours
+    of that year within the period; ``from``/``to`` say which part of the year that is."""
+    years = report["attendance"]["years"]
+    rows = [
+        [m["group_id"], group_names.get(m["group_id"], ""), m["name"], "yes" if m["active"] else "no", y["year"],
+         y["sessions"], f'{y["hours"]:.2f}', span["from"], span["to"]]
+        for m in report["attendance"]["members"]
+        for y, span in zip(m["years"], years)
+    ]
+    return _csv(["group_id", "group", "person", "on_roster", "year", "sessions_attended", "hours", "from", "to"], rows)
 
 
 def attendance_log_csv(report: dict, group_names: dict[int, str]) -> str:

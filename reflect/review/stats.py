@@ -715,9 +715,45 @@ def _attended(group_ids: list[int], period: Period):
     )
 
 
+def period_years(period: Period) -> list[dict]:
+    """The calendar years the period touches, each with the part of it inside the period
+    (the days of the configured time zone)."""
+    return [
+        {"year": y, "from": max(period.start, date(y, 1, 1)).isoformat(),
+         "to": min(period.end, date(y, 12, 31)).isoformat()}
+        for y in range(period.start.year, period.end.year + 1)
+    ]
+
+
+class _Tally:
+    """Sessions and hours per person, in all and per calendar year (of the session's
+    start in the period's zone): each session's rounded hours, summed."""
+
+    def __init__(self, period: Period, members: list[dict]):
+        self.years = [y["year"] for y in period_years(period)]
+        self.cells: dict[tuple[int, int | None], list] = defaultdict(lambda: [0, Decimal(0)])
+        self.members = members
+
+    def add(self, member_id: int, year: int, h: Decimal) -> None:
+        for key in ((member_id, None), (member_id, year)):
+            self.cells[key][0] += 1
+            self.cells[key][1] += h
+
+    def finish(self) -> None:
+        for m in self.members:
+            n, h = self.cells.get((m["id"], None), (0, Decimal(0)))
+            m["sessions"], m["hours"] = n, float(h)
+            m["years"] = []
+            for year in self.years:
+                n, h = self.cells.get((m["id"], year), (0, Decimal(0)))
+                m["years"].append({"year": year, "sessions": n, "hours": float(h)})
+
+
 def attendance(db: Session, group_ids: list[int], period: Period, *, log: bool = False) -> dict:
-    """Per rostered person: sessions attended and hours; with ``log`` also one row per
-    held session (who attended) and one row per person and session."""
+    """Per rostered person: sessions attended and hours, in all and per calendar year
+    (``years``: each year the period touches, counting only its sessions within the
+    period); with ``log`` also one row per held session (who attended) and one row per
+    person and session."""
     attended = _attended(group_ids, period)
     members = [
         {"id": member_id, "group_id": group_id, "name": name, "active": bool(active), "sessions": 0, "hours": 0.0}
@@ -728,20 +764,19 @@ def attendance(db: Session, group_ids: list[int], period: Period, *, log: bool =
         )
     ]
     by_id = {m["id"]: m for m in members}
+    tally = _Tally(period, members)
+    years = period_years(period)
     if not log:
         # One row per (person, session): each session's hours rounded once, then summed,
         # exactly as the log adds up.
-        totals: dict[int, list] = defaultdict(lambda: [0, Decimal(0)])
         for member_id, started, ended in db.execute(
             select(attended.c.member_id, GroupSession.started_at, GroupSession.ended_at)
             .join(GroupSession, GroupSession.id == attended.c.session_id)
         ):
             if member_id in by_id:
-                totals[member_id][0] += 1
-                totals[member_id][1] += session_hours(started, ended)
-        for member_id, (n, h) in totals.items():
-            by_id[member_id].update(sessions=n, hours=float(h))
-        return {"members": members}
+                tally.add(member_id, period.local(started).year, session_hours(started, ended))
+        tally.finish()
+        return {"members": members, "years": years}
 
     # The log: every held session once, then who attended it; totals follow from the log.
     sessions = {}
@@ -756,22 +791,19 @@ def attendance(db: Session, group_ids: list[int], period: Period, *, log: bool =
             "id": session_id, "group_id": group_id, "date": local_start.date().isoformat(),
             "start": local_start.isoformat(timespec="minutes"), "end": local_end.isoformat(timespec="minutes"),
             "start_utc": started.isoformat(timespec="minutes"), "end_utc": ended.isoformat(timespec="minutes"),
-            "hours": float(h), "exact": h, "attendees": [], "others": 0,
+            "hours": float(h), "exact": h, "year": local_start.year, "attendees": [], "others": 0,
         }
-    member_hours: dict[int, Decimal] = defaultdict(Decimal)
     entries = []
     for session_id, member_id in db.execute(select(attended.c.session_id, attended.c.member_id)):
         s, m = sessions.get(session_id), by_id.get(member_id)
         if s is None or m is None:
             continue
-        m["sessions"] += 1
-        member_hours[member_id] += s["exact"]
+        tally.add(member_id, s["year"], s["exact"])
         s["attendees"].append(m["name"])
         entries.append({"member_id": member_id, "name": m["name"], "group_id": s["group_id"], "session_id": session_id,
                         "date": s["date"], "start": s["start"], "end": s["end"], "start_utc": s["start_utc"],
                         "end_utc": s["end_utc"], "hours": s["hours"]})
-    for member_id, h in member_hours.items():
-        by_id[member_id]["hours"] = float(h)
+    tally.finish()
     for session_id, n in db.execute(
         select(Participant.session_id, func.count())
         .join(GroupSession, GroupSession.id == Participant.session_id)
@@ -784,9 +816,10 @@ def attendance(db: Session, group_ids: list[int], period: Period, *, log: bool =
     for s in sessions.values():
         s["attendees"].sort(key=str.casefold)
         s.pop("exact")
+        s.pop("year")
         rows.append(s)
     entries.sort(key=lambda e: (e["name"].casefold(), e["member_id"], e["date"], e["session_id"]))
-    return {"members": members, "sessions": rows, "log": entries}
+    return {"members": members, "years": years, "sessions": rows, "log": entries}
 
 
 def group_attendance_summary(db: Session, group_ids: list[int], period: Period) -> dict[int, dict]:

@@ -181,7 +181,7 @@ def report(group_id: int):
 
 
 CSV_PARTS = {"themes": ("themes",), "checkins": ("checkins",), "attendance": ("attendance",),
-             "attendance-log": ("attendance",)}
+             "attendance-years": ("attendance",), "attendance-log": ("attendance",)}
 
 
 def _csv_for(kind: str, report: dict, group_names: dict[int, str]) -> str:
@@ -192,6 +192,8 @@ def _csv_for(kind: str, report: dict, group_names: dict[int, str]) -> str:
         return exports.checkins_csv(report)
     if kind == "attendance":
         return exports.attendance_csv(report, group_names)
+    if kind == "attendance-years":
+        return exports.attendance_years_csv(report, group_names)
     return exports.attendance_log_csv(report, group_names)
 
 

@@ -31,7 +31,7 @@ from reflect.models import (
 from tests.helpers import csrf, sign_in_as
 
 ROLES = ["admin", "owner", "other_facilitator", "assigned_supervisor", "unassigned_supervisor", "nobody"]
-CSV_KINDS = ["themes", "checkins", "attendance", "attendance-log"]
+CSV_KINDS = ["themes", "checkins", "attendance", "attendance-years", "attendance-log"]
 
 
 def _month_start(months_ago: int) -> datetime:
