@@ -101,16 +101,20 @@ export function show(node, visible) {
   if (node) node.hidden = !visible;
 }
 
-// Text with highlighted spans, built from text nodes and <mark> (never HTML).
+// Text with highlighted spans, built from text nodes and <mark> (never HTML). The
+// server's spans count code points (Python's str), so the text is sliced by code point
+// (Array.from), not by UTF-16 unit: an emoji before a flagged word would shift it.
 export function highlighted(target, text, spans) {
   clear(target);
+  const chars = Array.from(text);
+  const part = (from, to) => chars.slice(from, to).join("");
   let at = 0;
   for (const [start, end] of spans) {
-    if (start > at) target.append(document.createTextNode(text.slice(at, start)));
-    target.append(el("mark", text.slice(start, end)));
+    if (start > at) target.append(document.createTextNode(part(at, start)));
+    target.append(el("mark", part(start, end)));
     at = end;
   }
-  if (at < text.length) target.append(document.createTextNode(text.slice(at)));
+  if (at < chars.length) target.append(document.createTextNode(part(at)));
 }
 
 // A countdown against the server's clock (offset measured from server_now).
