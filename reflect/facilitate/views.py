@@ -150,8 +150,10 @@ def console(session_id: int):
     if session.phase == "ended":
         return redirect(url_for("facilitate.summary_page", session_id=session.id))
     join_url = url_for("join.enter", _external=True)
+    # the link the projector's QR code opens: the join page with the code filled in
+    join_link = url_for("join.enter", code=session.join_code, _external=True) if session.join_code else None
     display_url = url_for("facilitate.display", session_id=session.id, key=display_key(session.id), _external=True)
-    return render_template("facilitate/console.html", session=session, join_url=join_url,
+    return render_template("facilitate/console.html", session=session, join_url=join_url, join_link=join_link,
                            display_url=display_url, code=display_code(session.join_code))
 
 

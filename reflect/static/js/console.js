@@ -304,3 +304,18 @@ for (const button of document.querySelectorAll(".timer-button")) {
 $("timer-stop").addEventListener("click", () => command("timer", { seconds: null }));
 $("reveal-answers").addEventListener("click", () => command("reveal", { card: st.card.id }));
 $("reveal-takeaways").addEventListener("click", () => command("reveal", { card: null }));
+
+// --- the join link --------------------------------------------------------------------------
+$("copy-join-link")?.addEventListener("click", async () => {
+  const input = $("join-link");
+  let copied = false;
+  try {
+    await navigator.clipboard.writeText(input.value);
+    copied = true;
+  } catch {
+    // no clipboard API (a page served over plain HTTP on a network): the selection's copy
+    input.select();
+    try { copied = document.execCommand("copy"); } catch { copied = false; }
+  }
+  $("copy-status").textContent = copied ? t("copied") : t("copy-failed");
+});
