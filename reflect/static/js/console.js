@@ -147,8 +147,15 @@ function renderCard() {
   select.value = String(card.position);
   const box = clear($("current-card"));
   box.append(el("p", `${t("card-of", { n: card.position + 1, total: card.total })} · ${card.perspective_label}`, "muted"));
-  box.append(el("p", card.text, "card-text"));
-  if (card.followup) box.append(el("p", card.followup, "card-followup"));
+  // a card shown in another language (no translation yet) is read in that language
+  const text = el("p", card.text, "card-text");
+  text.lang = card.lang;
+  box.append(text);
+  if (card.followup) {
+    const followup = el("p", card.followup, "card-followup");
+    followup.lang = card.lang;
+    box.append(followup);
+  }
   if (card.fallback) box.append(el("p", t("fallback", { lang: t(`lang-${card.lang}`) }), "muted"));
   $("prev-card").disabled = card.position === 0;
   $("next-card").disabled = card.position === card.total - 1;
