@@ -10,6 +10,7 @@ let me = null;
 let lastCardId = null;
 let lastScreen = null;
 let seen = { revealed: null, takeaways: null, result: null };
+const drafts = new Map(); // card id -> what was typed for it and not sent
 const setTimer = timer($("timer"), t);
 
 function status(online) {
@@ -136,6 +137,10 @@ function renderCard() {
   show($("revealed-heading"), pub.revealed.length > 0);
   if (isNew) {
     if (lastCardId !== null) {
+      // a draft belongs to its card: kept for it, and never sent to the next one
+      drafts.set(lastCardId, $("answer-text").value);
+      $("answer-text").value = drafts.get(card.id) ?? "";
+      updateCount();
       announce(`${t("new-card")}: ${card.text}`);
       $("card").focus();
     } else if (lastScreen !== null) {
