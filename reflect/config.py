@@ -29,6 +29,9 @@ _ENV = {
     "RATELIMIT_STORAGE_URL": (str, None),
     "TRUSTED_PROXIES": (int, 0),
     "PRESENCE_GRACE_SECONDS": (int, 20),
+    # A session nobody ended is ended after this many hours with nothing happening in it,
+    # as of its last activity (its code stops working; its text can then be purged).
+    "IDLE_END_HOURS": (int, 12),
     "SOCKET_MAX_MESSAGE_BYTES": (int, 64 * 1024),
     "SOCKET_EVENTS_PER_10S": (int, 60),
     # Updates that only the facilitator and the projector see (who is here, how many
@@ -74,6 +77,8 @@ def check(config: dict) -> None:
         raise ConfigError(f"REFLECT_ASYNC_MODE must be one of {', '.join(ASYNC_MODES)}, not {mode!r}")
     if config["REFLECT_RETENTION_DAYS"] < 1:
         raise ConfigError("REFLECT_RETENTION_DAYS must be at least 1")
+    if config["REFLECT_IDLE_END_HOURS"] < 1:
+        raise ConfigError("REFLECT_IDLE_END_HOURS must be at least 1")
     if config["REFLECT_TRUSTED_PROXIES"] < 0:
         raise ConfigError("REFLECT_TRUSTED_PROXIES cannot be negative")
     if config["REFLECT_UPDATE_INTERVAL_MS"] < 0:

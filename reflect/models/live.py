@@ -99,6 +99,9 @@ class CheckinRound(Base):
     scales: Mapped[list]
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
+    # How many answered (passes included), counted when the session ends, when the
+    # "has answered" marks that linked people to the round are deleted; None before.
+    answered: Mapped[int | None]
 
 
 class CheckinMark(Base):

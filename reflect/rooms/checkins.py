@@ -16,7 +16,7 @@ from reflect.db import utcnow
 from reflect.models import CheckinAnswer, CheckinMark, CheckinRound, GroupSession, Participant
 from reflect.rooms import scales as scale_defs
 from reflect.rooms.errors import RoomError
-from reflect.rooms.lifecycle import bump, unlink_write_transactions
+from reflect.rooms.lifecycle import bump, results_shown, unlink_write_transactions
 from reflect.rooms.participants import require_admitted
 
 KINDS = ("opening", "closing")
@@ -37,6 +37,10 @@ def open_round(db: Session, session: GroupSession, kind: str) -> CheckinRound:
         db.add(round_)
     elif round_.status == "open":
         return round_
+    elif results_shown(db, session, round_):
+        # Its figures were shown: shown again with a latecomer's answer added, the
+        # difference would be that one person's scores and words.
+        raise RoomError("checkin_results_shown")
     else:
         round_.status, round_.closed_at = "open", None
     bump(session)
@@ -91,6 +95,8 @@ def has_checked_in(db: Session, round_: CheckinRound | None, participant: Partic
 
 
 def answered_count(db: Session, round_: CheckinRound) -> int:
+    if round_.answered is not None:  # the session ended: its marks were counted, then deleted
+        return round_.answered
     return db.scalar(select(func.count()).select_from(CheckinMark).where(CheckinMark.round_id == round_.id)) or 0
 
 
@@ -121,7 +127,10 @@ def result(db: Session, round_: CheckinRound, min_group_size: int) -> dict:
         scale: round(sum((i + 1) * c for i, c in enumerate(counts)) / sum(counts), 2) if counts else None
         for scale, counts in distribution.items()
     }
+    # The words are withheld as a whole unless enough people wrote one: a lone word
+    # among numbers would stand out as one person's.
     words = [feeling for _scores, feeling in rows if feeling]
+    words = words if len(words) >= min_group_size else []
     random.SystemRandom().shuffle(words)
     out.update(shown=True, n=len(rows), distribution=distribution, means=means, words=words)
     return out

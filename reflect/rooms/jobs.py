@@ -7,19 +7,23 @@ none), and a repeated presence broadcast carries the same full state.
 """
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from flask import Flask
 
 import reflect.retention  # noqa: F401  (registers the retention job)
-from reflect.db import get_session, utcnow
-from reflect.rooms import broadcast, participants, screens
+from reflect.db import begin_write, get_session, utcnow
+from reflect.rooms import broadcast, lifecycle, participants, screens
 from reflect.rooms.handlers import SERVER_ID
 from reflect.rooms.scheduler import every
 
 HEARTBEAT_SECONDS = 10
 STALE_AFTER = timedelta(seconds=45)
 GRACE_CHECK_SECONDS = 5
+IDLE_CHECK_SECONDS = 600
+
+log = logging.getLogger("reflect.jobs")
 
 
 @every(HEARTBEAT_SECONDS, each_process=True)
@@ -38,6 +42,24 @@ def sweep_crashed_sockets(app: Flask, previous: datetime | None) -> None:
     db.commit()
     for session_id in changed:
         broadcast.presence_changed(session_id)
+
+
+@every(IDLE_CHECK_SECONDS)
+def end_idle_sessions(app: Flask, previous: datetime | None) -> None:
+    """A session nobody ended, idle for ``REFLECT_IDLE_END_HOURS``, is ended as of its
+    last activity; whoever still has it open is told."""
+    db = get_session()
+    begin_write(db)
+    try:
+        ended = lifecycle.end_idle_sessions(db, timedelta(hours=app.config["REFLECT_IDLE_END_HOURS"]))
+        db.commit()
+    except Exception:
+        db.rollback()
+        raise
+    for session_id in ended:
+        broadcast.publish(session_id)
+    if ended:
+        log.info("ended %d idle sessions", len(ended))
 
 
 @every(GRACE_CHECK_SECONDS)

@@ -10,15 +10,16 @@ import functools
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import Row, Select, bindparam, inspect, select, update
+from sqlalchemy import Row, Select, bindparam, delete, func, inspect, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from reflect.db import utcnow
 from reflect.models import (
-    Answer, CheckinAnswer, CheckinRound, Group, GroupSession, Participant, Reaction, SessionCard, User,
+    Answer, CheckinAnswer, CheckinMark, CheckinRound, Group, GroupSession, Note, Participant, Reaction, ResponseMark,
+    SessionCard, User,
 )
 from reflect.prompts.model import Deck
 from reflect.rooms import scales as scale_defs
@@ -201,10 +202,14 @@ def set_phase(db: Session, session: GroupSession, phase: str) -> None:
         return
     if session.started_at is None and phase != "lobby":
         session.started_at = utcnow()
+    if session.phase == "connect" and phase != "lobby":
+        _close_round(db, session, "opening")  # moving on: its results are shown now or never
     session.phase = phase
     session.timer_ends_at = None
     if phase == "connect":
-        _ensure_round(db, session, "opening")
+        round_ = _ensure_round(db, session, "opening")
+        if round_.status == "closed" and not results_shown(db, session, round_):
+            round_.status, round_.closed_at = "open", None  # back to check in: nothing was shown yet
     if phase == "reflect" and session.current_position is None and card_ids(db, session):
         _show_card(db, session, 0)
     bump(session)
@@ -328,24 +333,87 @@ def lower_hand(db: Session, session: GroupSession, participant_id: int) -> None:
     participant.hand_raised_at = None
 
 
-def end_session(db: Session, session: GroupSession) -> None:
-    """Close the session: the join code stops working, open rounds close, and the salt
-    that keyed anonymous reactions is erased."""
-    now = utcnow()
+def end_session(db: Session, session: GroupSession, *, at: datetime | None = None) -> None:
+    """Close the session (``at``: when it ended; now unless given): the join code stops
+    working, open rounds close, and what could still link a person to an anonymous row
+    goes: the salt that keyed anonymous reactions, and the "has answered" marks (each
+    round's count is kept). A session that never left the lobby keeps no start: it was
+    never held."""
+    now = at or utcnow()
     session.phase = "ended"
     session.ended_at = now
-    session.started_at = session.started_at or now
     session.join_code = None
     session.anon_salt = None
     session.timer_ends_at = None
+    rounds = select(CheckinRound.id).where(CheckinRound.session_id == session.id)
     db.execute(
         update(CheckinRound)
         .where(CheckinRound.session_id == session.id, CheckinRound.status == "open")
         .values(status="closed", closed_at=now)
+        .execution_options(synchronize_session=False)
     )
+    counted = (select(func.count()).select_from(CheckinMark)
+               .where(CheckinMark.round_id == CheckinRound.id).scalar_subquery())
+    db.execute(update(CheckinRound).where(CheckinRound.session_id == session.id)
+               .values(answered=counted).execution_options(synchronize_session=False))
+    db.execute(delete(CheckinMark).where(CheckinMark.round_id.in_(rounds)).execution_options(synchronize_session=False))
+    db.execute(delete(ResponseMark).where(ResponseMark.session_id == session.id)
+               .execution_options(synchronize_session=False))
     db.execute(update(Participant).where(Participant.session_id == session.id).values(hand_raised_at=None))
     unlink_write_transactions(db, session.id)
+    for obj in list(db.identity_map.values()):  # rounds loaded before see what was just written
+        if isinstance(obj, CheckinRound) and obj.session_id == session.id:
+            db.expire(obj)
     bump(session)
+
+
+def last_activity(db: Session, session: GroupSession) -> datetime:
+    """When anything last happened in the session: its creation or start, a card shown,
+    a check-in opened or closed, someone joining, a note written."""
+    sid = session.id
+    times = [session.created_at, session.started_at]
+    times += db.execute(select(
+        select(func.max(SessionCard.shown_at)).where(SessionCard.session_id == sid).scalar_subquery(),
+        select(func.max(CheckinRound.opened_at)).where(CheckinRound.session_id == sid).scalar_subquery(),
+        select(func.max(CheckinRound.closed_at)).where(CheckinRound.session_id == sid).scalar_subquery(),
+        select(func.max(Participant.joined_at)).where(Participant.session_id == sid).scalar_subquery(),
+        select(func.max(Note.updated_at)).where(Note.session_id == sid).scalar_subquery(),
+    )).one()
+    return max(t for t in times if t is not None)
+
+
+def end_idle_sessions(db: Session, idle: timedelta, now: datetime | None = None) -> list[int]:
+    """End every session in which nothing has happened for ``idle``, as ended when its
+    last activity was (a forgotten session neither keeps its code working and its text
+    unpurged, nor credits anyone with the hours it stood open). Returns their ids."""
+    now = now or utcnow()
+    ended = []
+    open_ids = db.scalars(select(GroupSession.id).where(GroupSession.phase != "ended", GroupSession.created_at < now - idle)
+                          .order_by(GroupSession.id))
+    for sid in list(open_ids):
+        # the row locked first, as every live command does
+        session = db.scalar(select(GroupSession).where(GroupSession.id == sid).with_for_update())
+        if session is None or session.phase == "ended":
+            continue
+        last = last_activity(db, session)
+        if last < now - idle:
+            end_session(db, session, at=last)
+            ended.append(sid)
+    return ended
+
+
+def results_shown(db: Session, session: GroupSession, round_: CheckinRound) -> bool:
+    """Whether a closed round's figures are shown (as ``checkins.result`` decides)."""
+    answers = db.scalar(select(func.count()).select_from(CheckinAnswer)
+                        .where(CheckinAnswer.round_id == round_.id, CheckinAnswer.passed.is_(False)))
+    return answers >= session.min_group_size
+
+
+def _close_round(db: Session, session: GroupSession, kind: str) -> None:
+    round_ = db.scalar(select(CheckinRound).where(CheckinRound.session_id == session.id, CheckinRound.kind == kind))
+    if round_ is not None and round_.status == "open":
+        round_.status, round_.closed_at = "closed", utcnow()
+        unlink_write_transactions(db, session.id, round_.id)
 
 
 def unlink_write_transactions(db: Session, session_id: int, round_id: int | None = None) -> None:
@@ -364,7 +432,9 @@ def unlink_write_transactions(db: Session, session_id: int, round_id: int | None
     if round_id is not None:
         return
     anonymous = select(Answer.id).where(Answer.session_id == session_id)
-    db.execute(update(Answer).where(Answer.session_id == session_id, Answer.author_participant_id.is_(None))
+    # every answer, named ones too: a reaction to a named answer updated it in the
+    # reactor's transaction
+    db.execute(update(Answer).where(Answer.session_id == session_id)
                .values(hidden=Answer.hidden).execution_options(synchronize_session=False))
     db.execute(update(Reaction).where(Reaction.answer_id.in_(anonymous))
                .values(answer_id=Reaction.answer_id).execution_options(synchronize_session=False))

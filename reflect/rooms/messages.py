@@ -24,6 +24,8 @@ ERRORS = {
     "feeling_too_long": _l("A feeling word is at most 40 characters."),
     "checkin_empty": _l("Answer at least one question, or choose pass."),
     "already_checked_in": _l("You have already checked in. Thank you!"),
+    "checkin_results_shown": _l("This check-in's results have been shown, so it stays closed: "
+                                "with a late answer added, the difference would show that person's answer."),
     "text_empty": _l("Write something first, or choose pass."),
     "text_too_long": _l("That is longer than 600 characters."),
     "audience_invalid": _l("Choose who will see your answer."),

@@ -306,6 +306,11 @@ def facilitator_state(reads: Reads, user_id: int, lang: str, *, full: bool = Tru
         parts = PARTS | {"cards"}
     state = dict(_facilitator_core(reads, user_id, parts - {"cards"}))
     state["card"] = card_view(reads.card, lang, len(reads.cards))
+    if "checkins" in state:  # the questions in the console's language, as the phones and the display have them
+        state["checkins"] = {
+            kind: None if result is None else {**result, "scale_labels": scales_view(result["scales"], lang)}
+            for kind, result in state["checkins"].items()
+        }
     if "cards" in parts:
         state["cards"] = [
             {"position": c.position, "text": localize_text(c.text, c.languages, lang)[0],

@@ -32,6 +32,12 @@ def build(db, session: GroupSession, lang: str) -> dict:
     by_card: dict[int, list[Answer]] = {}
     for answer in answers:
         by_card.setdefault(answer.session_card_id, []).append(answer)
+    # what practitioners sent only to the facilitator: theirs to read after the session too
+    private: dict[int | None, list[dict]] = {}
+    for card_id, text, author in db.execute(select(Answer.session_card_id, Answer.text, Answer.author_name).where(
+            Answer.session_id == session.id, Answer.audience == "facilitator", Answer.text.is_not(None)
+    ).order_by(Answer.id)):
+        private.setdefault(card_id, []).append({"text": text, "author": author})
     notes = db.scalars(select(Note).where(Note.session_id == session.id, Note.author_id == session.facilitator_id)
                        .order_by(Note.created_at)).all()
     tag_counts = Counter(tag.label.get(lang) or tag.label.get("en") for note in notes for tag in note.tags)
@@ -49,6 +55,7 @@ def build(db, session: GroupSession, lang: str) -> dict:
                 "perspective": perspective_label(c.perspective, lang),
                 "answers": [{"text": a.text, "author": a.author_name, "resonates": a.resonates}
                             for a in by_card.get(c.id, [])],
+                "private": private.get(c.id, []),
             }
             for c in shown_cards
         ],
@@ -56,6 +63,7 @@ def build(db, session: GroupSession, lang: str) -> dict:
         "scale_labels": {s["slug"]: s for s in scales_view(session.checkin_scales, lang)},
         "change": _change(results["opening"], results["closing"]),
         "takeaways": [a.text for a in answers if a.kind == "takeaway"],
+        "private_takeaways": [a["text"] for a in private.get(None, [])],
         "tags": tag_counts.most_common(),
         "card_themes": card_themes.most_common(),
         "notes": notes,
