@@ -88,6 +88,10 @@ def make_engine(url: str, pool_size: int = 30, *, ping_after_idle: float = PING_
             cursor.execute("PRAGMA busy_timeout=15000")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            # What is deleted or overwritten is zeroed in the file, not left in free
+            # space: purged text must not stay readable in the database file (or in a
+            # backup, which copies its pages).
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
         @event.listens_for(engine, "begin")

@@ -48,6 +48,8 @@ def purge_command(days: int | None, dry_run: bool):
             return
         report = retention.purge_expired(db, utcnow(), days)
         db.commit()
+        if report.texts:
+            retention.reclaim_erased_space(db)
     except retention.RetentionError as err:
         db.rollback()
         raise click.ClickException(f"Cannot purge: {err.code}") from None

@@ -144,6 +144,24 @@ def _refresh(db: Session, session_id: int) -> None:
             db.expire(obj)
 
 
+def reclaim_erased_space(db: Session) -> None:
+    """After a purge is committed: take the erased text out of the files too, as far as
+    the database allows. SQLite (which zeroes what is overwritten, ``secure_delete``)
+    copies its write-ahead log, which still holds the pages as they were, into the
+    database and empties it. PostgreSQL's ``VACUUM`` removes the row versions that held
+    the text (see docs/security.md for what it cannot reach)."""
+    engine = db.get_bind()
+    if engine.dialect.name == "sqlite":
+        raw = engine.raw_connection()  # no transaction: a checkpoint cannot run inside one
+        try:
+            raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            raw.close()
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM answers, notes, checkin_answers")
+
+
 def _audit(db: Session, actor: User | None, session_id: int, report: PurgeReport, reason: str) -> None:
     record(
         db,
@@ -223,6 +241,8 @@ def purge_expired_text(app, previous=None) -> None:
     except Exception:
         db.rollback()
         raise
+    if report.texts:
+        reclaim_erased_space(db)
     if report.sessions:
         log.info(
             "retention: purged the text of %d sessions (%d answers, %d notes, %d check-in feelings)",

@@ -181,6 +181,7 @@ def erase_text(session_id: int):
         flash(_("End the session before deleting its text."), "error")
     else:
         db.commit()
+        retention.reclaim_erased_space(db)
         flash(_("The written text of this session was deleted (%(n)d items). Counts and tags are kept.",
                 n=report.answers + report.notes + report.feelings), "success")
     return redirect(url_for("facilitate.summary_page", session_id=session.id))
