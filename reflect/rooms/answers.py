@@ -201,7 +201,8 @@ def named_answers_of(db: Session, session: GroupSession, participant: Participan
 
 def reveal(db: Session, session: GroupSession, session_card_id: int | None) -> int:
     """Reveal the shared, not hidden answers of a card (None: the takeaways) in a
-    random order after any already revealed. Returns how many were newly revealed."""
+    random order after any already revealed. Returns how many were newly revealed.
+    After a first reveal, a lone new anonymous answer waits until another comes."""
     query = select(Answer).where(
         Answer.session_id == session.id, Answer.audience == "group", Answer.hidden.is_(False),
         Answer.revealed.is_(False),
@@ -211,6 +212,13 @@ def reveal(db: Session, session: GroupSession, session_card_id: int | None) -> i
     new = list(db.scalars(query))
     if not new:
         return 0
+    anonymous = [a for a in new if a.author_participant_id is None]
+    if len(anonymous) == 1 and _any_revealed(db, session, session_card_id):
+        # One anonymous answer since the last reveal, shown on its own, would be known
+        # as the one written since then: it waits for another.
+        new.remove(anonymous[0])
+        if not new:
+            raise RoomError("reveal_waits_for_another")
     secrets.SystemRandom().shuffle(new)
     start = (db.scalar(select(func.max(Answer.reveal_rank)).where(Answer.session_id == session.id)) or 0) + 1
     for offset, answer in enumerate(new):
@@ -218,6 +226,13 @@ def reveal(db: Session, session: GroupSession, session_card_id: int | None) -> i
         answer.reveal_rank = start + offset
     bump(session)
     return len(new)
+
+
+def _any_revealed(db: Session, session: GroupSession, session_card_id: int | None) -> bool:
+    query = select(Answer.id).where(Answer.session_id == session.id, Answer.revealed.is_(True))
+    query = query.where(Answer.kind == TAKEAWAY) if session_card_id is None else query.where(
+        Answer.session_card_id == session_card_id)
+    return db.scalar(query.limit(1)) is not None
 
 
 def set_hidden(db: Session, session: GroupSession, answer_id: str, hidden: bool) -> None:

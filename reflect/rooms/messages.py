@@ -33,6 +33,8 @@ ERRORS = {
     "no_name": _l("You joined without a name, so your answer can only be anonymous."),
     "already_responded": _l("You have already answered this card."),
     "already_reacted": _l("You already said this resonates with you."),
+    "reveal_waits_for_another": _l("Only one new answer came since the last reveal. It will be revealed with the "
+                                   "next one, so that nobody can tell whose it is."),
     "identifiers": _l("This might identify a child or family. Edit it, or share anyway."),
     "tag_invalid": _l("That tag cannot be used."),
     "group_name_invalid": _l("Give the group a name (up to 120 characters)."),
