@@ -39,6 +39,8 @@ def create_app(config: dict | None = None) -> Flask:
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage(app.config),
         RATELIMIT_HEADERS_ENABLED=True,
         BABEL_TRANSLATION_DIRECTORIES=os.path.join(app.root_path, "translations"),
+        # times are stored in UTC; pages show them in the program's zone, as the review counts days
+        BABEL_DEFAULT_TIMEZONE=app.config.get("REFLECT_TIMEZONE") or "UTC",
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
     )
     logging.getLogger("reflect").setLevel(logging.INFO)
