@@ -17,6 +17,10 @@ class GroupForm(FlaskForm):
     )
 
 
+class MemberNameForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()

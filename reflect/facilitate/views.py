@@ -16,7 +16,7 @@ from reflect.auth.access import roles_required
 from reflect.auth.forms import EmptyForm
 from reflect import retention
 from reflect.db import get_session
-from reflect.facilitate.forms import GroupForm, SessionForm
+from reflect.facilitate.forms import GroupForm, MemberNameForm, SessionForm
 from reflect.models import GroupSession, Role
 from reflect.prompts import store as deck_store
 from reflect.prompts.localize import localize_text
@@ -110,7 +110,33 @@ def group(group_id: int):
     sessions = db.scalars(select(GroupSession).where(GroupSession.group_id == grp.id)
                           .order_by(GroupSession.created_at.desc())).all()
     return render_template("facilitate/group.html", group=grp, form=form, session_form=_session_form(db),
-                           sessions=sessions)
+                           sessions=sessions, members=groups.active_roster(grp))
+
+
+@bp.post("/facilitate/groups/<int:group_id>/members/<int:member_id>/name")
+@roles_required(*RUNNERS)
+def rename_member(group_id: int, member_id: int):
+    """Correct a regular member's name; their attendance and hours stay theirs."""
+    db = get_session()
+    try:
+        grp = groups.get_group(db, current_user, group_id)
+    except RoomError:
+        abort(404)
+    form = MemberNameForm()
+    if not form.validate_on_submit():
+        flash(str(ERRORS["roster_name_invalid"]), "error")
+        return redirect(url_for("facilitate.group", group_id=grp.id))
+    try:
+        groups.rename_member(db, grp, member_id, form.name.data)
+    except RoomError as err:
+        db.rollback()
+        if err.code == "not_found":
+            abort(404)
+        flash(str(ERRORS.get(err.code, ERRORS["invalid"])), "error")
+    else:
+        db.commit()
+        flash(_("Name corrected. Their attendance and hours stay with them."), "success")
+    return redirect(url_for("facilitate.group", group_id=grp.id))
 
 
 @bp.post("/facilitate/groups/<int:group_id>/sessions")

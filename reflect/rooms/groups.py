@@ -60,5 +60,21 @@ def set_roster(db: Session, group: Group, names: list[str] | str) -> None:
     db.flush()
 
 
+def rename_member(db: Session, group: Group, member_id: int, name: str) -> RosterMember:
+    """Correct the spelling of a member's name: the same row, so their attendance and
+    hours stay with them (editing the list of names would start a new person)."""
+    member = db.get(RosterMember, member_id)
+    if member is None or member.group_id != group.id:
+        raise RoomError("not_found")
+    cleaned = clean_names([name or ""])
+    if not cleaned or len(" ".join((name or "").split())) > NAME_MAX:
+        raise RoomError("roster_name_invalid")
+    if any(m.display_name == cleaned[0] and m.id != member.id for m in group.roster):
+        raise RoomError("roster_name_taken")
+    member.display_name = cleaned[0]
+    db.flush()
+    return member
+
+
 def active_roster(group: Group) -> list[RosterMember]:
     return [m for m in group.roster if m.active]

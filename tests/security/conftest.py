@@ -127,6 +127,16 @@ class World:
             db.commit()
             return group.id
 
+    def fresh_member(self) -> tuple[int, int]:
+        """A new group of the facilitator's with one regular member: (group id, member id)."""
+        self.made = True
+        with self.app.app_context():
+            db = get_session()
+            group = groups.create_group(db, db.get(User, self.ids["facilitator"]), f"Fresh {uuid.uuid4().hex[:6]}",
+                                        ["Dana Lopez"])
+            db.commit()
+            return group.id, group.roster[0].id
+
     def fresh_assignment(self) -> tuple[int, int]:
         self.made = True
         group_id, user_id = self.fresh_group(), self.fresh_user("supervisor")

@@ -134,6 +134,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("facilitate.group", "GET"): Route(lambda w, r: f"/facilitate/groups/{G(w)}", DECK_D),
     ("facilitate.group", "POST"): Route(lambda w, r: f"/facilitate/groups/{w.fresh_group()}", DECK_D, ok=(302,),
                                         writes=True, data=lambda w, r: {"name": "Renamed", "roster": "Eli\nFay"}),
+    ("facilitate.rename_member", "POST"): Route(
+        lambda w, r: "/facilitate/groups/{}/members/{}/name".format(*w.fresh_member()), DECK_D, ok=(302,),
+        writes=True, data=lambda w, r: {"name": "Dana López"}),
     ("facilitate.create_session", "POST"): Route(lambda w, r: f"/facilitate/groups/{G(w)}/sessions", DECK_D,
                                                  ok=(302,), writes=True, data=_group_session_form),
     ("facilitate.console", "GET"): Route(lambda w, r: f"/facilitate/sessions/{S(w)}", {"facilitator"}),
