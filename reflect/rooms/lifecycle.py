@@ -306,7 +306,7 @@ def _participant_of(db: Session, session: GroupSession, participant_id: int) -> 
 def admit(db: Session, session: GroupSession, participant_id: int) -> None:
     _require_open(session)
     participant = _participant_of(db, session, participant_id)
-    if participant.status == "waiting":
+    if participant.status in ("waiting", "removed"):  # let in, or back in after a mistaken removal
         participant.status = "admitted"
 
 

@@ -261,6 +261,7 @@ def _facilitator_core(reads: Reads, user_id: int, parts: frozenset[str] = PARTS)
         numbered = list(enumerate(reads.people, start=1))  # guest numbers follow the order of joining
         hands = sorted(((n, p) for n, p in numbered if p.hand_raised_at), key=lambda item: item[1].hand_raised_at)
         core["participants"] = [person(n, p) for n, p in numbered if p.status != "removed"]
+        core["removed"] = [person(n, p) for n, p in numbered if p.status == "removed"]  # to let back in
         core["hands"] = [person(n, p) for n, p in hands]
         core["talk_after"] = [person(n, p) for n, p in numbered if p.talk_after]
     if "checkins" in parts:
