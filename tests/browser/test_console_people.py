@@ -44,3 +44,19 @@ def test_a_waiting_person_can_be_turned_away_and_removing_is_confirmed(server, n
     console.once("dialog", lambda dialog: dialog.accept())
     remove.click()
     expect(ana.get_by_role("heading", name="You are no longer in this session.")).to_be_visible()
+
+
+def test_someone_removed_by_mistake_can_be_let_back_in(server, new_page):
+    console = new_page("laptop")
+    code = open_session(server, console)
+    ana = new_page("phone")
+    join(server, ana, code, name="Ana")
+    expect(console.locator("#removed-box")).to_be_hidden()
+    console.once("dialog", lambda dialog: dialog.accept())
+    console.get_by_role("button", name="Remove: Ana").click()
+    expect(ana.get_by_role("heading", name="You are no longer in this session.")).to_be_visible()
+    expect(console.locator("#removed-box")).to_be_visible()
+    console.get_by_role("button", name="Let back in: Ana").click()
+    expect(ana.locator("[data-screen=lobby]")).to_be_visible()
+    expect(console.locator("#removed-box")).to_be_hidden()
+    expect(console.locator("#people")).to_contain_text("Ana")

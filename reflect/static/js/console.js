@@ -98,6 +98,14 @@ function renderPeople() {
       people.append(item);
     }
   }
+  // people removed (or turned away) by mistake can be let back in
+  const removed = clear($("removed"));
+  for (const p of st.removed || []) {
+    const item = el("li", personName(p));
+    item.append(" ", personButton(t("let-back"), p, () => command("admit", { participant: p.id })));
+    removed.append(item);
+  }
+  show($("removed-box"), removed.childElementCount > 0);
   const hands = clear($("hands"));
   for (const p of st.hands) {
     const item = el("li", personName(p));
