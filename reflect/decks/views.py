@@ -13,6 +13,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -182,7 +183,7 @@ def import_deck():
     upload = form.file.data
     db = get_session()
     try:
-        deck = store.import_deck(
+        decks, skipped = store.import_decks(
             db, current_user, upload.read(), upload.filename or "deck", replace=bool(form.replace.data)
         )
     except DeckError as err:
@@ -192,8 +193,16 @@ def import_deck():
         db.rollback()
         return _render_index(import_form=form, problems=[deck_error(err)], status=400)
     db.commit()
-    flash(_("Deck imported: %(title)s", title=_title(deck)), "success")
-    return redirect(url_for("decks.view", deck_id=deck.id))
+    if len(decks) == 1:
+        flash(_("Deck imported: %(title)s", title=_title(decks[0])), "success")
+    else:
+        flash(_("Decks imported: %(titles)s", titles=", ".join(_title(deck) for deck in decks)), "success")
+    if skipped:
+        flash(ngettext("%(num)d built-in deck in the file was left as it is.",
+                       "%(num)d built-in decks in the file were left as they are.", skipped), "info")
+    if len(decks) == 1:
+        return redirect(url_for("decks.view", deck_id=decks[0].id))
+    return redirect(url_for("decks.index"))
 
 
 @bp.get("/export.json")

@@ -107,7 +107,7 @@ def import_command(path: str, replace: bool):
     db = get_session()
     begin_write(db)  # reads, then writes (see reflect/cli.py, create-user)
     try:
-        deck = store.import_deck(db, None, raw, path, replace=replace)
+        decks, skipped = store.import_decks(db, None, raw, path, replace=replace)
     except DeckError as err:
         db.rollback()
         for problem in err.problems:
@@ -122,4 +122,7 @@ def import_command(path: str, replace: bool):
         click.echo(f"{path}: {message}", err=True)
         sys.exit(1)
     db.commit()
-    click.echo(deck.id)
+    for deck in decks:
+        click.echo(deck.id)
+    if skipped:
+        click.echo(f"{skipped} built-in deck(s) in the file left as they are.", err=True)

@@ -72,6 +72,32 @@ def load_deck_bytes(raw: bytes, filename: str, builtin: bool = False) -> Deck:
     return validate_deck_data(_decode(raw, filename), filename, builtin=builtin)
 
 
+def load_decks_bytes(raw: bytes, filename: str) -> list[Deck]:
+    """Load an uploaded file holding one deck, or several as an export writes them
+    (``{"decks": [...]}``); every problem of every deck is listed, nothing half-loaded."""
+    if len(raw) > MAX_UPLOAD_BYTES:
+        raise DeckError([translate_problem(f"{filename}: file is too large (limit {MAX_UPLOAD_BYTES // 1024} KB).")])
+    data = _decode(raw, filename)
+    if not (isinstance(data, dict) and set(data) == {"decks"} and isinstance(data["decks"], list)):
+        return [validate_deck_data(data, filename)]
+    if not data["decks"]:
+        raise DeckError([translate_problem(f"{filename}: the file holds no deck.")])
+    decks, problems, seen = [], [], set()
+    for n, item in enumerate(data["decks"], start=1):
+        try:
+            deck = validate_deck_data(item, f"{filename} ({n})")
+        except DeckError as err:
+            problems += err.problems
+            continue
+        if deck.id in seen:
+            problems.append(translate_problem(f"{filename} ({n}): Duplicate deck id '{deck.id}'."))
+        seen.add(deck.id)
+        decks.append(deck)
+    if problems:
+        raise DeckError(problems)
+    return decks
+
+
 def load_deck_file(path: str | Path, builtin: bool = False) -> Deck:
     """Load one deck file (.toml or .json); raises ``DeckError``."""
     path = Path(path)

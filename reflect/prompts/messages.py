@@ -56,6 +56,8 @@ TEMPLATES = [
     N_("the text holds an invalid \\u escape (a lone surrogate)."),
     N_("file is too large (limit {limit} KB)."),
     N_("cannot read file ({detail})."),
+    N_("the file holds no deck."),
+    N_("Duplicate deck id '{id}'."),
 ]
 
 # where in the deck: "card 'mp-child'", "card 2 ('x')", "card 3", "link 1", " (item 2)"

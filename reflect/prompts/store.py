@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from reflect.audit import record
 from reflect.models import CustomDeck, GroupSession, Role, User
 
-from .loader import builtin_decks, get_builtin, load_deck_bytes
+from .loader import builtin_decks, get_builtin, load_deck_bytes, load_decks_bytes
 from .model import SUPPORTED_LANGUAGES, Card, Deck, Link
 from .schema import MAX_CARDS, MAX_SLUG, MAX_TITLE, DeckError, validate_deck_data
 
@@ -506,7 +506,25 @@ def import_deck(
     by a built-in deck (``id_builtin``) or by someone else's deck (``id_taken``) is
     refused; the owner's own deck with that id is ``already_exists`` unless
     ``replace`` (then its content is replaced and its version goes up)."""
-    deck = load_deck_bytes(raw, filename)
+    return _import_one(db, owner, load_deck_bytes(raw, filename), filename, replace)
+
+
+def import_decks(
+    db: Session, owner: User | None, raw: bytes, filename: str, replace: bool = False
+) -> tuple[list[Deck], int]:
+    """Import a file of one deck or of several (an export), all or nothing: the first
+    deck that cannot be imported raises, and the caller rolls back. Built-in decks in an
+    export are skipped (every install has them). Returns the decks imported and how many
+    built-in ones were skipped."""
+    decks = load_decks_bytes(raw, filename)
+    several = len(decks) > 1
+    own = [deck for deck in decks if not (several and get_builtin(deck.id) is not None)]
+    if not own:
+        raise DeckStoreError("id_builtin", decks[0].id)
+    return [_import_one(db, owner, deck, filename, replace) for deck in own], len(decks) - len(own)
+
+
+def _import_one(db: Session, owner: User | None, deck: Deck, filename: str, replace: bool) -> Deck:
     if get_builtin(deck.id) is not None:
         raise DeckStoreError("id_builtin", deck.id)
     owner_id = owner.id if owner else None

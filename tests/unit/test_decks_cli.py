@@ -135,3 +135,20 @@ def test_the_real_command_line(database_url, tmp_path):
     exported = json.loads(cli("export", "--deck", "sample-deck").stdout)
     assert exported["decks"][0]["id"] == "sample-deck"
     assert "sample-deck" in cli("list").stdout
+
+
+def test_what_export_writes_import_reads_back(app, tmp_path):
+    assert run(app, "import", str(FIXTURES / "good.toml")).exit_code == 0
+    exported = run(app, "export", "--format", "json")  # every deck: the built-in ones and sample-deck
+    assert exported.exit_code == 0
+    path = tmp_path / "all.json"
+    path.write_text(exported.stdout)
+    with app.app_context():
+        before = dict(get_session().get(CustomDeck, "sample-deck").data)
+
+    result = run(app, "import", "--replace", str(path))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.split() == ["sample-deck"]
+    assert f"{len(builtin_decks())} built-in deck(s) in the file left as they are" in result.stderr
+    with app.app_context():
+        assert dict(get_session().get(CustomDeck, "sample-deck").data) == before
