@@ -281,8 +281,8 @@ def react(db: Session, session: GroupSession, participant: Participant, answer_i
     if db.get(Reaction, key) is not None:
         raise RoomError("already_reacted")
     db.add(Reaction(key=key, answer_id=answer_id))
+    # no new version: a count, sent with the throttled update (broadcast.publish_soon)
     db.execute(update(Answer).where(Answer.id == answer_id).values(resonates=Answer.resonates + 1))
-    bump(session)
 
 
 def reacted_ids(db: Session, session: GroupSession, participant: Participant, answer_ids: list[str]) -> list[str]:

@@ -167,20 +167,25 @@ def publish(session_id: int, *, phones: bool = True, display: bool = True, facil
 # changed; the state sent is always read fresh, so nothing is lost by waiting.)
 _last_sent: dict[int, float] = {}
 _pending: dict[int, set[str]] = {}
+_pending_phones: set[int] = set()  # sessions whose next delayed update goes to phones too
 
 
-def publish_soon(session_id: int, parts: frozenset[str] = state.PARTS) -> None:
+def publish_soon(session_id: int, parts: frozenset[str] = state.PARTS, *, phones: bool = False) -> None:
     """Send the facilitator and the display the session's state, at most once per
     ``REFLECT_UPDATE_INTERVAL_MS`` per session: at once if none went within the interval,
     else once when it ends. What changes many times a second in a busy room (phones
     connecting, answers counted, hands) costs one state per interval, and that state
     carries the latest of everything; a lone change is not delayed. Phones are not sent
-    anything: none of this changes what they see. ``parts``: what changed (see
-    ``state.PARTS``); the update carries the parts of every change it stands for."""
+    anything, unless ``phones``: a change phones see that may come many times a second
+    and needs no new version (how many found an answer resonates). ``parts``: what
+    changed (see ``state.PARTS``); the update carries the parts of every change it
+    stands for."""
     interval = current_app.config["REFLECT_UPDATE_INTERVAL_MS"] / 1000
     if interval <= 0:
-        publish(session_id, phones=False, facilitator_full=False, parts=frozenset(parts))
+        publish(session_id, phones=phones, facilitator_full=False, parts=frozenset(parts))
         return
+    if phones:
+        _pending_phones.add(session_id)
     if session_id in _pending:
         _pending[session_id].update(parts)
         return
@@ -193,6 +198,8 @@ def _publish_later(app, session_id: int, delay: float) -> None:
     socketio.sleep(delay)
     now = time.monotonic()
     parts = frozenset(_pending.pop(session_id, state.PARTS))  # a change from now on schedules the next
+    phones = session_id in _pending_phones
+    _pending_phones.discard(session_id)
     _last_sent[session_id] = now
     if len(_last_sent) > 1000:  # forget sessions quiet for longer than any interval
         for quiet in [sid for sid, at in _last_sent.items() if now - at > 60]:
@@ -200,7 +207,7 @@ def _publish_later(app, session_id: int, delay: float) -> None:
     try:
         with app.app_context():
             begin_reads(get_session())  # a state only reads: no transaction on PostgreSQL
-            publish(session_id, phones=False, facilitator_full=False, parts=parts)
+            publish(session_id, phones=phones, facilitator_full=False, parts=parts)
     except Exception as err:  # a background task has no one to report to: log the kind only
         log.error("delayed update failed: %s", type(err).__name__)
 

@@ -182,7 +182,7 @@ def _with_changes(result, payload: dict, me_changes: Callable | None) -> dict:
 
 def phone_command(event: str, schema: type[Schema], apply: Callable, *, changes_version: bool = True,
                   me_changes: Callable[[dict, object], dict | None] | None = None,
-                  parts: frozenset[str] = state.PARTS, reads_only: bool = False):
+                  parts: frozenset[str] = state.PARTS, reads_only: bool = False, phones_soon: bool = False):
     """Register a phone command: ``apply(db, session, participant, payload)``.
 
     ``changes_version=False``: the command never changes what phones share (an answer, a
@@ -197,7 +197,10 @@ def phone_command(event: str, schema: type[Schema], apply: Callable, *, changes_
     falls back to the whole ``me``.
 
     ``reads_only``: ``apply`` only reads the phone and its session (it writes rows of its
-    own), so both are read as plain read-only views, not ORM objects."""
+    own), so both are read as plain read-only views, not ORM objects.
+
+    ``phones_soon``: the command changes what phones see without a new version (a
+    reaction's count); phones get it with the throttled update."""
     find = participants.views_by_token_with_session if reads_only else participants.by_token_with_session
 
     def handler(data=None):
@@ -224,7 +227,7 @@ def phone_command(event: str, schema: type[Schema], apply: Callable, *, changes_
                 if session.version != before:
                     broadcast.publish(session.id)
                 else:
-                    broadcast.publish_soon(session.id, parts)
+                    broadcast.publish_soon(session.id, parts, phones=phones_soon)
             if "me_changes" in response:
                 return response
             return {**response, "me": state.phone_personal(db, session, participant)}
@@ -253,7 +256,10 @@ phone_command("pass", schemas.PassIn, lambda db, s, p, d: answers.pass_card(db, 
 phone_command("takeaway", schemas.TakeawayIn, lambda db, s, p, d: answers.submit_takeaway(
     db, s, p, d["text"], audience=d["audience"], share_anyway=d["share_anyway"]), changes_version=False,
     me_changes=lambda _d, _r: {"takeaway_done": True}, parts=frozenset({"takeaways"}), reads_only=True)
-phone_command("react", schemas.AnswerRefIn, lambda db, s, p, d: answers.react(db, s, p, d["answer"]))
+# a reaction changes only a count: phones get it with the throttled update (a burst of
+# taps in a big room is one state per interval, not one per tap to every phone)
+phone_command("react", schemas.AnswerRefIn, lambda db, s, p, d: answers.react(db, s, p, d["answer"]),
+              changes_version=False, parts=frozenset({"answers", "takeaways"}), phones_soon=True)
 phone_command("withdraw", schemas.AnswerRefIn, lambda db, s, p, d: answers.withdraw(db, s, p, d["answer"]))
 phone_command("hand", schemas.HandIn, lambda db, s, p, d: participants.raise_hand(db, s, p, d["raised"]),
               changes_version=False, me_changes=lambda d, _r: {"hand_raised": d["raised"]},

@@ -2,7 +2,9 @@
 
 The facilitator can step back to an earlier phase (never out of "ended"). Every change
 to what phones and the display share bumps the session's version in the same
-transaction; changes only the facilitator sees (who is admitted, hands) do not.
+transaction, except a reaction's count (sent with the throttled update, see
+``broadcast.publish_soon``); changes only the facilitator sees (who is admitted, hands)
+do not.
 """
 from __future__ import annotations
 

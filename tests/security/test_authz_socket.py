@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from reflect.db import get_session
 from reflect.extensions import socketio
-from reflect.models import GroupSession, Note, Participant, ScreenPresence, User
+from reflect.models import Answer, GroupSession, Note, Participant, ScreenPresence, User
 from reflect.rooms import lifecycle
 from tests.helpers import csrf
 from tests.security.conftest import ROLES, World, diff, session_snapshot, snapshot
@@ -41,6 +41,18 @@ def _state(w: World, phase: str | None = None, position: int | None = None, key:
             lifecycle.set_phase(db, session, phase)
         if position is not None and session.current_position != position:
             lifecycle.move_card(db, session, "jump", position)
+        db.commit()
+
+
+def _answers_to_reveal(w: World) -> None:
+    """On card 1 with two new shared answers: enough for a reveal after an earlier one
+    (a lone anonymous answer would wait for another)."""
+    _state(w, "reflect", 0)
+    with w.app.app_context():
+        db = get_session()
+        for _ in range(2):
+            db.add(Answer(id=secrets.token_hex(16), session_id=w.ids["S"], session_card_id=w.ids["card_S"],
+                          kind="card", audience="group", text="Another shared answer"))
         db.commit()
 
 
@@ -97,7 +109,7 @@ FAC_EVENTS = {
     "remove": (None, lambda w: {"participant": w.fresh_participant()}),
     "lower_hand": (None, lambda w: {"participant": _hand_up(w, w.fresh_participant())}),
     "checkin_control": (None, lambda w: {"kind": "closing", "open": True}),
-    "reveal": (lambda w: _state(w, "reflect", 0), lambda w: {"card": w.ids["card_S"]}),
+    "reveal": (_answers_to_reveal, lambda w: {"card": w.ids["card_S"]}),
     "hide": (None, lambda w: {"answer": w.ids["answer_S"], "hidden": True}),
     "timer": (None, lambda w: {"seconds": 60}),
     "note_save": (None, lambda w: {"note": "note-" + secrets.token_hex(6), "text": "Parallel process?"}),

@@ -72,7 +72,7 @@ def test_an_answer_a_pass_and_a_checkin_read_the_phone_and_its_session_without_o
     cmd(console, F, "checkin_control", kind="opening", open=True)
     scheduled: list[int] = []
     send_soon = broadcast.publish_soon
-    monkeypatch.setattr(broadcast, "publish_soon", lambda session_id, *_a: scheduled.append(session_id))
+    monkeypatch.setattr(broadcast, "publish_soon", lambda session_id, *_a, **_k: scheduled.append(session_id))
     with _orm_loads(Participant, GroupSession) as loaded:
         assert cmd(phone, P, "checkin", kind="opening", scores={"energy": 4})["ok"]
     assert loaded == [] and scheduled == [live.session_id]

@@ -204,3 +204,23 @@ def test_a_throttled_update_reads_without_a_transaction_on_postgresql(live):
         assert not any(seen), seen
     else:
         assert all(seen[1:]), seen  # pysqlite's BEGIN is ours, run before the first statement
+
+
+def test_a_burst_of_reactions_reaches_the_phones_as_few_updates_with_the_latest_counts(live):
+    console = live.console()
+    phones = [live.phone() for _ in range(5)]
+    cmd(console, F, "phase", to="reflect")
+    card = last_state(phones[0], P)["card"]["id"]
+    assert cmd(phones[0], P, "answer", card=card, text="Something to react to", audience="group")["ok"]
+    assert cmd(console, F, "reveal", card=card)["ok"]
+    answer = last_state(phones[0], P)["revealed"][0]["id"]
+    watcher = phones[4]
+    before = len(_states(watcher, P))
+
+    for phone in phones:
+        assert cmd(phone, P, "react", answer=answer)["ok"]
+
+    assert _wait_for(lambda: last_state(watcher, P)["revealed"][0]["resonates"] == 5)
+    # five reactions within one interval: at most two states to each phone, not five
+    assert 1 <= len(_states(watcher, P)) - before <= 2
+    assert _wait_for(lambda: last_state(console, F)["answers"][0]["resonates"] == 5)
