@@ -22,7 +22,7 @@ from sqlalchemy import select
 from reflect.db import begin_reads, get_session
 from reflect.extensions import socketio
 from reflect.i18n import LANGUAGES
-from reflect.models import GroupSession, SocketPresence
+from reflect.models import GroupSession, Participant, SocketPresence
 from reflect.rooms import screens, state
 from reflect.rooms.views import session_for_reading
 
@@ -224,6 +224,15 @@ def leave_group_rooms(session_id: int, participant_id: int) -> None:
     for sid in list(sids):
         for lang in LANGUAGES:
             socketio.server.leave_room(sid, phones_room(session_id, lang), namespace=PHONE_NS)
+
+
+def nudge_waiting(session_id: int) -> None:
+    """Phones waiting to be let in are in no room the group's state goes to: once the
+    session has ended, each is told to resync (and then shows the end)."""
+    waiting = get_session().scalars(select(Participant.id).where(
+        Participant.session_id == session_id, Participant.status == "waiting"))
+    for participant_id in list(waiting):
+        nudge_participant(participant_id)
 
 
 def nudge_participant(participant_id: int, event: str = "sync_needed") -> None:

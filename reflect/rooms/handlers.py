@@ -477,7 +477,8 @@ def _card_move(db, session, _user, d) -> broadcast.Read:
                                                        reading=answers.CARD_REVEALED))
 
 
-facilitator_command("phase", schemas.PhaseIn, lambda db, s, u, d: lifecycle.set_phase(db, s, d["to"]))
+facilitator_command("phase", schemas.PhaseIn, lambda db, s, u, d: lifecycle.set_phase(db, s, d["to"]),
+                    after=lambda s, d: broadcast.nudge_waiting(s.id) if s.phase == "ended" else None)
 # a card move changes the card on screen, its answers and counts, and which cards were shown
 facilitator_command("card", schemas.CardMoveIn, _card_move, parts=frozenset({"answers", "cards"}))
 facilitator_command("lock", schemas.FlagIn, lambda db, s, u, d: lifecycle.set_locked(db, s, d["value"]))

@@ -58,6 +58,7 @@ def end_idle_sessions(app: Flask, previous: datetime | None) -> None:
         raise
     for session_id in ended:
         broadcast.publish(session_id)
+        broadcast.nudge_waiting(session_id)
     if ended:
         log.info("ended %d idle sessions", len(ended))
 

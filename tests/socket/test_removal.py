@@ -24,3 +24,15 @@ def test_a_removed_person_is_listed_apart_and_can_be_let_back_in(live):
     assert cmd(phone, P, "answer", card=card, text="back in", audience="group")["ok"]
     cmd(console, F, "card", action="next")
     assert last_state(phone, P)["card"]["id"] != card  # in the group's room again
+
+
+def test_a_phone_waiting_to_be_let_in_learns_that_the_session_ended(live):
+    console = live.console()
+    assert cmd(console, F, "lock", value=True)["ok"]
+    waiting = live.phone(name="Late")
+    waiting.get_received(P)
+    assert cmd(console, F, "phase", to="ended")["ok"]
+    told = [m["name"] for m in waiting.get_received(P)]
+    assert "sync_needed" in told
+    snapshot = waiting.emit("sync", {}, namespace=P, callback=True)["snapshot"]
+    assert snapshot["public"]["phase"] == "ended" and snapshot["me"]["status"] == "waiting"
