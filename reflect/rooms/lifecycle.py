@@ -387,11 +387,14 @@ def last_activity(db: Session, session: GroupSession) -> datetime:
 def end_idle_sessions(db: Session, idle: timedelta, now: datetime | None = None) -> list[int]:
     """End every session in which nothing has happened for ``idle``, as ended when its
     last activity was (a forgotten session neither keeps its code working and its text
-    unpurged, nor credits anyone with the hours it stood open). Returns their ids."""
+    unpurged, nor credits anyone with the hours it stood open). A session that never
+    left the lobby is left open: it holds nothing anyone wrote, and it may have been
+    opened ahead of time so that its code could be handed out. Returns their ids."""
     now = now or utcnow()
     ended = []
-    open_ids = db.scalars(select(GroupSession.id).where(GroupSession.phase != "ended", GroupSession.created_at < now - idle)
-                          .order_by(GroupSession.id))
+    open_ids = db.scalars(select(GroupSession.id).where(
+        GroupSession.phase != "ended", GroupSession.started_at.is_not(None), GroupSession.created_at < now - idle,
+    ).order_by(GroupSession.id))
     for sid in list(open_ids):
         # the row locked first, as every live command does
         session = db.scalar(select(GroupSession).where(GroupSession.id == sid).with_for_update())

@@ -169,3 +169,17 @@ def test_the_summary_keeps_what_was_sent_only_to_the_facilitator(live):
     assert "Only you should read this" in page and "My private takeaway" in page
     assert page.count("Sent only to you") == 2
     assert "No takeaways were revealed." in page
+
+
+def test_a_session_opened_ahead_of_time_is_not_ended_while_it_waits_in_the_lobby(live, app):
+    live.phone()
+    app.config["REFLECT_IDLE_END_HOURS"] = 12
+    then = utcnow() - timedelta(hours=30)
+    with app.app_context():
+        db = get_session()
+        db.execute(update(GroupSession).where(GroupSession.id == live.session_id).values(created_at=then))
+        db.execute(update(Participant).where(Participant.session_id == live.session_id).values(joined_at=then))
+        db.commit()
+        jobs.end_idle_sessions(app, None)
+        session = db.get(GroupSession, live.session_id)
+        assert session.phase == "lobby" and session.join_code == live.code
