@@ -1,16 +1,16 @@
 """The admin's pages: people and their roles, one-time password links, the audit trail."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from reflect.auth import accounts
 from reflect.auth.access import roles_required
-from reflect.auth.forms import EmptyForm, NewUserForm, RoleForm
+from reflect.auth.forms import ActiveForm, EmptyForm, NewUserForm, RoleForm
 from reflect.auth.messages import account_error
-from reflect.db import get_session
+from reflect.db import begin_write, get_session
 from reflect.models import AuditEvent, Role, User
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -23,8 +23,15 @@ def _user_or_404(user_id: int) -> User:
     return user
 
 
-def _render_users(form: NewUserForm, link: tuple[User, str] | None = None, status: int = 200):
+# A one-time link just issued, kept in the (signed, HttpOnly) session cookie between the
+# POST that issued it and the page it redirects to, which shows it once and drops it:
+# reloading that page neither shows it again nor issues a new one.
+LINK_KEY = "admin_password_link"
+
+
+def _render_users(form: NewUserForm, status: int = 200):
     users = get_session().scalars(select(User).order_by(User.email)).all()
+    link = session.pop(LINK_KEY, None)
     return (
         render_template(
             "admin/users.html",
@@ -32,20 +39,28 @@ def _render_users(form: NewUserForm, link: tuple[User, str] | None = None, statu
             form=form,
             role_form=RoleForm,
             action_form=EmptyForm(),
-            link=link,
+            link=link if isinstance(link, dict) else None,
         ),
         status,
     )
 
 
-def _password_link(raw: str) -> str:
-    return url_for("auth.set_password", token=raw, _external=True)
+def _hand_over_link(user: User, raw: str) -> None:
+    session[LINK_KEY] = {"email": user.email, "url": url_for("auth.set_password", token=raw, _external=True)}
+
+
+def _begin_change(db) -> None:
+    """End the read that found who is signed in (nothing written yet) and begin this
+    change as the writer (SQLite: BEGIN IMMEDIATE, one writer at a time; PostgreSQL: the
+    service locks the rows it decides on), so the check and the change see the same rows."""
+    db.commit()
+    begin_write(db)
 
 
 @bp.get("/users")
 @roles_required(Role.ADMIN)
 def users():
-    return _render_users(NewUserForm())
+    return _render_users(NewUserForm(formdata=None))
 
 
 @bp.post("/users")
@@ -65,8 +80,9 @@ def add_user():
         flash(account_error(err.code), "error")
         return _render_users(form, status=400)
     db.commit()
+    _hand_over_link(user, raw)
     flash(_("Account created. Send this one-time link so they can choose a password."), "success")
-    return _render_users(NewUserForm(formdata=None), link=(user, _password_link(raw)))
+    return redirect(url_for("admin.users"))
 
 
 @bp.post("/users/<int:user_id>/role")
@@ -77,6 +93,7 @@ def change_role(user_id: int):
     if not form.validate_on_submit():
         abort(400)
     db = get_session()
+    _begin_change(db)
     try:
         accounts.change_role(db, current_user, user, form.role.data)
     except accounts.AccountError as err:
@@ -91,12 +108,17 @@ def change_role(user_id: int):
 @bp.post("/users/<int:user_id>/active")
 @roles_required(Role.ADMIN)
 def toggle_active(user_id: int):
+    """Set the account to the state the form asks for (active=1 or 0): asking twice for
+    the same state changes nothing the second time."""
     user = _user_or_404(user_id)
-    if not EmptyForm().validate_on_submit():
+    form = ActiveForm()
+    if not form.validate_on_submit():
         abort(400)
+    wanted = form.active.data == "1"
     db = get_session()
+    _begin_change(db)
     try:
-        ended = accounts.set_active(db, current_user, user, not user.active)
+        ended = accounts.set_active(db, current_user, user, wanted)
     except accounts.AccountError as err:
         db.rollback()
         flash(account_error(err.code), "error")
@@ -106,7 +128,7 @@ def toggle_active(user_id: int):
 
         for login_hash in ended:
             close_login_sockets(login_hash)
-        flash(_("Account activated.") if user.active else _("Account deactivated."), "success")
+        flash(_("Account activated.") if wanted else _("Account deactivated."), "success")
     return redirect(url_for("admin.users"))
 
 
@@ -117,10 +139,16 @@ def reset_password(user_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     db = get_session()
-    raw = accounts.issue_password_link(db, user, actor=current_user)
+    try:
+        raw = accounts.issue_password_link(db, user, actor=current_user)
+    except accounts.AccountError as err:
+        db.rollback()
+        flash(account_error(err.code), "error")
+        return redirect(url_for("admin.users"))
     db.commit()
+    _hand_over_link(user, raw)
     flash(_("Send this one-time link so they can choose a new password."), "success")
-    return _render_users(NewUserForm(formdata=None), link=(user, _password_link(raw)))
+    return redirect(url_for("admin.users"))
 
 
 @bp.get("/audit")

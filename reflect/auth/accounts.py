@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import ColumnElement, Select, bindparam, func, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from reflect.audit import record
@@ -182,7 +182,10 @@ def end_all_login_sessions(db: Session, user: User) -> list[str]:
 
 
 def issue_password_link(db: Session, user: User, actor: User | None = None) -> str:
-    """A one-time token to (re)set ``user``'s password; earlier unused ones stop working."""
+    """A one-time token to (re)set ``user``'s password; earlier unused ones stop working.
+    A deactivated account gets none: its link would not open (see ``password_link_user``)."""
+    if not user.active:
+        raise AccountError("link_for_deactivated")
     now = utcnow()
     for old in db.scalars(
         select(PasswordToken).where(PasswordToken.user_id == user.id, PasswordToken.used_at.is_(None))
@@ -219,19 +222,60 @@ def use_password_link(db: Session, raw: str, password: str) -> User:
     return user
 
 
+def _lock_admins(db: Session, actor: User, user: User) -> int:
+    """Lock the rows of every active admin, of ``actor`` and of ``user``, reload them as
+    they now are, and return how many active admins there are.
+
+    On PostgreSQL the rows are taken ``FOR UPDATE`` in id order: a second admin's change
+    waits for the first one's commit (no deadlock) and then reads the rows as that commit
+    left them. SQLite has one writer at a time: the view began this unit of work as a
+    writer (``begin_write``), so nothing can change between this read and the commit."""
+    rows = db.scalars(
+        select(User)
+        .where(or_(and_(User.role == Role.ADMIN.value, User.active.is_(True)), User.id.in_({actor.id, user.id})))
+        .order_by(User.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    return sum(1 for row in rows if row.active and row.role == Role.ADMIN.value)
+
+
+def _still_admin(actor: User) -> None:
+    """``actor`` as just reloaded by :func:`_lock_admins`: another admin may have demoted
+    or deactivated them since their request was let in."""
+    if not (actor.active and actor.role == Role.ADMIN.value):
+        raise AccountError("not_admin")
+
+
 def change_role(db: Session, actor: User, user: User, role: str) -> None:
     if role not in {r.value for r in Role}:
         raise AccountError("role_invalid")
     if user.id == actor.id and role != Role.ADMIN.value:
         raise AccountError("cannot_demote_self")
+    admins = _lock_admins(db, actor, user)
     old = user.role
+    if user.active and old == Role.ADMIN.value and role != old and admins <= 1:
+        raise AccountError("last_admin")
+    _still_admin(actor)
+    if old == role:
+        return
     user.role = role
     record(db, actor, "role_changed", f"user:{user.id}", {"from": old, "to": role})
 
 
 def set_active(db: Session, actor: User, user: User, active: bool) -> list[str]:
+    """Activate or deactivate ``user``; the ids of the login sessions this ended.
+
+    Idempotent: asking for the state the account is already in changes nothing and
+    records nothing (a double click, a resubmitted form, a second admin's stale page)."""
     if user.id == actor.id and not active:
         raise AccountError("cannot_deactivate_self")
+    admins = _lock_admins(db, actor, user)
+    if not active and user.active and user.role == Role.ADMIN.value and admins <= 1:
+        raise AccountError("last_admin")
+    _still_admin(actor)
+    if user.active == active:
+        return []
     user.active = active
     record(db, actor, "user_activated" if active else "user_deactivated", f"user:{user.id}")
     return [] if active else end_all_login_sessions(db, user)
@@ -248,6 +292,15 @@ def issue_setup_token(db: Session) -> str | None:
     else:
         setting.value = token_hash(raw)
     return raw
+
+
+def ensure_setup_token(db: Session) -> str | None:
+    """The first-run token, created if there is none yet: its raw value when this call
+    created it, else None (only its hash is stored, so an existing one cannot be shown
+    again; ``reflect setup-token`` replaces it). None too once a user exists."""
+    if users_exist(db) or setup_token_pending(db):
+        return None
+    return issue_setup_token(db)
 
 
 def setup_token_pending(db: Session) -> bool:

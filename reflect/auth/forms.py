@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import AnyOf, DataRequired, EqualTo, Length
 
 from reflect.auth.accounts import MIN_PASSWORD_LENGTH
 
@@ -50,3 +50,10 @@ class RoleForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """A form with nothing but its CSRF token (for buttons that change something)."""
+
+
+class ActiveForm(FlaskForm):
+    """Activate (1) or deactivate (0) an account: the state wanted, not a toggle, so a
+    double click or a resubmitted form asks for the same thing twice."""
+
+    active = HiddenField(validators=[DataRequired(), AnyOf(["0", "1"])])

@@ -9,7 +9,15 @@ ACCOUNT_ERRORS = {
     "link_invalid": _l("This link has expired or was already used. Ask an admin for a new one."),
     "cannot_demote_self": _l("You cannot take away your own admin role."),
     "cannot_deactivate_self": _l("You cannot deactivate your own account."),
-    "setup_token_invalid": _l("The setup token is wrong or was already used. Look at the server log for the current one."),
+    "last_admin": _l("This is the last active admin account: make another person an admin first."),
+    "not_admin": _l("Your account is no longer an active admin, so this was not changed."),
+    "link_for_deactivated": _l(
+        "This account is deactivated, so a password link would not open. Activate the account first."
+    ),
+    "setup_token_invalid": _l(
+        "The setup token is wrong or was already used. Open the link from the server log, or run "
+        "“reflect setup-token” on the server for a new one."
+    ),
 }
 
 

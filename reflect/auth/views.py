@@ -7,11 +7,12 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.exc import IntegrityError
 
 from reflect.auth import accounts
 from reflect.auth.forms import LoginForm, SetPasswordForm, SetupForm
 from reflect.auth.messages import account_error
-from reflect.db import get_session
+from reflect.db import begin_write, get_session
 from reflect.extensions import limiter, login_manager
 from reflect.i18n import LANG_COOKIE, normalise
 
@@ -57,7 +58,33 @@ def index():
     return redirect(url_for("auth.login"))
 
 
+def _first_setup_link() -> bool:
+    """Create the first-run token if there is none and write its link to the log; True
+    if this request did. An existing token is left alone: opening this page must not
+    break the link the installer already has. Only its hash is stored, so it cannot be
+    written again; ``reflect setup-token`` replaces it."""
+    db = get_session()
+    db.commit()  # end the read above: the check and the write below share one writer's view
+    begin_write(db)
+    try:
+        raw = accounts.ensure_setup_token(db)
+        db.commit()
+    except IntegrityError:  # another request created it meanwhile (PostgreSQL)
+        db.rollback()
+        return False
+    if raw is None:
+        return False
+    # The path only: the Host header is whatever the request said, and it must not
+    # decide where the installer is sent.
+    log.warning(
+        "First run: no account exists yet. Create the admin at %s (on this server's address).",
+        url_for("auth.setup", token=raw),
+    )
+    return True
+
+
 @bp.route("/setup", methods=["GET", "POST"])
+@limiter.limit("20 per minute")
 def setup():
     db = get_session()
     if accounts.users_exist(db):
@@ -66,14 +93,7 @@ def setup():
     if request.method == "GET":
         form.token.data = request.args.get("token", "")
         if not form.token.data:
-            raw = accounts.issue_setup_token(db)
-            db.commit()
-            log.warning(
-                "First run: no account exists yet. Create the admin at %s?token=%s",
-                url_for("auth.setup", _external=True),
-                raw,
-            )
-            return render_template("auth/setup_wait.html")
+            return render_template("auth/setup_wait.html", just_written=_first_setup_link())
     if form.validate_on_submit():
         try:
             user = accounts.create_first_admin(

@@ -119,12 +119,14 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("auth.account", "GET"): Route(lambda w, r: "/account", SIGNED_IN),
     ("admin.users", "GET"): Route(lambda w, r: "/admin/users", {"admin"}),
     ("admin.audit", "GET"): Route(lambda w, r: "/admin/audit", {"admin"}),
-    ("admin.add_user", "POST"): Route(lambda w, r: "/admin/users", {"admin"}, writes=True, data=lambda w, r: {
-        "email": f"new-{uuid.uuid4().hex[:8]}@example.org", "display_name": "New", "role": "facilitator"}),
+    # the add and the reset redirect to the people page, which shows the new link once
+    ("admin.add_user", "POST"): Route(lambda w, r: "/admin/users", {"admin"}, ok=(302,), writes=True,
+                                      data=lambda w, r: {"email": f"new-{uuid.uuid4().hex[:8]}@example.org",
+                                                         "display_name": "New", "role": "facilitator"}),
     ("admin.toggle_active", "POST"): Route(lambda w, r: f"/admin/users/{w.fresh_user()}/active", {"admin"},
-                                           ok=(302,), writes=True, data=lambda w, r: {}),
+                                           ok=(302,), writes=True, data=lambda w, r: {"active": "0"}),
     ("admin.reset_password", "POST"): Route(lambda w, r: f"/admin/users/{w.fresh_user()}/reset", {"admin"},
-                                            writes=True, data=lambda w, r: {}),
+                                            ok=(302,), writes=True, data=lambda w, r: {}),
     ("admin.change_role", "POST"): Route(lambda w, r: f"/admin/users/{w.fresh_user()}/role", {"admin"},
                                          ok=(302,), writes=True, data=lambda w, r: {"role": "supervisor"}),
     # --- facilitating --------------------------------------------------------------------

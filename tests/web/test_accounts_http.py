@@ -85,11 +85,13 @@ def test_nobody_signed_in_is_sent_to_sign_in(client):
 
 def test_admin_adds_a_person_who_sets_a_password_with_a_one_time_link(app, client):
     sign_in_as(app, client, "admin")
-    page = client.post(
+    response = client.post(
         "/admin/users",
         data={"csrf_token": csrf(client, "/admin/users"), "email": "new@example.org",
               "display_name": "Nuevo", "role": "supervisor"},
-    ).get_data(as_text=True)
+    )
+    assert response.status_code == 302 and response.headers["Location"].endswith("/admin/users")  # PRG
+    page = client.get("/admin/users").get_data(as_text=True)
     link = re.search(r'id="password-link"[^>]*value="http://localhost(/password/[^"]+)"', page).group(1)
     newcomer = app.test_client()
     form = newcomer.get(link).get_data(as_text=True)
@@ -107,7 +109,7 @@ def test_admin_changes_a_role_and_deactivates_an_account(app, client):
     assert person.get("/account").status_code == 200
 
     client.post(f"/admin/users/{uid}/role", data={"csrf_token": csrf(client, "/admin/users"), "role": "supervisor"})
-    client.post(f"/admin/users/{uid}/active", data={"csrf_token": csrf(client, "/admin/users")})
+    client.post(f"/admin/users/{uid}/active", data={"csrf_token": csrf(client, "/admin/users"), "active": "0"})
     assert person.get("/account").status_code == 302  # signed out by deactivation
     assert login(person, "f@example.org").status_code == 200  # and cannot sign in again
     audit = client.get("/admin/audit").get_data(as_text=True)

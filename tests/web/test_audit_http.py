@@ -70,17 +70,18 @@ def test_account_actions_and_a_purge_show_who_what_and_when_without_content(app,
     created = client.post("/admin/users", data={
         "csrf_token": csrf(client, "/admin/users"), "email": "new@example.org",
         "display_name": "New Person", "role": "facilitator"})
-    assert created.status_code == 200
-    first_link = LINK_RE.search(created.get_data(as_text=True)).group(1)
+    assert created.status_code == 302
+    first_link = LINK_RE.search(client.get("/admin/users").get_data(as_text=True)).group(1)
     with app.app_context():
         new_id = get_session().query(User).filter_by(email="new@example.org").one().id
 
     assert client.post(f"/admin/users/{new_id}/role", data={
         "csrf_token": csrf(client, "/admin/users"), "role": "supervisor"}).status_code == 302
-    reset = client.post(f"/admin/users/{new_id}/reset", data={"csrf_token": csrf(client, "/admin/users")})
+    reset = client.post(f"/admin/users/{new_id}/reset", data={"csrf_token": csrf(client, "/admin/users")},
+                        follow_redirects=True)
     second_link = LINK_RE.search(reset.get_data(as_text=True)).group(1)
     assert client.post(f"/admin/users/{new_id}/active",
-                       data={"csrf_token": csrf(client, "/admin/users")}).status_code == 302
+                       data={"csrf_token": csrf(client, "/admin/users"), "active": "0"}).status_code == 302
 
     # A facilitator signs in and erases one session's text at once.
     fac_client = app.test_client()
