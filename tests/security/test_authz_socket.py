@@ -344,12 +344,14 @@ def test_the_facilitator_socket_is_refused_once_signed_out_deactivated_or_demote
     assert console.is_connected(FAC)
     admin = world.clients["admin"]
     token = csrf(admin, "/admin/users")
-    assert admin.post(f"/admin/users/{world.ids['facilitator']}/active", data={"csrf_token": token}).status_code == 302
+    assert admin.post(f"/admin/users/{world.ids['facilitator']}/active",
+                      data={"csrf_token": token, "active": "0"}).status_code == 302
     assert any(m["name"] == "signed_out" for m in received(console, FAC))
     assert not console.is_connected(FAC)
 
     # demoted to supervisor while connected: the next command is refused
-    assert admin.post(f"/admin/users/{world.ids['facilitator']}/active", data={"csrf_token": token}).status_code == 302
+    assert admin.post(f"/admin/users/{world.ids['facilitator']}/active",
+                      data={"csrf_token": token, "active": "1"}).status_code == 302
     fresh = app.test_client()
     assert login(fresh, email).status_code == 302
     console = socketio.test_client(app, namespace=FAC, flask_test_client=fresh, auth={"session": world.ids["S"]})

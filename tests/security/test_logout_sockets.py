@@ -80,7 +80,7 @@ def test_sign_out_and_deactivation_close_the_console_sockets(live_server):
         token, page = await _csrf(admin, base + "/admin/users")
         user_id = re.search(r"<td>fac@example\.org</td>.*?/admin/users/(\d+)/active", page, re.S).group(1)
         bystander_cookie = _cookie_header(bystander_http)
-        async with admin.post(f"{base}/admin/users/{user_id}/active", data={"csrf_token": token},
+        async with admin.post(f"{base}/admin/users/{user_id}/active", data={"csrf_token": token, "active": "0"},
                               allow_redirects=False) as response:
             assert response.status == 302
         await signed_out_and_dropped(bystander)

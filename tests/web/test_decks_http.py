@@ -193,10 +193,10 @@ def test_create_add_delete_retire_and_bad_edits(app, client):
     stored = _stored(app, "circle-time")
     assert stored["languages"] == ["en", "es"] and len(stored["cards"]) == 2 and stored["version"] == 2
 
-    # The form is fine but the schema refuses (Spanish only in an English deck): nothing changes.
+    # Spanish only in an English deck: refused in plain words, and nothing changes.
     response = client.post("/decks/circle-time/cards/card-1/edit", data=_card_form(token, text_es="Solo español"))
     assert response.status_code == 400
-    assert "Nothing was saved" in _text(response) and "text.en" in _text(response)
+    assert "This deck's main language is English: write the card's text in English." in _text(response)
     assert _stored(app, "circle-time") == stored
 
     confirm = client.get("/decks/circle-time/cards/card-2/delete")
