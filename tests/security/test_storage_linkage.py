@@ -59,7 +59,7 @@ def test_no_write_stamp_links_an_anonymous_row_to_its_author(world, app, databas
         code = get_session().execute(text("SELECT join_code FROM group_sessions WHERE id = :i"),
                                      {"i": world.ids["S"]}).scalar()
     phones = [socketio.test_client(app, namespace=PHONE, flask_test_client=join_http(app, code, name=f"P{i}"))
-              for i in range(3)]
+              for i in range(4)]
     _cmd(console, FAC, "phase", to="lobby")
     _cmd(console, FAC, "phase", to="connect")
     for i, phone in enumerate(phones):
@@ -78,6 +78,8 @@ def test_no_write_stamp_links_an_anonymous_row_to_its_author(world, app, databas
     _cmd(phones[0], PHONE, "answer", card=card, text="anonymous and shared", audience="group")
     _cmd(phones[1], PHONE, "answer", card=card, text="only for the facilitator", audience="facilitator")
     _cmd(phones[2], PHONE, "answer", card=card, text="named and shared", audience="group", named=True)
+    # a second anonymous one: after the world's earlier reveal, a lone one would wait for another
+    _cmd(phones[3], PHONE, "answer", card=card, text="anonymous too", audience="group")
     _cmd(console, FAC, "reveal", card=card)
     shared = phones[2].emit("sync", {}, namespace=PHONE, callback=True)["snapshot"]["public"]["revealed"]
     _cmd(phones[2], PHONE, "react", answer=next(a["id"] for a in shared if a["text"] == "anonymous and shared"))
