@@ -8,7 +8,9 @@ const sessionId = Number(root.dataset.session);
 let st = null;
 let lastCardId = null;
 let noteId = commandId();
-let noteTimer = null;
+let noteTimer = null; // a save waiting for the typing to pause
+let savesPending = 0; // note saves sent and not yet answered
+let leaving = false; // the session ended: to the summary once the notes are saved
 const setTimer = timer($("timer"), t);
 
 const conn = connect("/facilitator", {
@@ -46,7 +48,7 @@ function personName(p) {
 
 function render() {
   if (!st) return;
-  if (st.phase === "ended") { window.location.assign(document.getElementById("i18n").dataset.summaryUrl); return; }
+  if (st.phase === "ended") { toSummary(); return; }
   $("phase-name").textContent = t(`phase-${st.phase}`);
   for (const button of document.querySelectorAll(".phase-button")) {
     const current = button.dataset.phase === st.phase;
@@ -239,8 +241,25 @@ function renderNotes() {
   }
 }
 
-function newNote() {
+// What was typed is sent at once, not after the pause, before another note is shown
+// or the page is left.
+function flushNote() {
+  if (noteTimer === null) return;
   clearTimeout(noteTimer);
+  saveNote();
+}
+
+function toSummary() {
+  leaving = true;
+  flushNote();
+  if (!savesPending) window.location.assign(document.getElementById("i18n").dataset.summaryUrl);
+}
+
+// ``keep`` false: what was pending for the note is dropped (it is being deleted).
+function newNote(keep = true) {
+  if (keep) flushNote();
+  clearTimeout(noteTimer);
+  noteTimer = null;
   noteId = commandId();
   $("note-text").value = "";
   $("note-share").checked = false;
@@ -251,12 +270,13 @@ function newNote() {
 
 async function deleteNote(note) {
   if (!window.confirm(t("confirm-delete-note"))) return;
-  if (note.client_id === noteId) newNote(); // nothing pending for it is saved again
+  if (note.client_id === noteId) newNote(false); // nothing pending for it is saved again
   const reply = await conn.send("note_delete", { note: note.client_id }, false);
   $("note-status").textContent = reply?.ok ? t("note-deleted") : (reply?.error?.message || t("not-sent"));
 }
 
 function loadNote(note) {
+  flushNote();
   noteId = note.client_id;
   $("note-text").value = note.text || "";
   $("note-share").checked = note.shared;
@@ -270,17 +290,46 @@ function scheduleSave() {
   noteTimer = setTimeout(saveNote, 700);
 }
 
-async function saveNote() {
-  const text = $("note-text").value;
+function noteValues() {
+  return { note: noteId, text: $("note-text").value, tags: selectedTags(), share: $("note-share").checked };
+}
+
+// The note as it is now (read at once: the form may show another note by the time the
+// reply comes). Not answered in time, it is sent again, with what the note then holds.
+async function saveNote(values = noteValues()) {
+  noteTimer = null;
   // A blank new note is not written; a note already saved is, even blank, so that
   // clearing its text replaces what was there.
-  const saved = st?.notes?.some((n) => n.client_id === noteId);
-  if (!text.trim() && !selectedTags().length && !saved) { $("note-status").textContent = ""; return; }
-  const reply = await conn.send("note_save", { note: noteId, text, tags: selectedTags(), share: $("note-share").checked }, false);
-  $("note-status").textContent = reply?.ok ? t("saved") : t("save-failed");
-  show($("note-warning"), Boolean(reply?.identifiers));
-  if (!reply?.ok) noteTimer = setTimeout(saveNote, 3000);
+  const saved = st?.notes?.some((n) => n.client_id === values.note);
+  if (!values.text.trim() && !values.tags.length && !saved) {
+    if (values.note === noteId) $("note-status").textContent = "";
+    return;
+  }
+  savesPending += 1;
+  let reply = await conn.send("note_save", values, false);
+  while (!reply?.ok && ["timeout", "rate_limited"].includes(reply?.error?.code)) {
+    if (values.note === noteId) $("note-status").textContent = t("save-failed");
+    await new Promise((resolve) => { setTimeout(resolve, 3000); });
+    if (values.note === noteId) values = noteValues();
+    reply = await conn.send("note_save", values, false);
+  }
+  savesPending -= 1;
+  if (values.note === noteId) {
+    $("note-status").textContent = reply?.ok ? t("saved") : (reply?.error?.message || t("save-failed"));
+    show($("note-warning"), Boolean(reply?.identifiers));
+  }
+  if (leaving) toSummary();
 }
+
+// Leaving (or reloading) the console while a note is not saved yet: it is sent now, and
+// the browser asks whether to leave.
+window.addEventListener("beforeunload", (event) => {
+  flushNote();
+  if (savesPending) {
+    event.preventDefault();
+    event.returnValue = "";
+  }
+});
 
 $("note-text").addEventListener("input", scheduleSave);
 $("note-share").addEventListener("change", scheduleSave);
@@ -302,7 +351,9 @@ for (const button of document.querySelectorAll(".phase-button")) {
   button.addEventListener("click", () => command("phase", { to: button.dataset.phase }));
 }
 $("end-session").addEventListener("click", () => {
-  if (window.confirm(t("confirm-end"))) command("phase", { to: "ended" });
+  if (!window.confirm(t("confirm-end"))) return;
+  flushNote(); // saved before the session ends
+  command("phase", { to: "ended" });
 });
 $("lock-room").addEventListener("change", (e) => command("lock", { value: e.target.checked }));
 $("allow-names").addEventListener("change", (e) => command("allow_names", { value: e.target.checked }));
@@ -310,8 +361,10 @@ $("checkin-toggle").addEventListener("click", () => {
   const result = st.checkins[checkinKind()];
   command("checkin_control", { kind: checkinKind(), open: !result || result.status !== "open" });
 });
-$("prev-card").addEventListener("click", () => command("card", { action: "prev" }));
-$("next-card").addEventListener("click", () => command("card", { action: "next" }));
+// To the card before or after the one shown, by position: clicks made offline (or before
+// the last move's state came) go to that card once, not one card further each.
+$("prev-card").addEventListener("click", () => command("card", { action: "jump", position: st.card.position - 1 }));
+$("next-card").addEventListener("click", () => command("card", { action: "jump", position: st.card.position + 1 }));
 $("jump-card").addEventListener("change", (e) => command("card", { action: "jump", position: Number(e.target.value) }));
 for (const button of document.querySelectorAll(".timer-button")) {
   button.addEventListener("click", () => command("timer", { seconds: Number(button.dataset.seconds) }));

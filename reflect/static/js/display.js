@@ -26,7 +26,26 @@ function shared(list, items) {
   }
 }
 
+// A room's answers in as many columns as the projector is wide: when they do not all fit
+// on the screen, the newest (the last revealed) are shown, and how many more there are.
+function fit(list, more) {
+  let hidden = 0;
+  const over = () => list.lastElementChild && list.lastElementChild.getBoundingClientRect().bottom > window.innerHeight;
+  show(more, false);
+  if (list.offsetParent === null || !over()) return;
+  show(more, true);
+  while (list.childElementCount > 1 && over()) {
+    list.firstElementChild.remove();
+    hidden += 1;
+    more.textContent = t("more", { n: hidden });
+  }
+}
+
+let last = null;
+window.addEventListener("resize", () => { if (last) render(last); });
+
 function render(st) {
+  last = st;
   const screen = screenFor(st);
   for (const s of screens) show(s, s.dataset.screen === screen);
   $("join-code").textContent = st.join?.code || "—";
@@ -54,6 +73,8 @@ function render(st) {
   }
   shared($("revealed"), st.revealed);
   shared($("takeaways"), st.takeaways);
+  fit($("revealed"), $("revealed-more"));
+  fit($("takeaways"), $("takeaways-more"));
 }
 
 connect("/display", {

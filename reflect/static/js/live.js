@@ -43,16 +43,24 @@ export function connect(namespace, { auth, room, onSnapshot, onState, onStatus, 
     onState?.(state);
     if (gap) sync();
   };
+  // A sync's reply may have been read before a change whose state came first: it is
+  // taken only if it is not older than what the page shows (``fresh`` false). The
+  // snapshot a new connection starts with is the truth (``fresh`` true).
   const sync = () => socket.emit("sync", {}, (err, reply) => {
     if (!err && reply?.ok) {
       const snap = reply.snapshot ?? reply.state;
-      if (snap?.public || snap?.me) onSnapshot?.(snap); else accept(snap, true);
+      if (snap?.public || snap?.me) onSnapshot?.(snap, false); else accept(snap);
     }
   });
   socket.on("connect", () => onStatus?.(true));
   socket.on("disconnect", () => onStatus?.(false));
-  socket.on("connect_error", () => onStatus?.(false));
-  socket.on("snapshot", (snap) => (snap?.public ? onSnapshot?.(snap) : accept(snap, true)));
+  socket.on("connect_error", () => {
+    onStatus?.(false);
+    // A network that lets a websocket hang (never refused, never open) would keep the
+    // page trying it: the next attempts start with long-polling (upgraded when it can).
+    socket.io.opts.transports = ["polling", "websocket"];
+  });
+  socket.on("snapshot", (snap) => (snap?.public ? onSnapshot?.(snap, true) : accept(snap, true)));
   socket.on("state", (state) => accept(state));
   socket.on("sync_needed", () => sync());
   for (const [name, handler] of Object.entries(events)) socket.on(name, handler);
@@ -72,6 +80,7 @@ export function connect(namespace, { auth, room, onSnapshot, onState, onStatus, 
   window.addEventListener("online", () => {
     if (!socket.connected) { socket.disconnect(); socket.connect(); }
   });
+  // ``payload.cid``, when given, is the id of a command sent before (re-sent as is).
   const send = (event, payload = {}, withId = true) => new Promise((resolve) => {
     const body = withId ? { cid: commandId(), ...payload } : payload;
     socket.emit(event, body, (err, reply) => resolve(err ? { ok: false, error: { code: "timeout" } } : reply));

@@ -1,5 +1,5 @@
 // The participant's phone: check-in, the current card, answers, takeaways, signals.
-import { checkinResult, clear, connect, el, highlighted, show, strings, timer } from "./live.js";
+import { checkinResult, clear, commandId, connect, el, highlighted, show, strings, timer } from "./live.js";
 
 const t = strings();
 const $ = (id) => document.getElementById(id);
@@ -10,8 +10,34 @@ let me = null;
 let lastCardId = null;
 let lastScreen = null;
 let seen = { revealed: null, takeaways: null, result: null };
-const drafts = new Map(); // card id -> what was typed for it and not sent
 const setTimer = timer($("timer"), t);
+
+// What was typed and not yet acknowledged outlives a reload of this tab (the language
+// switch, pull-to-refresh, an old phone discarding a background tab), never the tab:
+// sessionStorage only, keyed by session, and cleared when the session ends or is left.
+// Keys: "draft:<card id>", "takeaway", "pending" (commands sent and not acknowledged).
+const sessionKey = `reflect:${$("phone").dataset.session}:`;
+const store = {
+  get(name) {
+    try { return JSON.parse(sessionStorage.getItem(sessionKey + name)); } catch { return null; }
+  },
+  set(name, value) {
+    try {
+      if (value === null || value === "") sessionStorage.removeItem(sessionKey + name);
+      else sessionStorage.setItem(sessionKey + name, JSON.stringify(value));
+    } catch { /* storage off or full: kept on the page only */ }
+  },
+  clear() {
+    try {
+      for (const key of Object.keys(sessionStorage)) if (key.startsWith(sessionKey)) sessionStorage.removeItem(key);
+    } catch { /* nothing was kept */ }
+  },
+};
+// Commands sent and not acknowledged: {event, payload, cid}. After a reload they are sent
+// again with the same id (the server applies an id once); a command sent again unchanged
+// after a timeout keeps its id too.
+let pending = (store.get("pending") || []).map(({ event, payload, cid }) => ({ event, payload, cid }));
+const keepPending = () => store.set("pending", pending.length ? pending : null);
 
 function status(online) {
   $("connection").textContent = online ? "" : t("disconnected");
@@ -62,6 +88,7 @@ function screenFor() {
 
 function render() {
   const screen = screenFor();
+  if (screen === "ended") { store.clear(); pending = []; }
   for (const s of screens) show(s, s.dataset.screen === screen);
   show(signals, ["lobby", "checkin", "card", "grow"].includes(screen));
   if (!screen) return;
@@ -136,11 +163,11 @@ function renderCard() {
   renderShared($("revealed"), pub.revealed);
   show($("revealed-heading"), pub.revealed.length > 0);
   if (isNew) {
+    // a draft belongs to its card: kept for it, and never sent to the next one
+    if (lastCardId !== null) store.set(`draft:${lastCardId}`, $("answer-text").value);
+    $("answer-text").value = store.get(`draft:${card.id}`) ?? (lastCardId === null ? $("answer-text").value : "");
+    updateCount();
     if (lastCardId !== null) {
-      // a draft belongs to its card: kept for it, and never sent to the next one
-      drafts.set(lastCardId, $("answer-text").value);
-      $("answer-text").value = drafts.get(card.id) ?? "";
-      updateCount();
       announce(`${t("new-card")}: ${card.text}`);
       $("card").focus();
     } else if (lastScreen !== null) {
@@ -184,7 +211,7 @@ function renderGrow() {
 
 function showError(reply) {
   const box = $("error");
-  if (reply && !reply.ok && reply.error && reply.error.code !== "identifiers") {
+  if (reply && !reply.ok && reply.error && reply.error.code !== "identifiers" && !reply.shown) {
     // the server's words are already in the phone's language; a reply that never came
     // (no connection for too long) gets the page's own
     box.textContent = reply.error.message || t("not-sent");
@@ -197,7 +224,13 @@ function showError(reply) {
 const conn = connect("/phone", {
   room: Number(document.getElementById("phone").dataset.session),
   onStatus: status,
-  onSnapshot: (snap) => { pub = snap.public; me = snap.me; conn.setVersion(pub.version); render(); },
+  // a sync's reply older than the state shown (read before a card move, delivered after
+  // it) brings this phone's own part only
+  onSnapshot: (snap, fresh) => {
+    if (fresh || !pub || snap.public.version >= pub.version) { pub = snap.public; conn.setVersion(pub.version); }
+    me = snap.me;
+    render();
+  },
   onState: (state) => { pub = state; render(); },
   events: { signed_out: () => {} },
 });
@@ -212,21 +245,50 @@ function applyChanges(changes) {
   }
 }
 
+// Refusals that mean this phone was showing something no longer true: it asks for the
+// truth (a snapshot), as after a command that was never answered.
+const STALE = new Set(["already_responded", "card_not_current", "checkin_not_open", "not_in_phase", "session_ended", "timeout"]);
+// Refusals of an answer or takeaway because the group moved on: the text is given back.
+const MOVED_ON = new Set(["card_not_current", "not_in_phase", "session_ended"]);
+
 async function command(event, payload, form = null) {
   // While a command waits for its answer (offline, it waits for the connection), the
   // form's buttons are disabled so that nothing is sent twice.
   const buttons = form ? [...form.querySelectorAll("button")] : [];
   for (const button of buttons) button.disabled = true;
   if (form) form.setAttribute("aria-busy", "true");
-  const reply = await conn.send(event, payload);
+  const body = JSON.stringify(payload);
+  let entry = pending.find((p) => !p.flying && p.event === event && JSON.stringify(p.payload) === body);
+  if (!entry) {
+    entry = { event, payload, cid: commandId() };
+    pending.push(entry);
+    keepPending();
+  }
+  entry.flying = true;
+  const reply = await conn.send(event, { ...payload, cid: entry.cid });
+  entry.flying = false;
+  if (reply?.error?.code !== "timeout") {
+    // answered: it, and any earlier try of the same kind that was never answered, are done
+    pending = pending.filter((p) => p !== entry && (p.flying || p.event !== event));
+    keepPending();
+  }
   for (const button of buttons) button.disabled = false;
   if (form) form.removeAttribute("aria-busy");
   if (reply?.me) me = reply.me;
-  if (reply?.me_changes) applyChanges(reply.me_changes);
+  if (reply?.me_changes && me) applyChanges(reply.me_changes);
+  const code = reply?.error?.code;
+  if (reply && MOVED_ON.has(code) && typeof payload.text === "string") {
+    $("refused-text").value = payload.text;
+    show($("refused"), true);
+    reply.shown = true;
+  }
   showError(reply);
   render();
+  if (reply?.shown) $("refused-text").focus();
+  if (STALE.has(code)) conn.sync();
   return reply;
 }
+$("refused-close").addEventListener("click", () => show($("refused"), false));
 
 // --- check-in ---------------------------------------------------------------------------
 $("checkin-form").addEventListener("submit", async (event) => {
@@ -251,14 +313,27 @@ function guarded(prefix, textArea, reply) {
   return true;
 }
 
-async function sendAnswer(shareAnyway) {
+// An answer or a takeaway; once acknowledged its draft is forgotten (what was typed
+// meanwhile stays).
+async function sendText(event, payload) {
+  const area = $(`${event}-text`);
+  const prefix = event === "answer" ? "" : "t-";
+  const draft = event === "answer" ? `draft:${payload.card}` : "takeaway";
+  const reply = await command(event, payload, $(`${event}-form`));
+  if (!guarded(prefix, area, reply)) hideGuard(prefix);
+  if (reply?.ok) {
+    const shown = event === "takeaway" || lastCardId === payload.card;
+    if (shown && area.value === payload.text) area.value = "";
+    if (!shown || !area.value) store.set(draft, null);
+  }
+  updateCount();
+}
+
+function sendAnswer(shareAnyway) {
   const text = $("answer-text").value;
   const audience = document.querySelector("input[name=audience]:checked").value;
   const named = document.querySelector("input[name=named]:checked").value === "yes" && pub.allow_names && Boolean(me.name);
-  const reply = await command("answer", { card: pub.card.id, text, audience, named, share_anyway: shareAnyway }, $("answer-form"));
-  if (!guarded("", $("answer-text"), reply)) hideGuard("");
-  if (reply?.ok && $("answer-text").value === text) $("answer-text").value = "";  // keep what was typed meanwhile
-  updateCount();
+  sendText("answer", { card: pub.card.id, text, audience, named, share_anyway: shareAnyway });
 }
 $("answer-form").addEventListener("submit", (event) => { event.preventDefault(); sendAnswer(false); });
 $("answer-pass").addEventListener("click", () => command("pass", { card: pub.card.id }, $("answer-form")));
@@ -268,15 +343,18 @@ $("guard-share").addEventListener("click", () => sendAnswer(true));
 function updateCount() {
   $("answer-count").textContent = t("chars-left", { n: 600 - $("answer-text").value.length });
 }
-$("answer-text").addEventListener("input", updateCount);
+$("answer-text").addEventListener("input", () => {
+  updateCount();
+  if (lastCardId !== null) store.set(`draft:${lastCardId}`, $("answer-text").value);
+});
 updateCount();
+$("takeaway-text").value = store.get("takeaway") ?? $("takeaway-text").value;
+$("takeaway-text").addEventListener("input", () => store.set("takeaway", $("takeaway-text").value));
 
-async function sendTakeaway(shareAnyway) {
+function sendTakeaway(shareAnyway) {
   const text = $("takeaway-text").value;
   const audience = document.querySelector("input[name=t-audience]:checked").value;
-  const reply = await command("takeaway", { text, audience, share_anyway: shareAnyway }, $("takeaway-form"));
-  if (!guarded("t-", $("takeaway-text"), reply)) hideGuard("t-");
-  if (reply?.ok && $("takeaway-text").value === text) $("takeaway-text").value = "";
+  sendText("takeaway", { text, audience, share_anyway: shareAnyway });
 }
 $("takeaway-form").addEventListener("submit", (event) => { event.preventDefault(); sendTakeaway(false); });
 $("t-guard-edit").addEventListener("click", () => { hideGuard("t-"); $("takeaway-text").focus(); });
@@ -285,3 +363,12 @@ $("t-guard-share").addEventListener("click", () => sendTakeaway(true));
 // --- signals ----------------------------------------------------------------------------
 $("hand").addEventListener("click", () => command("hand", { raised: !me.hand_raised }));
 $("talk-after").addEventListener("click", () => command("talk_after", { wanted: !me.talk_after }));
+
+// Leaving the session forgets what was kept for it.
+document.querySelector(".leave-form").addEventListener("submit", () => store.clear());
+
+// What was sent before a reload and never acknowledged is sent again, with its own id.
+for (const entry of pending) {
+  if (entry.event === "answer" || entry.event === "takeaway") sendText(entry.event, entry.payload);
+  else command(entry.event, entry.payload, $(`${entry.event}-form`));
+}
