@@ -38,9 +38,9 @@ def card_view(card: CardFace | None, lang: str, total: int) -> dict | None:
     if card is None:
         return None
     text, text_lang, fallback = localize_text(card.text, card.languages, lang)
-    followup = None
-    if card.followup:
-        followup, _l, _f = localize_text(card.followup, card.languages, text_lang)
+    followup, followup_lang = None, text_lang
+    if card.followup:  # in the card's language; a follow-up not translated yet keeps its own
+        followup, followup_lang, _f = localize_text(card.followup, card.languages, text_lang)
     return {
         "id": card.id,
         "position": card.position,
@@ -48,6 +48,7 @@ def card_view(card: CardFace | None, lang: str, total: int) -> dict | None:
         "text": text,
         "followup": followup,
         "lang": text_lang,
+        "followup_lang": followup_lang,
         "fallback": fallback,
         "perspective": card.perspective,
         "perspective_label": perspective_label(card.perspective, lang),

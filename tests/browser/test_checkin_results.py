@@ -48,6 +48,26 @@ def test_the_console_says_how_many_answers_a_scale_needs(server, new_page):
     # nobody rated the third scale: withheld on its own, and the console says why
     expect(result).to_contain_text("Too few answers to show (fewer than 3).")
     expect(result).not_to_contain_text("(fewer than )")
+    # the questions themselves, as the phones and the projector show them, not their ids
+    expect(result).to_contain_text("How much energy do you have today?")
+    expect(result).to_contain_text("Running on empty")
+    # figures shown: the round stays closed, so there is no button to reopen it
+    expect(console.locator("#checkin-toggle")).to_be_hidden()
+
+
+def test_a_checkin_closed_with_too_few_answers_can_be_reopened_from_the_console(server, new_page):
+    console = new_page("laptop")
+    code = open_session(server, console)
+    console.get_by_role("button", name="Check-in").click()
+    socket_checkins(server.url, code, "opening", (2, 4))
+    expect(console.locator("#checkin-count")).to_contain_text("2 checked in")
+    console.get_by_role("button", name="Close and show the results").click()
+    expect(console.locator("#checkin-result")).to_contain_text("Too few answers to show")
+    console.get_by_role("button", name="Reopen the check-in").click()
+    socket_checkins(server.url, code, "opening", (5,))
+    expect(console.locator("#checkin-count")).to_contain_text("3 checked in")
+    console.get_by_role("button", name="Close and show the results").click()
+    expect(console.locator("#checkin-result")).to_contain_text("How much energy do you have today?")
 
 
 def _phone(server, new_page, code, name):

@@ -131,6 +131,9 @@ function renderCheckin() {
   const result = st.checkins[kind];
   $("checkin-title").textContent = t(kind);
   const toggle = $("checkin-toggle");
+  // a round whose figures were shown stays closed (the server refuses to reopen it: a
+  // late answer would be the difference)
+  show(toggle, !(result && result.status === "closed" && result.shown));
   if (!result) {
     toggle.textContent = t("open-checkin");
     $("checkin-count").textContent = "";
@@ -163,7 +166,7 @@ function renderCard() {
   box.append(text);
   if (card.followup) {
     const followup = el("p", card.followup, "card-followup");
-    followup.lang = card.lang;
+    followup.lang = card.followup_lang || card.lang;
     box.append(followup);
   }
   if (card.fallback) box.append(el("p", t("fallback", { lang: t(`lang-${card.lang}`) }), "muted"));

@@ -67,7 +67,7 @@ function render(st) {
     $("card-text").textContent = st.card.text;
     $("card-followup").textContent = st.card.followup || "";
     $("card-text").lang = st.card.lang; // another language's, when not translated yet
-    $("card-followup").lang = st.card.lang;
+    $("card-followup").lang = st.card.followup_lang || st.card.lang;
     $("card-count").textContent = st.counts.card ? t("answered", { n: st.counts.card.answered }) : "";
     setTimer(st.timer_ends_at, st.server_now);
   }

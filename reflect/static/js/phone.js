@@ -142,7 +142,7 @@ function renderCard() {
   $("card-followup").textContent = card.followup || "";
   // a card shown in another language (no translation yet) is read in that language
   $("card-text").lang = card.lang;
-  $("card-followup").lang = card.lang;
+  $("card-followup").lang = card.followup_lang || card.lang;
   $("card-fallback").textContent = card.fallback ? t("fallback", { lang: t(`lang-${card.lang}`) }) : "";
   show($("card-fallback"), card.fallback);
   setTimer(pub.timer_ends_at, pub.server_now);
