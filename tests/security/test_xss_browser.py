@@ -157,6 +157,9 @@ def test_markup_and_script_stay_text_on_every_page(server, new_page):
     console.check("the console in the lobby", ALL)
 
     display = Watched(new_page("laptop"), "display")
+    # a tall screen: the projector shows only the answers that fit, and every one of these
+    # long payload answers must be rendered to be checked
+    display.page.set_viewport_size({"width": 1920, "height": 6000})
     display.page.goto(page.get_by_role("link", name="Open the projector view").get_attribute("href"))
     expect(display.page.locator("#join-code")).to_be_visible()
     display.check("the lobby", ALL)
