@@ -119,9 +119,34 @@ class Server:
                 self.kill()
 
 
+_SQLITE_TEMPLATE: list[Path] = []  # a database migrated once by `reflect db upgrade`, copied per server
+
+
+def _migrated_sqlite_template(mode: str) -> Path:
+    if not _SQLITE_TEMPLATE:
+        import tempfile
+
+        folder = Path(tempfile.mkdtemp(prefix="reflect-template-"))
+        template = folder / "template.db"
+        done = Server(mode=mode, instance=folder / "instance", database_url=f"sqlite:///{template}").cli("db", "upgrade")
+        if done.returncode != 0:
+            raise RuntimeError(f"migration failed: {done.stderr}")
+        _SQLITE_TEMPLATE.append(template)
+    return _SQLITE_TEMPLATE[0]
+
+
 def prepared_server(mode: str, tmp: Path, database_url: str | None = None, **env) -> Server:
-    """A server whose database is migrated (and the theme vocabulary seeded)."""
-    database_url = database_url or f"sqlite:///{tmp / 'live.db'}"
+    """A server whose database is migrated (and the theme vocabulary seeded): a given
+    database by `reflect db upgrade`; the default SQLite file as a copy of one that
+    `reflect db upgrade` made once in this test run (the same file, a process start
+    less per server)."""
+    if database_url is None:
+        import shutil
+
+        tmp.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(_migrated_sqlite_template(mode), tmp / "live.db")
+        return Server(mode=mode, instance=tmp / "instance", database_url=f"sqlite:///{tmp / 'live.db'}",
+                      extra_env=env)
     server = Server(mode=mode, instance=tmp / "instance", database_url=database_url, extra_env=env)
     done = server.cli("db", "upgrade")
     if done.returncode != 0:
