@@ -65,18 +65,21 @@ def _decode(raw: bytes, source: str) -> dict:
     return data
 
 
-def load_deck_bytes(raw: bytes, filename: str, builtin: bool = False) -> Deck:
-    """Load an uploaded deck; ``filename`` picks the format and names problems."""
+def _check_size(raw: bytes, filename: str) -> None:
     if len(raw) > MAX_UPLOAD_BYTES:
         raise DeckError([translate_problem(f"{filename}: file is too large (limit {MAX_UPLOAD_BYTES // 1024} KB).")])
+
+
+def load_deck_bytes(raw: bytes, filename: str, builtin: bool = False) -> Deck:
+    """Load an uploaded deck; ``filename`` picks the format and names problems."""
+    _check_size(raw, filename)
     return validate_deck_data(_decode(raw, filename), filename, builtin=builtin)
 
 
 def load_decks_bytes(raw: bytes, filename: str) -> list[Deck]:
     """Load an uploaded file holding one deck, or several as an export writes them
     (``{"decks": [...]}``); every problem of every deck is listed, nothing half-loaded."""
-    if len(raw) > MAX_UPLOAD_BYTES:
-        raise DeckError([translate_problem(f"{filename}: file is too large (limit {MAX_UPLOAD_BYTES // 1024} KB).")])
+    _check_size(raw, filename)
     data = _decode(raw, filename)
     if not (isinstance(data, dict) and set(data) == {"decks"} and isinstance(data["decks"], list)):
         return [validate_deck_data(data, filename)]

@@ -203,13 +203,10 @@ def reveal(db: Session, session: GroupSession, session_card_id: int | None) -> i
     """Reveal the shared, not hidden answers of a card (None: the takeaways) in a
     random order after any already revealed. Returns how many were newly revealed.
     After a first reveal, a lone new anonymous answer waits until another comes."""
-    query = select(Answer).where(
+    new = list(db.scalars(_of_prompt(select(Answer).where(
         Answer.session_id == session.id, Answer.audience == "group", Answer.hidden.is_(False),
         Answer.revealed.is_(False),
-    )
-    query = query.where(Answer.kind == TAKEAWAY) if session_card_id is None else query.where(
-        Answer.session_card_id == session_card_id)
-    new = list(db.scalars(query))
+    ), session_card_id)))
     if not new:
         return 0
     anonymous = [a for a in new if a.author_participant_id is None]
@@ -228,11 +225,16 @@ def reveal(db: Session, session: GroupSession, session_card_id: int | None) -> i
     return len(new)
 
 
+def _of_prompt(query, session_card_id: int | None):
+    """``query`` narrowed to one card's answers (None: the takeaways)."""
+    if session_card_id is None:
+        return query.where(Answer.kind == TAKEAWAY)
+    return query.where(Answer.session_card_id == session_card_id)
+
+
 def _any_revealed(db: Session, session: GroupSession, session_card_id: int | None) -> bool:
     query = select(Answer.id).where(Answer.session_id == session.id, Answer.revealed.is_(True))
-    query = query.where(Answer.kind == TAKEAWAY) if session_card_id is None else query.where(
-        Answer.session_card_id == session_card_id)
-    return db.scalar(query.limit(1)) is not None
+    return db.scalar(_of_prompt(query, session_card_id).limit(1)) is not None
 
 
 def set_hidden(db: Session, session: GroupSession, answer_id: str, hidden: bool) -> None:

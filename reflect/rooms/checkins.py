@@ -12,11 +12,10 @@ import secrets
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from reflect.db import utcnow
 from reflect.models import CheckinAnswer, CheckinMark, CheckinRound, GroupSession, Participant
 from reflect.rooms import scales as scale_defs
 from reflect.rooms.errors import RoomError
-from reflect.rooms.lifecycle import bump, results_shown, unlink_write_transactions
+from reflect.rooms.lifecycle import bump, close_open_round, results_shown
 from reflect.rooms.participants import require_admitted
 
 KINDS = ("opening", "closing")
@@ -52,9 +51,7 @@ def close_round(db: Session, session: GroupSession, kind: str) -> CheckinRound:
     round_ = get_round(db, session, kind)
     if round_ is None:
         raise RoomError("checkin_not_open")
-    if round_.status != "closed":
-        round_.status, round_.closed_at = "closed", utcnow()
-        unlink_write_transactions(db, session.id, round_.id)
+    if close_open_round(db, session, round_):
         bump(session)
     return round_
 

@@ -182,8 +182,12 @@ def _show_card(db: Session, session: GroupSession, position: int) -> None:
     session.timer_ends_at = None
 
 
+def _round_of(db: Session, session: GroupSession, kind: str) -> CheckinRound | None:
+    return db.scalar(select(CheckinRound).where(CheckinRound.session_id == session.id, CheckinRound.kind == kind))
+
+
 def _ensure_round(db: Session, session: GroupSession, kind: str) -> CheckinRound:
-    existing = db.scalar(select(CheckinRound).where(CheckinRound.session_id == session.id, CheckinRound.kind == kind))
+    existing = _round_of(db, session, kind)
     if existing is not None:
         return existing
     round_ = CheckinRound(session_id=session.id, kind=kind, status="open", scales=list(session.checkin_scales))
@@ -205,7 +209,7 @@ def set_phase(db: Session, session: GroupSession, phase: str) -> None:
     if session.started_at is None and phase != "lobby":
         session.started_at = utcnow()
     if session.phase == "connect" and phase != "lobby":
-        _close_round(db, session, "opening")  # moving on: its results are shown now or never
+        close_open_round(db, session, _round_of(db, session, "opening"))  # its results: shown now or never
     session.phase = phase
     session.timer_ends_at = None
     if phase == "connect":
@@ -414,11 +418,14 @@ def results_shown(db: Session, session: GroupSession, round_: CheckinRound) -> b
     return answers >= session.min_group_size
 
 
-def _close_round(db: Session, session: GroupSession, kind: str) -> None:
-    round_ = db.scalar(select(CheckinRound).where(CheckinRound.session_id == session.id, CheckinRound.kind == kind))
-    if round_ is not None and round_.status == "open":
-        round_.status, round_.closed_at = "closed", utcnow()
-        unlink_write_transactions(db, session.id, round_.id)
+def close_open_round(db: Session, session: GroupSession, round_: CheckinRound | None) -> bool:
+    """Close ``round_`` if it is open, its anonymous rows rewritten (see
+    ``unlink_write_transactions``); returns whether it was open. Bumps nothing."""
+    if round_ is None or round_.status == "closed":
+        return False
+    round_.status, round_.closed_at = "closed", utcnow()
+    unlink_write_transactions(db, session.id, round_.id)
+    return True
 
 
 def unlink_write_transactions(db: Session, session_id: int, round_id: int | None = None) -> None:
