@@ -43,7 +43,7 @@ TEMPLATES = [
     N_("List at least one language."),
     N_("At most {max} links."),
     N_("A deck needs between {min} and {max} cards."),
-    N_("Missing data for required field (primary language)."),
+    N_("Missing the text in the deck's main language ('{lang}'), the first of its languages."),
     N_("Language '{key}' is not listed in the deck's languages."),
     N_("Duplicate card id '{id}' (first used by card {n})."),
     N_("expected one deck: a table/object with id, version, languages, title, description and cards."),

@@ -194,7 +194,7 @@ class DeckSchema(Schema):
             if not isinstance(mapping, dict) or primary is None:
                 return
             if primary not in mapping:
-                add(path + (primary,), "Missing data for required field (primary language).")
+                add(path + (primary,), f"Missing the text in the deck's main language ('{primary}'), the first of its languages.")
             for key in mapping:
                 if key in SUPPORTED_LANGUAGES and key not in declared:
                     add(path + (key,), f"Language '{key}' is not listed in the deck's languages.")

@@ -128,7 +128,7 @@ def test_whitespace_around_text_is_trimmed():
 # --- broken fixture files: one problem each, naming file, card and field ---------
 
 BROKEN_CASES = [
-    ("broken_missing_primary_text.toml", "card 'sd-parent': text.en: Missing data for required field"),
+    ("broken_missing_primary_text.toml", "card 'sd-parent': text.en: Missing the text in the deck's main language ('en')"),
     ("broken_unknown_perspective.toml", "card 'sd-parent': perspective: Unknown perspective 'neighbour'"),
     ("broken_unknown_theme.toml", "card 'sd-english-only': themes (item 2): Unknown theme 'astrology'"),
     ("broken_duplicate_card_id.toml", "card 2 ('sd-parent'): id: Duplicate card id 'sd-parent'"),
@@ -178,7 +178,7 @@ def test_several_problems_are_all_reported():
     assert all(p.startswith(f"{path}: ") for p in problems)
     expected = [
         "version: Must be 1 or more.",
-        "card 1 ('sd-parent'): text.en: Missing data for required field",
+        "card 1 ('sd-parent'): text.en: Missing the text in the deck's main language ('en')",
         "card 1 ('sd-parent'): themes (item 1): Unknown theme 'astrology'",
         "card 2 ('sd-parent'): colour: Unknown field.",
         "card 2 ('sd-parent'): id: Duplicate card id 'sd-parent' (first used by card 1).",
@@ -266,7 +266,7 @@ def test_primary_language_is_first_and_required_everywhere():
     data["languages"] = ["es", "en"]
     # the second card has no Spanish text, so it now lacks the primary language
     assert problems_for(data) == [
-        "decks/x.toml: card 'sd-english-only': text.es: Missing data for required field (primary language)."
+        "decks/x.toml: card 'sd-english-only': text.es: Missing the text in the deck's main language ('es'), the first of its languages."
     ]
     data = good_data()
     del data["title"]["en"]
@@ -275,10 +275,10 @@ def test_primary_language_is_first_and_required_everywhere():
     del data["cards"][0]["followup"]["en"]
     problems = problems_for(data)
     assert problems == [
-        "decks/x.toml: description.en: Missing data for required field (primary language).",
-        "decks/x.toml: link 1: label.en: Missing data for required field (primary language).",
-        "decks/x.toml: title.en: Missing data for required field (primary language).",
-        "decks/x.toml: card 'sd-parent': followup.en: Missing data for required field (primary language).",
+        "decks/x.toml: description.en: Missing the text in the deck's main language ('en'), the first of its languages.",
+        "decks/x.toml: link 1: label.en: Missing the text in the deck's main language ('en'), the first of its languages.",
+        "decks/x.toml: title.en: Missing the text in the deck's main language ('en'), the first of its languages.",
+        "decks/x.toml: card 'sd-parent': followup.en: Missing the text in the deck's main language ('en'), the first of its languages.",
     ]
 
 

@@ -37,6 +37,8 @@ def test_every_template_has_its_values_carried_into_the_translation(app):
     with app.test_request_context(headers={"Accept-Language": "es"}):
         assert translate("Too long: 700 characters (limit 600).") == "Demasiado largo: 700 caracteres (el límite es 600)."
         assert translate("Unknown theme 'x-y' (see reflect/prompts/themes.py).").startswith("Tema desconocido: 'x-y'")
+        assert translate("Missing the text in the deck's main language ('es'), the first of its languages.") \
+            == "Falta el texto en el idioma principal del mazo ('es'), el primero de sus idiomas."
         assert translate("Something no template knows.") == "Something no template knows."
     with app.app_context():  # the command line stays in English
         assert translate("Too long: 700 characters (limit 600).") == "Too long: 700 characters (limit 600)."
