@@ -8,6 +8,9 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 PART   ?=
+# the suite's workers (pytest-xdist): the live and browser tiers spend much of their time
+# waiting on servers and Chromium, so two workers on two cores take about 0.6 of the time
+TEST_WORKERS ?= 2
 
 CATALOGS := $(wildcard reflect/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
@@ -43,7 +46,7 @@ run: setup
 ## The whole suite: unit, in-process (HTTP and socket), live servers, browser.
 test: setup-test
 	$(BIN)/python scripts/check_prerequisites.py
-	$(BIN)/python -m pytest -p no:cacheprovider
+	$(BIN)/python -m pytest -p no:cacheprovider -n $(TEST_WORKERS) --dist worksteal
 
 ## Benchmarks: every part, or one with PART=name. Writes bench/results.json.
 bench: setup-test
