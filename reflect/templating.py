@@ -55,9 +55,10 @@ def field_attrs(field, autocomplete=None) -> dict:
 
 
 def init_app(app: Flask) -> None:
-    from flask_babel import format_date, format_datetime, format_decimal
+    from flask_babel import format_date, format_datetime, format_decimal, format_time
 
     app.jinja_env.globals.update(
         nav_links=nav_links, role_label=role_label, phase_label=phase_label, field_attrs=field_attrs,
         format_date=format_date, format_datetime=format_datetime, format_decimal=format_decimal,
+        format_time=format_time,
     )

@@ -1,8 +1,8 @@
 """Forms for groups and sessions."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange
+from wtforms import BooleanField, DateTimeLocalField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from reflect.rooms.scales import DEFAULT_SCALES, SCALES
@@ -26,8 +26,20 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+def _planned_for(**kwargs) -> DateTimeLocalField:
+    return DateTimeLocalField(
+        _l("Date and time the group meets (optional)"), format="%Y-%m-%dT%H:%M", validators=[Optional()],
+        description=_l("For a session set up ahead: its code and link work from now, so they can go out "
+                       "with the invitation."), **kwargs)
+
+
+class PlanForm(FlaskForm):
+    planned_for = _planned_for()
+
+
 class SessionForm(FlaskForm):
     title = StringField(_l("Title (optional)"), validators=[Length(max=120)])
+    planned_for = _planned_for()
     deck = SelectField(_l("Prompt deck"), validators=[DataRequired()])
     scales = MultiCheckboxField(
         _l("Check-in questions (one to three)"),

@@ -3,6 +3,7 @@ projector display (guarded by a per-session key, not by an account)."""
 from __future__ import annotations
 
 import hmac
+from datetime import datetime, timedelta
 
 import segno
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -10,14 +11,15 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from reflect.auth.access import roles_required
 from reflect.auth.forms import EmptyForm
 from reflect import retention
-from reflect.db import get_session
-from reflect.facilitate.forms import GroupForm, MemberNameForm, SessionForm
+from reflect.db import get_session, utcnow
+from reflect.facilitate.forms import GroupForm, MemberNameForm, PlanForm, SessionForm
 from reflect.models import GroupSession, Role
+from reflect.review.stats import from_local, to_local
 from reflect.prompts import store as deck_store
 from reflect.prompts.localize import localize_text
 from reflect.rooms import groups, lifecycle, summary
@@ -35,11 +37,37 @@ def _locale() -> str:
     return str(get_locale() or "en")
 
 
+def _when_desc():
+    """Sessions newest first by when they meet: the planned date, else when they were made."""
+    return func.coalesce(GroupSession.planned_for, GroupSession.created_at).desc()
+
+
 def _own_session(session_id: int) -> GroupSession:
     session = get_session().get(GroupSession, session_id)
     if session is None or session.facilitator_id != current_user.id:
         abort(404)
     return session
+
+
+PLAN_PAST = timedelta(days=1)  # a date a little behind (a session set up late) is fine
+PLAN_AHEAD = timedelta(days=730)
+
+
+def _planned_utc(field) -> datetime | None:
+    """The form's wall-clock date and time (in ``REFLECT_TIMEZONE``) as stored, in UTC;
+    None when left empty. A date long past or more than two years ahead is an error on
+    the field, and ValueError is raised."""
+    if field.data is None:
+        return None
+    planned = from_local(field.data, current_app.config.get("REFLECT_TIMEZONE"))
+    now = utcnow()
+    if planned < now - PLAN_PAST:
+        field.errors = list(field.errors) + [_("That date has passed. Choose when the group will meet.")]
+        raise ValueError(field.name)
+    if planned > now + PLAN_AHEAD:
+        field.errors = list(field.errors) + [_("Choose a date within the next two years.")]
+        raise ValueError(field.name)
+    return planned
 
 
 def _deck_choices(db) -> list[tuple[str, str]]:
@@ -58,7 +86,7 @@ def index():
     mine = groups.groups_for(db, current_user)
     recent = db.scalars(
         select(GroupSession).where(GroupSession.facilitator_id == current_user.id)
-        .order_by(GroupSession.created_at.desc()).limit(20)
+        .order_by(_when_desc()).limit(20)
     ).all()
     return render_template("facilitate/index.html", groups=mine, sessions=recent, form=GroupForm(formdata=None))
 
@@ -81,8 +109,15 @@ def create_group():
     return redirect(url_for("facilitate.group", group_id=group.id))
 
 
+def _with_zone(form):
+    """Says which time zone the form's date and time are in (``REFLECT_TIMEZONE``)."""
+    zone_note = _("Times are in %(zone)s.", zone=current_app.config.get("REFLECT_TIMEZONE") or "UTC")
+    form.planned_for.description = f"{form.planned_for.description} {zone_note}"
+    return form
+
+
 def _session_form(db) -> SessionForm:
-    form = SessionForm()
+    form = _with_zone(SessionForm())
     form.deck.choices = _deck_choices(db)
     if request.method == "GET":
         form.min_group_size.data = current_app.config["REFLECT_MIN_GROUP_SIZE"]
@@ -108,7 +143,7 @@ def group(group_id: int):
         flash(_("Group saved."), "success")
         return redirect(url_for("facilitate.group", group_id=grp.id))
     sessions = db.scalars(select(GroupSession).where(GroupSession.group_id == grp.id)
-                          .order_by(GroupSession.created_at.desc())).all()
+                          .order_by(_when_desc())).all()
     return render_template("facilitate/group.html", group=grp, form=form, session_form=_session_form(db),
                            sessions=sessions, members=groups.active_roster(grp))
 
@@ -149,12 +184,19 @@ def create_session(group_id: int):
         abort(404)
     form = _session_form(db)
     floor = current_app.config["REFLECT_MIN_GROUP_SIZE"]
-    if not form.validate_on_submit() or not 1 <= len(form.scales.data or []) <= 3:
-        if form.scales.data is not None and not 1 <= len(form.scales.data) <= 3:
-            form.scales.errors = list(form.scales.errors) + [_("Choose one to three questions.")]
-        sessions = db.scalars(select(GroupSession).where(GroupSession.group_id == grp.id)).all()
+    valid = form.validate_on_submit()
+    if form.scales.data is not None and not 1 <= len(form.scales.data) <= 3:
+        form.scales.errors = list(form.scales.errors) + [_("Choose one to three questions.")]
+        valid = False
+    try:
+        planned_for = _planned_utc(form.planned_for)
+    except ValueError:
+        valid = False
+    if not valid:
+        sessions = db.scalars(select(GroupSession).where(GroupSession.group_id == grp.id)
+                              .order_by(_when_desc())).all()
         return render_template("facilitate/group.html", group=grp, form=GroupForm(formdata=None, name=grp.name),
-                               session_form=form, sessions=sessions), 400
+                               session_form=form, sessions=sessions, members=groups.active_roster(grp)), 400
     deck = deck_store.usable_deck(db, current_user, form.deck.data)
     if deck is None:
         abort(400)
@@ -164,6 +206,7 @@ def create_session(group_id: int):
         allow_names=form.allow_names.data,
         scales=checked_scales(form.scales.data),
         min_group_size=max(floor, form.min_group_size.data or floor),
+        planned_for=planned_for,
     )
     db.commit()
     return redirect(url_for("facilitate.console", session_id=session.id))
@@ -179,8 +222,35 @@ def console(session_id: int):
     # the link the projector's QR code opens: the join page with the code filled in
     join_link = url_for("join.enter", code=session.join_code, _external=True) if session.join_code else None
     display_url = url_for("facilitate.display", session_id=session.id, key=display_key(session.id), _external=True)
+    plan_form = _with_zone(PlanForm(formdata=None))
+    if session.planned_for is not None:
+        plan_form.planned_for.data = to_local(session.planned_for, current_app.config.get("REFLECT_TIMEZONE"))
     return render_template("facilitate/console.html", session=session, join_url=join_url, join_link=join_link,
-                           display_url=display_url, code=display_code(session.join_code))
+                           display_url=display_url, code=display_code(session.join_code), plan_form=plan_form)
+
+
+@bp.post("/facilitate/sessions/<int:session_id>/plan")
+@roles_required(*RUNNERS)
+def plan_session(session_id: int):
+    """Move or clear when a session set up ahead is meant to take place (in the lobby)."""
+    session = _own_session(session_id)
+    form = PlanForm()
+    try:
+        planned_for = _planned_utc(form.planned_for) if form.validate_on_submit() else False
+    except ValueError:
+        planned_for = False
+    if planned_for is False:
+        flash(" ".join(str(e) for e in form.planned_for.errors) or str(ERRORS["invalid"]), "error")
+        return redirect(url_for("facilitate.console", session_id=session.id))
+    try:
+        lifecycle.plan(session, planned_for)
+    except RoomError as err:
+        get_session().rollback()
+        flash(str(ERRORS.get(err.code, ERRORS["invalid"])), "error")
+    else:
+        get_session().commit()
+        flash(_("Date and time saved.") if planned_for else _("The date and time were cleared."), "success")
+    return redirect(url_for("facilitate.console", session_id=session.id))
 
 
 @bp.get("/facilitate/sessions/<int:session_id>/summary")

@@ -41,6 +41,7 @@ class GroupSession(Base):
     # Keys the anonymous reaction de-duplication; erased when the session ends.
     anon_salt: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    planned_for: Mapped[datetime | None]  # when the group means to meet (UTC), if the facilitator said
     started_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
     text_purged_at: Mapped[datetime | None]

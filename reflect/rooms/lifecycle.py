@@ -58,8 +58,11 @@ def create_session(
     allow_names: bool = True,
     scales: list[str] | None = None,
     min_group_size: int = 3,
+    planned_for: datetime | None = None,
 ) -> GroupSession:
-    """A new session in the lobby, with a copy of every card of ``deck`` as it is now."""
+    """A new session in the lobby, with a copy of every card of ``deck`` as it is now.
+    ``planned_for`` (naive UTC) is when the group means to meet, for a session set up
+    ahead; its code works from now, so the link can be sent with the invitation."""
     title = " ".join((title or "").split())[:TITLE_MAX]
     session = GroupSession(
         group_id=group.id,
@@ -73,6 +76,7 @@ def create_session(
         min_group_size=max(2, int(min_group_size)),
         checkin_scales=scale_defs.checked_scales(scales),
         anon_salt=secrets.token_hex(32),
+        planned_for=planned_for,
     )
     db.add(session)
     db.flush()
@@ -92,6 +96,13 @@ def create_session(
         )
     db.flush()
     return session
+
+
+def plan(session: GroupSession, planned_for: datetime | None) -> None:
+    """Move (or clear) when a session is meant to take place: only before it has begun."""
+    if session.phase != "lobby":
+        raise RoomError("not_in_phase")
+    session.planned_for = planned_for
 
 
 @dataclass(frozen=True)

@@ -158,6 +158,17 @@ class World:
             db.commit()
         return deck_id
 
+    def fresh_lobby_session(self) -> int:
+        """A session of the facilitator's set up ahead, still in the lobby."""
+        self.made = True
+        with self.app.app_context():
+            db = get_session()
+            user = db.get(User, self.ids["facilitator"])
+            session = lifecycle.create_session(db, user, db.get(groups.Group, self.ids["G"]),
+                                               get_builtin("multiple-perspectives"), title="Planned")
+            db.commit()
+            return session.id
+
     def fresh_ended_session(self) -> int:
         self.made = True
         with self.app.app_context():

@@ -13,6 +13,7 @@ import json
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Callable
 from urllib.parse import urlsplit
 
@@ -142,6 +143,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("facilitate.create_session", "POST"): Route(lambda w, r: f"/facilitate/groups/{G(w)}/sessions", DECK_D,
                                                  ok=(302,), writes=True, data=_group_session_form),
     ("facilitate.console", "GET"): Route(lambda w, r: f"/facilitate/sessions/{S(w)}", {"facilitator"}),
+    ("facilitate.plan_session", "POST"): Route(
+        lambda w, r: f"/facilitate/sessions/{w.fresh_lobby_session()}/plan", {"facilitator"}, ok=(302,), writes=True,
+        data=lambda w, r: {"planned_for": f"{datetime.now().year + 1}-03-02T15:00"}),
     ("facilitate.summary_page", "GET"): Route(lambda w, r: f"/facilitate/sessions/{S(w)}/summary", {"facilitator"}),
     ("facilitate.erase_text", "POST"): Route(lambda w, r: f"/facilitate/sessions/{w.fresh_ended_session()}/erase-text",
                                              {"facilitator"}, ok=(302,), writes=True, data=lambda w, r: {}),

@@ -1,0 +1,187 @@
+"""A session set up ahead: the facilitator gives the date and time the group meets (in
+the program's time zone, ``REFLECT_TIMEZONE``), the lists and the console show it, its
+code works from the start so the link can go out with the invitation, and the date can
+be moved or cleared until the session begins."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from reflect.db import get_session, utcnow
+from reflect.models import Group, GroupSession, User
+from reflect.rooms import lifecycle
+from reflect.prompts.loader import get_builtin
+from tests.conftest import make_test_app
+from tests.helpers import csrf, csrf_from, sign_in_as
+
+LA = "America/Los_Angeles"
+
+
+@pytest.fixture
+def la_app(database_url, tmp_path):
+    app = make_test_app(database_url, tmp_path / "instance", REFLECT_TIMEZONE=LA)
+    from reflect.extensions import limiter
+
+    limiter.reset()
+    yield app
+    app.extensions["reflect.store"].engine.dispose()
+
+
+def _group(app, fac_id: int, name: str = "Tuesday group") -> int:
+    with app.app_context():
+        db = get_session()
+        group = Group(name=name, facilitator_id=fac_id)
+        db.add(group)
+        db.commit()
+        return group.id
+
+
+def _form(client, group_id: int, **fields) -> dict:
+    return {"csrf_token": csrf(client, f"/facilitate/groups/{group_id}"), "title": "Planned",
+            "deck": "multiple-perspectives", "scales": ["energy"], "allow_names": "y", "min_group_size": "3",
+            **fields}
+
+
+def _sessions(app) -> list[GroupSession]:
+    with app.app_context():
+        return list(get_session().scalars(select(GroupSession).order_by(GroupSession.id)))
+
+
+def _next_year_local() -> datetime:
+    """A Tuesday 15:30 wall-clock time next year in winter (UTC-8 in Los Angeles)."""
+    return datetime(utcnow().year + 1, 1, 12, 15, 30)
+
+
+def test_a_session_planned_ahead_stores_utc_shows_local_time_and_its_code_works_now(la_app):
+    client = la_app.test_client()
+    fac_id = sign_in_as(la_app, client, "facilitator", "fac@example.org")
+    group_id = _group(la_app, fac_id)
+    when = _next_year_local()
+    page = client.get(f"/facilitate/groups/{group_id}").get_data(as_text=True)
+    assert 'type="datetime-local"' in page and "Times are in America/Los_Angeles." in page
+
+    response = client.post(f"/facilitate/groups/{group_id}/sessions",
+                           data=_form(client, group_id, planned_for=when.strftime("%Y-%m-%dT%H:%M")))
+    assert response.status_code == 302
+    [session] = _sessions(la_app)
+    assert session.planned_for == when + timedelta(hours=8)  # stored in UTC
+    assert session.phase == "lobby" and session.started_at is None
+
+    console = client.get(f"/facilitate/sessions/{session.id}").get_data(as_text=True)
+    assert f"Planned for Tuesday, January 12, {when.year}, 3:30" in console
+    assert f'value="{when.strftime("%Y-%m-%dT%H:%M")}"' in console  # the change form starts from it
+    listing = client.get(f"/facilitate/groups/{group_id}").get_data(as_text=True)
+    assert f"Jan 12, {when.year}, 3:30" in listing
+    assert f"Jan 12, {when.year}, 3:30" in client.get("/facilitate").get_data(as_text=True)
+
+    phone = la_app.test_client()  # the link sent with the invitation works before the day
+    joined = phone.post("/join", data={"code": session.join_code, "csrf_token": csrf(phone, "/join")})
+    assert joined.status_code == 302 and joined.headers["Location"].endswith("/join/welcome")
+
+
+def test_the_console_shows_the_planned_date_in_spanish(la_app):
+    client = la_app.test_client()
+    fac_id = sign_in_as(la_app, client, "facilitator", "fac@example.org")
+    group_id = _group(la_app, fac_id)
+    when = _next_year_local()
+    client.post(f"/facilitate/groups/{group_id}/sessions",
+                data=_form(client, group_id, planned_for=when.strftime("%Y-%m-%dT%H:%M")))
+    [session] = _sessions(la_app)
+    console = client.get(f"/facilitate/sessions/{session.id}", headers={"Accept-Language": "es"})
+    text = console.get_data(as_text=True)
+    assert f"Prevista para el martes, 12 de enero de {when.year}, 15:30." in text
+    assert "La hora es la de America/Los_Angeles." in text
+
+
+@pytest.mark.parametrize("value, message", [
+    ("2020-03-01T10:00", "That date has passed."),
+    ("2999-03-01T10:00", "Choose a date within the next two years."),
+    ("next tuesday", "Not a valid datetime value."),
+])
+def test_a_planned_date_long_past_far_off_or_garbled_is_refused_and_creates_nothing(app, value, message):
+    client = app.test_client()
+    fac_id = sign_in_as(app, client, "facilitator", "fac@example.org")
+    group_id = _group(app, fac_id)
+    response = client.post(f"/facilitate/groups/{group_id}/sessions", data=_form(client, group_id, planned_for=value))
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert _sessions(app) == []
+
+
+def test_without_a_date_the_session_opens_as_before(app):
+    client = app.test_client()
+    fac_id = sign_in_as(app, client, "facilitator", "fac@example.org")
+    group_id = _group(app, fac_id)
+    response = client.post(f"/facilitate/groups/{group_id}/sessions", data=_form(client, group_id, planned_for=""))
+    assert response.status_code == 302
+    [session] = _sessions(app)
+    assert session.planned_for is None
+    assert "Planned for" not in client.get(f"/facilitate/sessions/{session.id}").get_data(as_text=True)
+
+
+def test_the_date_can_be_moved_or_cleared_in_the_lobby_and_not_once_begun(app):
+    client = app.test_client()
+    fac_id = sign_in_as(app, client, "facilitator", "fac@example.org")
+    group_id = _group(app, fac_id)
+    first, moved = _next_year_local(), _next_year_local() + timedelta(days=7)
+    client.post(f"/facilitate/groups/{group_id}/sessions",
+                data=_form(client, group_id, planned_for=first.strftime("%Y-%m-%dT%H:%M")))
+    [session] = _sessions(app)
+    url = f"/facilitate/sessions/{session.id}"
+
+    token = csrf_from(client.get(url).get_data(as_text=True))
+    response = client.post(f"{url}/plan", data={"csrf_token": token, "planned_for": moved.strftime("%Y-%m-%dT%H:%M")})
+    assert response.status_code == 302
+    assert _sessions(app)[0].planned_for == moved  # UTC here
+    assert "Date and time saved." in client.get(url).get_data(as_text=True)
+
+    bad = client.post(f"{url}/plan", data={"csrf_token": token, "planned_for": "2020-01-01T09:00"})
+    assert bad.status_code == 302 and _sessions(app)[0].planned_for == moved
+    assert "That date has passed." in client.get(url).get_data(as_text=True)
+
+    client.post(f"{url}/plan", data={"csrf_token": token, "planned_for": ""})
+    assert _sessions(app)[0].planned_for is None
+    assert "The date and time were cleared." in client.get(url).get_data(as_text=True)
+
+    with app.app_context():  # the group has met: the date is history now
+        db = get_session()
+        lifecycle.set_phase(db, db.get(GroupSession, session.id), "connect")
+        db.commit()
+    client.post(f"{url}/plan", data={"csrf_token": token, "planned_for": moved.strftime("%Y-%m-%dT%H:%M")})
+    assert _sessions(app)[0].planned_for is None
+    assert "That is not possible at this point in the session." in client.get(url).get_data(as_text=True)
+
+
+def test_another_facilitator_cannot_move_the_date(app):
+    owner = app.test_client()
+    fac_id = sign_in_as(app, owner, "facilitator", "fac@example.org")
+    group_id = _group(app, fac_id)
+    when = _next_year_local()
+    owner.post(f"/facilitate/groups/{group_id}/sessions",
+               data=_form(owner, group_id, planned_for=when.strftime("%Y-%m-%dT%H:%M")))
+    [session] = _sessions(app)
+    other = app.test_client()
+    sign_in_as(app, other, "facilitator", "other@example.org")
+    token = csrf(other, "/facilitate")
+    response = other.post(f"/facilitate/sessions/{session.id}/plan", data={"csrf_token": token, "planned_for": ""})
+    assert response.status_code == 404
+    assert _sessions(app)[0].planned_for == when
+
+
+def test_sessions_are_listed_by_when_they_meet_the_planned_ones_first(app):
+    client = app.test_client()
+    fac_id = sign_in_as(app, client, "facilitator", "fac@example.org")
+    group_id = _group(app, fac_id)
+    with app.app_context():
+        db = get_session()
+        group, deck = db.get(Group, group_id), get_builtin("multiple-perspectives")
+        facilitator = db.get(User, fac_id)
+        lifecycle.create_session(db, facilitator, group, deck, title="Held today")
+        lifecycle.create_session(db, facilitator, group, deck, title="Next month",
+                                 planned_for=utcnow() + timedelta(days=30))
+        db.commit()
+    for page in (f"/facilitate/groups/{group_id}", "/facilitate"):
+        text = client.get(page).get_data(as_text=True)
+        assert text.index("Next month") < text.index("Held today")
