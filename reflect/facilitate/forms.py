@@ -28,7 +28,8 @@ class MultiCheckboxField(SelectMultipleField):
 
 def _planned_for(**kwargs) -> DateTimeLocalField:
     return DateTimeLocalField(
-        _l("Date and time the group meets (optional)"), format="%Y-%m-%dT%H:%M", validators=[Optional()],
+        _l("Date and time the group meets (optional)"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+        validators=[Optional()],
         description=_l("For a session set up ahead: its code and link work from now, so they can go out "
                        "with the invitation."), **kwargs)
 

@@ -19,7 +19,7 @@ from reflect import retention
 from reflect.db import get_session, utcnow
 from reflect.facilitate.forms import GroupForm, MemberNameForm, PlanForm, SessionForm
 from reflect.models import GroupSession, Role
-from reflect.review.stats import from_local, to_local
+from reflect.review.stats import to_local, to_utc
 from reflect.prompts import store as deck_store
 from reflect.prompts.localize import localize_text
 from reflect.rooms import groups, lifecycle, summary
@@ -38,8 +38,9 @@ def _locale() -> str:
 
 
 def _when_desc():
-    """Sessions newest first by when they meet: the planned date, else when they were made."""
-    return func.coalesce(GroupSession.planned_for, GroupSession.created_at).desc()
+    """Sessions newest first by when they meet: when they began, else the planned date,
+    else when they were made."""
+    return func.coalesce(GroupSession.started_at, GroupSession.planned_for, GroupSession.created_at).desc()
 
 
 def _own_session(session_id: int) -> GroupSession:
@@ -55,17 +56,27 @@ PLAN_AHEAD = timedelta(days=730)
 
 def _planned_utc(field) -> datetime | None:
     """The form's wall-clock date and time (in ``REFLECT_TIMEZONE``) as stored, in UTC;
-    None when left empty. A date long past or more than two years ahead is an error on
-    the field, and ValueError is raised."""
+    None when left empty. A date long past or more than two years ahead, or a time the
+    clocks skip that night, is an error on the field, and ValueError is raised."""
     if field.data is None:
         return None
-    planned = from_local(field.data, current_app.config.get("REFLECT_TIMEZONE"))
+    tz = current_app.config.get("REFLECT_TIMEZONE")
     now = utcnow()
+    wall = field.data.replace(second=0, microsecond=0)
+    problem = None
+    try:
+        planned = to_utc(wall, tz)
+    except OverflowError:  # year 1 or 9999 leaves the calendar once moved to UTC
+        planned = now - 2 * PLAN_PAST if wall < to_local(now, tz) else now + 2 * PLAN_AHEAD
     if planned < now - PLAN_PAST:
-        field.errors = list(field.errors) + [_("That date has passed. Choose when the group will meet.")]
-        raise ValueError(field.name)
-    if planned > now + PLAN_AHEAD:
-        field.errors = list(field.errors) + [_("Choose a date within the next two years.")]
+        problem = _("That date has passed. Choose when the group will meet.")
+    elif planned > now + PLAN_AHEAD:
+        problem = _("Choose a date within the next two years.")
+    elif to_local(planned, tz) != wall:  # e.g. 02:30 on the night the clocks go forward
+        problem = _("That time does not exist in %(zone)s: the clocks change that night. Choose another time.",
+                    zone=tz or "UTC")
+    if problem:
+        field.errors = list(field.errors) + [problem]
         raise ValueError(field.name)
     return planned
 
@@ -218,15 +229,20 @@ def console(session_id: int):
     session = _own_session(session_id)
     if session.phase == "ended":
         return redirect(url_for("facilitate.summary_page", session_id=session.id))
+    plan_form = _with_zone(PlanForm(formdata=None))
+    if session.planned_for is not None:
+        plan_form.planned_for.data = to_local(session.planned_for, current_app.config.get("REFLECT_TIMEZONE"))
+    return _console_page(session, plan_form)
+
+
+def _console_page(session: GroupSession, plan_form: PlanForm, status: int = 200):
     join_url = url_for("join.enter", _external=True)
     # the link the projector's QR code opens: the join page with the code filled in
     join_link = url_for("join.enter", code=session.join_code, _external=True) if session.join_code else None
     display_url = url_for("facilitate.display", session_id=session.id, key=display_key(session.id), _external=True)
-    plan_form = _with_zone(PlanForm(formdata=None))
-    if session.planned_for is not None:
-        plan_form.planned_for.data = to_local(session.planned_for, current_app.config.get("REFLECT_TIMEZONE"))
     return render_template("facilitate/console.html", session=session, join_url=join_url, join_link=join_link,
-                           display_url=display_url, code=display_code(session.join_code), plan_form=plan_form)
+                           display_url=display_url, code=display_code(session.join_code),
+                           plan_form=plan_form), status
 
 
 @bp.post("/facilitate/sessions/<int:session_id>/plan")
@@ -234,14 +250,17 @@ def console(session_id: int):
 def plan_session(session_id: int):
     """Move or clear when a session set up ahead is meant to take place (in the lobby)."""
     session = _own_session(session_id)
-    form = PlanForm()
+    if session.phase == "ended":
+        return redirect(url_for("facilitate.summary_page", session_id=session.id))
+    form = _with_zone(PlanForm())
     try:
         planned_for = _planned_utc(form.planned_for) if form.validate_on_submit() else False
     except ValueError:
         planned_for = False
-    if planned_for is False:
-        flash(" ".join(str(e) for e in form.planned_for.errors) or str(ERRORS["invalid"]), "error")
-        return redirect(url_for("facilitate.console", session_id=session.id))
+    if planned_for is False:  # the console again, the date as typed and the error on its field
+        if not form.planned_for.errors:
+            form.planned_for.errors = [str(ERRORS["invalid"])]
+        return _console_page(session, form, 400)
     try:
         lifecycle.plan(session, planned_for)
     except RoomError as err:

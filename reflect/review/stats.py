@@ -93,11 +93,6 @@ def to_local(moment: datetime, tz: str | None) -> datetime:
     return moment.replace(tzinfo=timezone.utc).astimezone(zone(tz)).replace(tzinfo=None)
 
 
-def from_local(wall_clock: datetime, tz: str | None) -> datetime:
-    """A wall-clock time in ``tz`` (naive) as it is stored (naive, UTC)."""
-    return wall_clock.replace(tzinfo=zone(tz)).astimezone(timezone.utc).replace(tzinfo=None)
-
-
 def to_utc(wall: datetime, tz: str | None) -> datetime:
     """A wall-clock time in ``tz`` (naive) as a stored (naive, UTC) time."""
     return wall.replace(tzinfo=zone(tz)).astimezone(timezone.utc).replace(tzinfo=None)

@@ -99,8 +99,9 @@ def create_session(
 
 
 def plan(session: GroupSession, planned_for: datetime | None) -> None:
-    """Move (or clear) when a session is meant to take place: only before it has begun."""
-    if session.phase != "lobby":
+    """Move (or clear) when a session is meant to take place: only before it has begun
+    (back in the lobby after the check-in, it has met: the date is history)."""
+    if session.phase != "lobby" or session.started_at is not None:
         raise RoomError("not_in_phase")
     session.planned_for = planned_for
 

@@ -50,8 +50,9 @@ def _sessions(app) -> list[GroupSession]:
 
 
 def _next_year_local() -> datetime:
-    """A Tuesday 15:30 wall-clock time next year in winter (UTC-8 in Los Angeles)."""
-    return datetime(utcnow().year + 1, 1, 12, 15, 30)
+    """15:30 on the first Tuesday of January next year (winter: UTC-8 in Los Angeles)."""
+    new_year = datetime(utcnow().year + 1, 1, 1, 15, 30)
+    return new_year + timedelta(days=(1 - new_year.weekday()) % 7)
 
 
 def test_a_session_planned_ahead_stores_utc_shows_local_time_and_its_code_works_now(la_app):
@@ -70,11 +71,11 @@ def test_a_session_planned_ahead_stores_utc_shows_local_time_and_its_code_works_
     assert session.phase == "lobby" and session.started_at is None
 
     console = client.get(f"/facilitate/sessions/{session.id}").get_data(as_text=True)
-    assert f"Planned for Tuesday, January 12, {when.year}, 3:30" in console
+    assert f"Planned for Tuesday, January {when.day}, {when.year}, 3:30" in console
     assert f'value="{when.strftime("%Y-%m-%dT%H:%M")}"' in console  # the change form starts from it
     listing = client.get(f"/facilitate/groups/{group_id}").get_data(as_text=True)
-    assert f"Jan 12, {when.year}, 3:30" in listing
-    assert f"Jan 12, {when.year}, 3:30" in client.get("/facilitate").get_data(as_text=True)
+    assert f"Jan {when.day}, {when.year}, 3:30" in listing
+    assert f"Jan {when.day}, {when.year}, 3:30" in client.get("/facilitate").get_data(as_text=True)
 
     phone = la_app.test_client()  # the link sent with the invitation works before the day
     joined = phone.post("/join", data={"code": session.join_code, "csrf_token": csrf(phone, "/join")})
@@ -91,7 +92,7 @@ def test_the_console_shows_the_planned_date_in_spanish(la_app):
     [session] = _sessions(la_app)
     console = client.get(f"/facilitate/sessions/{session.id}", headers={"Accept-Language": "es"})
     text = console.get_data(as_text=True)
-    assert f"Prevista para el martes, 12 de enero de {when.year}, 15:30." in text
+    assert f"Prevista para el martes, {when.day} de enero de {when.year}, 15:30." in text
     assert "La hora es la de America/Los_Angeles." in text
 
 
@@ -121,7 +122,8 @@ def test_without_a_date_the_session_opens_as_before(app):
     assert "Planned for" not in client.get(f"/facilitate/sessions/{session.id}").get_data(as_text=True)
 
 
-def test_the_date_can_be_moved_or_cleared_in_the_lobby_and_not_once_begun(app):
+def test_the_date_can_be_moved_or_cleared_in_the_lobby_and_not_once_begun(la_app):
+    app = la_app
     client = app.test_client()
     fac_id = sign_in_as(app, client, "facilitator", "fac@example.org")
     group_id = _group(app, fac_id)
@@ -134,24 +136,53 @@ def test_the_date_can_be_moved_or_cleared_in_the_lobby_and_not_once_begun(app):
     token = csrf_from(client.get(url).get_data(as_text=True))
     response = client.post(f"{url}/plan", data={"csrf_token": token, "planned_for": moved.strftime("%Y-%m-%dT%H:%M")})
     assert response.status_code == 302
-    assert _sessions(app)[0].planned_for == moved  # UTC here
+    assert _sessions(app)[0].planned_for == moved + timedelta(hours=8)
     assert "Date and time saved." in client.get(url).get_data(as_text=True)
 
+    # a refused change shows the console again with the date as typed and the error on the field
     bad = client.post(f"{url}/plan", data={"csrf_token": token, "planned_for": "2020-01-01T09:00"})
-    assert bad.status_code == 302 and _sessions(app)[0].planned_for == moved
-    assert "That date has passed." in client.get(url).get_data(as_text=True)
+    assert bad.status_code == 400 and _sessions(app)[0].planned_for == moved + timedelta(hours=8)
+    page = bad.get_data(as_text=True)
+    assert 'value="2020-01-01T09:00"' in page and 'aria-invalid="true"' in page
+    assert '<details class="plan" open>' in page and "That date has passed." in page
 
     client.post(f"{url}/plan", data={"csrf_token": token, "planned_for": ""})
     assert _sessions(app)[0].planned_for is None
     assert "The date and time were cleared." in client.get(url).get_data(as_text=True)
 
-    with app.app_context():  # the group has met: the date is history now
+    with app.app_context():  # the group has met, then stepped back to the lobby: the date is history
         db = get_session()
         lifecycle.set_phase(db, db.get(GroupSession, session.id), "connect")
+        lifecycle.set_phase(db, db.get(GroupSession, session.id), "lobby")
         db.commit()
     client.post(f"{url}/plan", data={"csrf_token": token, "planned_for": moved.strftime("%Y-%m-%dT%H:%M")})
     assert _sessions(app)[0].planned_for is None
-    assert "That is not possible at this point in the session." in client.get(url).get_data(as_text=True)
+    page = client.get(url).get_data(as_text=True)
+    assert "That is not possible at this point in the session." in page
+    assert 'action="/facilitate/sessions/%d/plan"' % session.id not in page  # no form to change it
+
+
+def test_a_time_the_clocks_skip_and_a_year_off_the_calendar_are_refused_on_the_field(la_app):
+    client = la_app.test_client()
+    fac_id = sign_in_as(la_app, client, "facilitator", "fac@example.org")
+    group_id = _group(la_app, fac_id)
+    year = utcnow().year + 1
+    march = datetime(year, 3, 8)  # the second Sunday of March: 02:00-03:00 does not exist in Los Angeles
+    spring_forward = march + timedelta(days=(6 - march.weekday()) % 7, hours=2, minutes=30)
+    for value, message in ((spring_forward.strftime("%Y-%m-%dT%H:%M"), "That time does not exist in America/Los_Angeles"),
+                           ("9999-12-31T23:59", "Choose a date within the next two years."),
+                           ("0001-01-01T00:00", "That date has passed.")):
+        response = client.post(f"/facilitate/groups/{group_id}/sessions",
+                               data=_form(client, group_id, planned_for=value))
+        assert response.status_code == 400, value
+        assert message in response.get_data(as_text=True)
+    assert _sessions(la_app) == []
+    # with seconds, as some browsers send it, the time is taken
+    when = _next_year_local()
+    response = client.post(f"/facilitate/groups/{group_id}/sessions",
+                           data=_form(client, group_id, planned_for=when.strftime("%Y-%m-%dT%H:%M:%S")))
+    assert response.status_code == 302
+    assert _sessions(la_app)[0].planned_for == when + timedelta(hours=8)
 
 
 def test_another_facilitator_cannot_move_the_date(app):
@@ -178,9 +209,13 @@ def test_sessions_are_listed_by_when_they_meet_the_planned_ones_first(app):
         db = get_session()
         group, deck = db.get(Group, group_id), get_builtin("multiple-perspectives")
         facilitator = db.get(User, fac_id)
-        lifecycle.create_session(db, facilitator, group, deck, title="Held today")
+        # made first, so that newest-made-first would list it last
         lifecycle.create_session(db, facilitator, group, deck, title="Next month",
                                  planned_for=utcnow() + timedelta(days=30))
+        db.flush()
+        held = lifecycle.create_session(db, facilitator, group, deck, title="Held today")
+        held.created_at = utcnow() + timedelta(minutes=5)
+        lifecycle.set_phase(db, held, "connect")  # begun: listed by when it began
         db.commit()
     for page in (f"/facilitate/groups/{group_id}", "/facilitate"):
         text = client.get(page).get_data(as_text=True)
