@@ -80,6 +80,10 @@ def test_a_session_planned_ahead_stores_utc_shows_local_time_and_its_code_works_
     phone = la_app.test_client()  # the link sent with the invitation works before the day
     joined = phone.post("/join", data={"code": session.join_code, "csrf_token": csrf(phone, "/join")})
     assert joined.status_code == 302 and joined.headers["Location"].endswith("/join/welcome")
+    welcome = phone.get("/join/welcome").get_data(as_text=True)
+    phone.post("/join/welcome", data={"csrf_token": csrf_from(welcome), "agree": "yes", "who": "none"})
+    # whoever opens the link days early learns when to come back
+    assert f"The group meets on Tuesday, January {when.day}, {when.year}, 3:30" in phone.get("/p").get_data(as_text=True)
 
 
 def test_the_console_shows_the_planned_date_in_spanish(la_app):
@@ -94,6 +98,13 @@ def test_the_console_shows_the_planned_date_in_spanish(la_app):
     text = console.get_data(as_text=True)
     assert f"Prevista para el martes, {when.day} de enero de {when.year}, 15:30." in text
     assert "La hora es la de America/Los_Angeles." in text
+    phone = la_app.test_client()
+    headers = {"Accept-Language": "es"}
+    phone.post("/join", data={"code": session.join_code, "csrf_token": csrf(phone, "/join")}, headers=headers)
+    welcome = phone.get("/join/welcome", headers=headers).get_data(as_text=True)
+    phone.post("/join/welcome", data={"csrf_token": csrf_from(welcome), "agree": "yes", "who": "none"}, headers=headers)
+    assert f"El grupo se reúne el martes, {when.day} de enero de {when.year}, 15:30." \
+        in phone.get("/p", headers=headers).get_data(as_text=True)
 
 
 @pytest.mark.parametrize("value, message", [
