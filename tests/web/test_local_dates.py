@@ -4,24 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import pytest
 
 from reflect.db import get_session
 from reflect.models import Group, GroupSession
-from tests.conftest import make_test_app
 from tests.helpers import sign_in_as
 
 NEW_YEARS_EVE = datetime(2026, 1, 1, 2, 0)  # UTC: 18:00 on 31 December 2025 in Los Angeles
-
-
-@pytest.fixture
-def la_app(database_url, tmp_path):
-    app = make_test_app(database_url, tmp_path / "instance", REFLECT_TIMEZONE="America/Los_Angeles")
-    from reflect.extensions import limiter
-
-    limiter.reset()
-    yield app
-    app.extensions["reflect.store"].engine.dispose()
 
 
 def test_the_summary_and_the_session_list_date_a_session_in_the_programs_zone(la_app):

@@ -19,16 +19,6 @@ NEW_YEARS_EVE = datetime(2026, 1, 1, 2, 0)  # 18:00 on 31 December 2025 in Los A
 
 
 @pytest.fixture
-def la_app(database_url, tmp_path):
-    app = make_test_app(database_url, tmp_path / "instance", REFLECT_TIMEZONE=LA)
-    from reflect.extensions import limiter
-
-    limiter.reset()
-    yield app
-    app.extensions["reflect.store"].engine.dispose()
-
-
-@pytest.fixture
 def la_world(la_app):
     sup = la_app.test_client()
     sup_id = sign_in_as(la_app, sup, "supervisor", "sup@example.org")

@@ -13,20 +13,9 @@ from reflect.db import get_session, utcnow
 from reflect.models import Group, GroupSession, User
 from reflect.rooms import lifecycle
 from reflect.prompts.loader import get_builtin
-from tests.conftest import make_test_app
 from tests.helpers import csrf, csrf_from, sign_in_as
 
 LA = "America/Los_Angeles"
-
-
-@pytest.fixture
-def la_app(database_url, tmp_path):
-    app = make_test_app(database_url, tmp_path / "instance", REFLECT_TIMEZONE=LA)
-    from reflect.extensions import limiter
-
-    limiter.reset()
-    yield app
-    app.extensions["reflect.store"].engine.dispose()
 
 
 def _group(app, fac_id: int, name: str = "Tuesday group") -> int:
@@ -42,6 +31,14 @@ def _form(client, group_id: int, **fields) -> dict:
     return {"csrf_token": csrf(client, f"/facilitate/groups/{group_id}"), "title": "Planned",
             "deck": "multiple-perspectives", "scales": ["energy"], "allow_names": "y", "min_group_size": "3",
             **fields}
+
+
+def _planned(app, client, group_id: int, when: datetime) -> GroupSession:
+    """A session made through the group page, planned for ``when`` (wall clock)."""
+    response = client.post(f"/facilitate/groups/{group_id}/sessions",
+                           data=_form(client, group_id, planned_for=when.strftime("%Y-%m-%dT%H:%M")))
+    assert response.status_code == 302
+    return _sessions(app)[-1]
 
 
 def _sessions(app) -> list[GroupSession]:
@@ -91,9 +88,7 @@ def test_the_console_shows_the_planned_date_in_spanish(la_app):
     fac_id = sign_in_as(la_app, client, "facilitator", "fac@example.org")
     group_id = _group(la_app, fac_id)
     when = _next_year_local()
-    client.post(f"/facilitate/groups/{group_id}/sessions",
-                data=_form(client, group_id, planned_for=when.strftime("%Y-%m-%dT%H:%M")))
-    [session] = _sessions(la_app)
+    session = _planned(la_app, client, group_id, when)
     console = client.get(f"/facilitate/sessions/{session.id}", headers={"Accept-Language": "es"})
     text = console.get_data(as_text=True)
     assert f"Prevista para el martes, {when.day} de enero de {when.year}, 15:30." in text
@@ -139,9 +134,7 @@ def test_the_date_can_be_moved_or_cleared_in_the_lobby_and_not_once_begun(la_app
     fac_id = sign_in_as(app, client, "facilitator", "fac@example.org")
     group_id = _group(app, fac_id)
     first, moved = _next_year_local(), _next_year_local() + timedelta(days=7)
-    client.post(f"/facilitate/groups/{group_id}/sessions",
-                data=_form(client, group_id, planned_for=first.strftime("%Y-%m-%dT%H:%M")))
-    [session] = _sessions(app)
+    session = _planned(app, client, group_id, first)
     url = f"/facilitate/sessions/{session.id}"
 
     token = csrf_from(client.get(url).get_data(as_text=True))
@@ -201,9 +194,7 @@ def test_another_facilitator_cannot_move_the_date(app):
     fac_id = sign_in_as(app, owner, "facilitator", "fac@example.org")
     group_id = _group(app, fac_id)
     when = _next_year_local()
-    owner.post(f"/facilitate/groups/{group_id}/sessions",
-               data=_form(owner, group_id, planned_for=when.strftime("%Y-%m-%dT%H:%M")))
-    [session] = _sessions(app)
+    session = _planned(app, owner, group_id, _next_year_local())
     other = app.test_client()
     sign_in_as(app, other, "facilitator", "other@example.org")
     token = csrf(other, "/facilitate")
