@@ -18,8 +18,9 @@ class QueryRelay:
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = self._listener.getsockname()[1]
         self._lock = threading.Lock()
-        self.queries: list[str] = []  # the text of each query message, in order
+        self.queries: list[tuple[int, str]] = []  # (connection number, query text), in order
         self._sockets: list[socket.socket] = []
+        self._connections = 0
         threading.Thread(target=self._accept, daemon=True).start()
 
     def url(self, upstream_url: str) -> str:
@@ -28,6 +29,12 @@ class QueryRelay:
 
     def taken(self) -> list[str]:
         """The queries seen since the last call."""
+        return [query for _connection, query in self.taken_by_connection()]
+
+    def taken_by_connection(self) -> list[tuple[int, str]]:
+        """The queries seen since the last call, each with the number of the client
+        connection that sent it (work of the pool's other connections, such as the
+        ROLLBACK that resets one returned by a background task, interleaves)."""
         with self._lock:
             seen, self.queries = self.queries, []
         return seen
@@ -48,7 +55,8 @@ class QueryRelay:
                 return
             server = socket.create_connection(self._upstream)
             self._sockets += [client, server]
-            threading.Thread(target=self._from_client, args=(client, server), daemon=True).start()
+            self._connections += 1
+            threading.Thread(target=self._from_client, args=(client, server, self._connections), daemon=True).start()
             threading.Thread(target=self._pump, args=(server, client), daemon=True).start()
 
     @staticmethod
@@ -61,7 +69,7 @@ class QueryRelay:
         finally:
             target.close()
 
-    def _from_client(self, client: socket.socket, server: socket.socket) -> None:
+    def _from_client(self, client: socket.socket, server: socket.socket, connection: int) -> None:
         buffer = b""
         started = False  # the startup message has a length but no type byte
         try:
@@ -79,7 +87,7 @@ class QueryRelay:
                         break
                     if kind == b"Q":
                         with self._lock:
-                            self.queries.append(buffer[5:end].rstrip(b"\0").decode())
+                            self.queries.append((connection, buffer[5:end].rstrip(b"\0").decode()))
                     if not started and length >= 8 and struct.unpack("!i", buffer[4:8])[0] == 196608:
                         started = True  # protocol 3.0: typed messages from here on
                     buffer = buffer[end:]
