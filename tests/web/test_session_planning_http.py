@@ -204,21 +204,25 @@ def test_another_facilitator_cannot_move_the_date(app):
 
 
 def test_sessions_are_listed_by_when_they_meet_the_planned_ones_first(app):
+    """Newest first by when the group meets: when a session began, else its planned date,
+    else when it was made; never simply by when it was made."""
     client = app.test_client()
     fac_id = sign_in_as(app, client, "facilitator", "fac@example.org")
     group_id = _group(app, fac_id)
+    now = utcnow()
     with app.app_context():
         db = get_session()
         group, deck = db.get(Group, group_id), get_builtin("multiple-perspectives")
         facilitator = db.get(User, fac_id)
-        # made first, so that newest-made-first would list it last
-        lifecycle.create_session(db, facilitator, group, deck, title="Next month",
-                                 planned_for=utcnow() + timedelta(days=30))
-        db.flush()
+        planned = lifecycle.create_session(db, facilitator, group, deck, title="Next month",
+                                           planned_for=now + timedelta(days=30))
+        planned.created_at = now - timedelta(days=60)  # made long ago: listed by its date
         held = lifecycle.create_session(db, facilitator, group, deck, title="Held today")
-        held.created_at = utcnow() + timedelta(minutes=5)
-        lifecycle.set_phase(db, held, "connect")  # begun: listed by when it began
+        held.created_at = now - timedelta(days=40)  # set up weeks ago, begun today
+        lifecycle.set_phase(db, held, "connect")
+        made = lifecycle.create_session(db, facilitator, group, deck, title="Made last week")
+        made.created_at = now - timedelta(days=7)  # no date, never begun
         db.commit()
     for page in (f"/facilitate/groups/{group_id}", "/facilitate"):
         text = client.get(page).get_data(as_text=True)
-        assert text.index("Next month") < text.index("Held today")
+        assert text.index("Next month") < text.index("Held today") < text.index("Made last week"), page
