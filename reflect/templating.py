@@ -57,8 +57,12 @@ def field_attrs(field, autocomplete=None) -> dict:
 def init_app(app: Flask) -> None:
     from flask_babel import format_date, format_datetime, format_decimal, format_time
 
+    def format_when(moment, date_format: str = "full") -> str:
+        """A stored (UTC) time as its date and its short time in the program's zone."""
+        return f"{format_date(moment, date_format)}, {format_time(moment, 'short')}"
+
     app.jinja_env.globals.update(
         nav_links=nav_links, role_label=role_label, phase_label=phase_label, field_attrs=field_attrs,
         format_date=format_date, format_datetime=format_datetime, format_decimal=format_decimal,
-        format_time=format_time,
+        format_when=format_when,
     )

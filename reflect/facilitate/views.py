@@ -43,6 +43,10 @@ def _when_desc():
     return func.coalesce(GroupSession.started_at, GroupSession.planned_for, GroupSession.created_at).desc()
 
 
+def _sessions_of(db, grp) -> list[GroupSession]:
+    return list(db.scalars(select(GroupSession).where(GroupSession.group_id == grp.id).order_by(_when_desc())))
+
+
 def _own_session(session_id: int) -> GroupSession:
     session = get_session().get(GroupSession, session_id)
     if session is None or session.facilitator_id != current_user.id:
@@ -153,8 +157,7 @@ def group(group_id: int):
         db.commit()
         flash(_("Group saved."), "success")
         return redirect(url_for("facilitate.group", group_id=grp.id))
-    sessions = db.scalars(select(GroupSession).where(GroupSession.group_id == grp.id)
-                          .order_by(_when_desc())).all()
+    sessions = _sessions_of(db, grp)
     return render_template("facilitate/group.html", group=grp, form=form, session_form=_session_form(db),
                            sessions=sessions, members=groups.active_roster(grp))
 
@@ -204,8 +207,7 @@ def create_session(group_id: int):
     except ValueError:
         valid = False
     if not valid:
-        sessions = db.scalars(select(GroupSession).where(GroupSession.group_id == grp.id)
-                              .order_by(_when_desc())).all()
+        sessions = _sessions_of(db, grp)
         return render_template("facilitate/group.html", group=grp, form=GroupForm(formdata=None, name=grp.name),
                                session_form=form, sessions=sessions, members=groups.active_roster(grp)), 400
     deck = deck_store.usable_deck(db, current_user, form.deck.data)
