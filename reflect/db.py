@@ -34,6 +34,10 @@ WRITE_OPTION = "reflect_write"
 # command's record): on PostgreSQL it is sent with the COMMIT, in the same round trip
 # (see ``reflect.pg_connection``); a failure then fails the commit. SQLite runs it at once.
 WITH_COMMIT_OPTION = "reflect_with_commit"
+# An execution option for a statement on a busy path, run the same way many times: on
+# PostgreSQL it is prepared once per connection and then only executed, its parsing and
+# planning skipped (see ``reflect.pg_connection``). SQLite runs it as any other.
+PREPARED_OPTION = "reflect_prepared"
 
 
 def begin_write(db: Session) -> None:
@@ -120,11 +124,18 @@ def make_engine(url: str, pool_size: int = 30, *, ping_after_idle: float = PING_
 
     if psycopg2:
         @event.listens_for(engine, "do_execute")
-        def _send_with_commit(cursor, statement, parameters, context):  # pragma: no branch
-            if context.execution_options.get(WITH_COMMIT_OPTION):
+        def _run_as_marked(cursor, statement, parameters, context):  # pragma: no branch
+            options = context.execution_options
+            prepared, with_commit = options.get(PREPARED_OPTION), options.get(WITH_COMMIT_OPTION)
+            if not (prepared or with_commit):
+                return None  # SQLAlchemy runs it
+            if prepared:
+                statement = cursor.connection.prepared(statement)
+            if with_commit:
                 cursor.connection.send_with_commit(cursor.mogrify(statement, parameters))
-                return True  # SQLAlchemy's way to say the statement is taken care of
-            return None
+            else:
+                cursor.execute(statement, parameters)
+            return True  # SQLAlchemy's way to say the statement is taken care of
 
     @event.listens_for(engine, "checkin")
     def _checked_in(_dbapi_connection, record):  # pragma: no branch

@@ -4,11 +4,16 @@ simple query protocol psycopg2 uses) is one, answered before the client sends th
 SSL is asked off in the relayed URL so that the messages can be read."""
 from __future__ import annotations
 
+import re
 import socket
 import struct
 import threading
 
 from sqlalchemy import make_url
+
+
+_PREPARE = re.compile(r"PREPARE (\w+) AS (.*)", re.S)
+_EXECUTE = re.compile(r"EXECUTE (\w+)(?:\((?:[^()']|'(?:[^']|'')*')*\))?")
 
 
 class QueryRelay:
@@ -19,6 +24,9 @@ class QueryRelay:
         self.port = self._listener.getsockname()[1]
         self._lock = threading.Lock()
         self.queries: list[tuple[int, str]] = []  # (connection number, query text), in order
+        # every statement prepared, as (connection number, name) -> its text, kept across taken()
+        self.prepared: dict[tuple[int, str], str] = {}
+        self.preparations: list[tuple[int, str]] = []  # (connection number, text), each PREPARE seen
         self._sockets: list[socket.socket] = []
         self._connections = 0
         threading.Thread(target=self._accept, daemon=True).start()
@@ -38,6 +46,15 @@ class QueryRelay:
         with self._lock:
             seen, self.queries = self.queries, []
         return seen
+
+    def resolved(self, connection: int, query: str) -> str:
+        """``query`` with each ``EXECUTE name(...)`` of a statement prepared on the same
+        connection shown as that statement's text (its values left out)."""
+        def text(match: re.Match) -> str:
+            return self.prepared.get((connection, match.group(1)), match.group(0))
+
+        with self._lock:
+            return _EXECUTE.sub(text, query)
 
     def close(self) -> None:
         self._listener.close()
@@ -86,8 +103,13 @@ class QueryRelay:
                     if len(buffer) < end:
                         break
                     if kind == b"Q":
+                        query = buffer[5:end].rstrip(b"\0").decode()
                         with self._lock:
-                            self.queries.append((connection, buffer[5:end].rstrip(b"\0").decode()))
+                            self.queries.append((connection, query))
+                            prepare = _PREPARE.match(query)
+                            if prepare:
+                                self.prepared[(connection, prepare.group(1))] = prepare.group(2)
+                                self.preparations.append((connection, prepare.group(2)))
                     if not started and length >= 8 and struct.unpack("!i", buffer[4:8])[0] == 196608:
                         started = True  # protocol 3.0: typed messages from here on
                     buffer = buffer[end:]

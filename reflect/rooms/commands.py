@@ -10,7 +10,7 @@ from typing import Callable
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
-from reflect.db import WITH_COMMIT_OPTION
+from reflect.db import PREPARED_OPTION, WITH_COMMIT_OPTION
 from reflect.models import ProcessedCommand
 from reflect.rooms.errors import RoomError
 
@@ -19,8 +19,9 @@ from reflect.rooms.errors import RoomError
 _TABLE = ProcessedCommand.__table__
 _FIND = select(_TABLE.c.response).where(_TABLE.c.actor == bindparam("actor"),
                                         _TABLE.c.command_id == bindparam("command_id"))
-# sent with the COMMIT on PostgreSQL (one round trip fewer): nothing reads it back before
-_RECORD = insert(_TABLE).execution_options(**{WITH_COMMIT_OPTION: True})
+# sent with the COMMIT on PostgreSQL (one round trip fewer): nothing reads it back before;
+# prepared, as every command with an id writes it
+_RECORD = insert(_TABLE).execution_options(**{WITH_COMMIT_OPTION: True, PREPARED_OPTION: True})
 
 
 def already_done(db: Session, actor: str, command_id: str) -> dict | None:

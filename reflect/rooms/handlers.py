@@ -22,7 +22,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from reflect.auth import accounts
-from reflect.db import begin_write, get_session
+from reflect.db import PREPARED_OPTION, begin_write, get_session
 from reflect.extensions import socketio
 from reflect.models import GroupSession, Participant
 from reflect.rooms import answers, broadcast, checkins, commands, lifecycle, notes, participants, schemas, screens, state
@@ -315,8 +315,10 @@ def phone_set_language(data=None):
 # login session open, its account active, and the session facilitated by that account.
 _FACILITATED = accounts.owned_by_signed_in(select(GroupSession).where(GroupSession.id == bindparam("session_id")),
                                            GroupSession.facilitator_id)
-# for a command: the session's row locked until commit (PostgreSQL) and read afresh
-_FACILITATED_LOCKED = _FACILITATED.with_for_update(of=GroupSession).execution_options(populate_existing=True)
+# for a command: the session's row locked until commit (PostgreSQL) and read afresh;
+# prepared, as every facilitator command runs it first
+_FACILITATED_LOCKED = _FACILITATED.with_for_update(of=GroupSession).execution_options(
+    populate_existing=True, **{PREPARED_OPTION: True})
 
 
 def _facilitator_session(session_id, *, lock: bool = False) -> tuple[GroupSession, accounts.SignedIn]:

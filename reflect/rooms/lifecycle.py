@@ -18,7 +18,7 @@ from sqlalchemy import Row, Select, bindparam, delete, func, inspect, select, up
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from reflect.db import utcnow
+from reflect.db import PREPARED_OPTION, utcnow
 from reflect.models import (
     Answer, CheckinAnswer, CheckinMark, CheckinRound, Group, GroupSession, Note, Participant, Reaction, ResponseMark,
     SessionCard, User,
@@ -254,7 +254,10 @@ _MOVE = (update(_SESSIONS).where(_SESSIONS.c.id == bindparam("moved_session"))
 _MARK_SHOWN_POSTGRESQL = (
     update(_SESSION_CARDS).where(_SESSION_CARDS.c.id == bindparam("card"), _SESSION_CARDS.c.shown_at.is_(None))
     .values(shown_at=bindparam("now")))
-_MARK_SHOWN_AND_MOVE_POSTGRESQL = _MOVE.add_cte(_MARK_SHOWN_POSTGRESQL.cte("shown"))
+# Both PostgreSQL statements are prepared (once per connection): a card move is what a
+# room of phones waits for.
+_MARK_SHOWN_AND_MOVE_POSTGRESQL = _MOVE.add_cte(_MARK_SHOWN_POSTGRESQL.cte("shown")).execution_options(
+    **{PREPARED_OPTION: True})
 
 
 @functools.cache
@@ -263,7 +266,8 @@ def _move_reading_postgresql(reading: Select) -> Select:
     new card shown and moves the session: both run to completion whatever the main query
     reads, and it sees the rows as they were before them (one snapshot). Built once per
     ``reading``, which is itself built once."""
-    return reading.add_cte(_MARK_SHOWN_POSTGRESQL.cte("shown")).add_cte(_MOVE.cte("moved"))
+    return (reading.add_cte(_MARK_SHOWN_POSTGRESQL.cte("shown")).add_cte(_MOVE.cte("moved"))
+            .execution_options(**{PREPARED_OPTION: True}))
 
 
 def move_card(db: Session, session: GroupSession, action: str, position: int | None = None, *,

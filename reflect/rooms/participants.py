@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from reflect.db import utcnow
+from reflect.db import PREPARED_OPTION, utcnow
 from reflect.i18n import LANGUAGES
 from reflect.models import GroupSession, Participant, RosterMember, SocketPresence
 from reflect.rooms.codes import normalise_code
@@ -81,13 +81,16 @@ def by_token(db: Session, raw: str | None) -> Participant | None:
 # The statements behind every phone command, built once (each would otherwise be built
 # and keyed for SQLAlchemy's cache on every event): the phone and its session, the
 # session's row unlocked, share-locked or locked for update (PostgreSQL; SQLite's write
-# lock is the transaction's) and then read afresh.
+# lock is the transaction's) and then read afresh. The locked ones, which begin every
+# phone command, are prepared (PostgreSQL, once per connection).
+_PREPARED = {PREPARED_OPTION: True}
 _WITH_SESSION = (select(Participant, GroupSession).join(GroupSession, GroupSession.id == Participant.session_id)
                  .where(Participant.token_hash == bindparam("token_hash")))
 _WITH_SESSION_LOCKED = {
     False: _WITH_SESSION,
-    "read": _WITH_SESSION.with_for_update(of=GroupSession, read=True).execution_options(populate_existing=True),
-    "update": _WITH_SESSION.with_for_update(of=GroupSession).execution_options(populate_existing=True),
+    "read": _WITH_SESSION.with_for_update(of=GroupSession, read=True).execution_options(populate_existing=True,
+                                                                                       **_PREPARED),
+    "update": _WITH_SESSION.with_for_update(of=GroupSession).execution_options(populate_existing=True, **_PREPARED),
 }
 
 
@@ -110,8 +113,8 @@ _VIEWS = (select(*[c.label(f"p_{c.name}") for c in _P.c], *[c.label(f"s_{c.name}
           .where(_P.c.token_hash == bindparam("token_hash")))
 _VIEWS_LOCKED = {
     False: _VIEWS,
-    "read": _VIEWS.with_for_update(of=_S, read=True),
-    "update": _VIEWS.with_for_update(of=_S),
+    "read": _VIEWS.with_for_update(of=_S, read=True).execution_options(**_PREPARED),
+    "update": _VIEWS.with_for_update(of=_S).execution_options(**_PREPARED),
 }
 
 

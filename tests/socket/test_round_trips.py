@@ -37,16 +37,20 @@ def database_url(backend, pg_database, relay):
     return relay.url(pg_database)
 
 
-def _until_commit(sent: list[tuple[int, str]]) -> list[str]:
+def _until_commit(relay: QueryRelay, sent: list[tuple[int, str]], *, raw: bool = False) -> list[str]:
     """The queries of the first transaction to commit, on its own connection: what the
     pool's other connections send meanwhile (a background task's state read, the
-    ROLLBACK that resets a connection it returns) is not this command's round trip."""
+    ROLLBACK that resets a connection it returns) is not this command's round trip.
+    Each prepared statement's EXECUTE is shown as the statement's text (unless ``raw``);
+    a statement's PREPARE, sent once per connection at its first use there, is left out
+    (``test_each_statement_is_prepared_once_per_connection``)."""
     ends = [i for i, (_conn, query) in enumerate(sent) if query.endswith(";COMMIT") or query == "COMMIT"]
     assert ends, sent
     connection = sent[ends[0]][0]
-    mine = [query for conn, query in sent[:ends[0] + 1] if conn == connection]
+    mine = [query for conn, query in sent[:ends[0] + 1] if conn == connection and not query.startswith("PREPARE ")]
     begins = [i for i, query in enumerate(mine) if query.startswith("BEGIN")]
-    return mine[begins[-1]:] if begins else mine  # not the reset of the same connection's last use
+    mine = mine[begins[-1]:] if begins else mine  # not the reset of the same connection's last use
+    return mine if raw else [relay.resolved(connection, query) for query in mine]
 
 
 def test_a_card_move_is_three_round_trips_before_its_commit_returns(live, relay):
@@ -62,7 +66,7 @@ def test_a_card_move_is_three_round_trips_before_its_commit_returns(live, relay)
     assert cmd(console, F, "card", action="next")["ok"]
     relay.taken()
     assert cmd(console, F, "card", action="prev")["ok"]  # back to the card with revealed answers
-    sent = _until_commit(relay.taken_by_connection())
+    sent = _until_commit(relay, relay.taken_by_connection())
     assert len(sent) == 3, sent
     assert sent[0].startswith("BEGIN;") and "FOR UPDATE OF group_sessions" in sent[0], sent[0]
     assert all(part in sent[1] for part in ("UPDATE group_sessions", "UPDATE session_cards", "FROM answers")), sent[1]
@@ -80,7 +84,7 @@ def test_an_answer_is_three_round_trips_before_its_commit_returns(live, app, rel
     card = last_state(phone, P)["card"]["id"]
     relay.taken()
     assert cmd(phone, P, "answer", card=card, text="She held the baby close", audience="group")["ok"]
-    sent = _until_commit(relay.taken_by_connection())
+    sent = _until_commit(relay, relay.taken_by_connection())
     assert len(sent) == 3, sent
     assert sent[0].startswith("BEGIN;"), sent[0]
     assert sent[2].startswith("INSERT INTO processed_commands") and sent[2].endswith(";COMMIT"), sent[2]
@@ -98,7 +102,7 @@ def test_a_retry_stopped_at_the_commit_leaves_one_effect_and_gets_the_first_ackn
     first = console.emit("card", payload, namespace=F, callback=True)
     relay.taken()
     again = console.emit("card", payload, namespace=F, callback=True)
-    sent = relay.taken()
+    sent = [relay.resolved(connection, query) for connection, query in relay.taken_by_connection()]
     assert first["ok"] and again == first
     assert any(q.startswith("INSERT INTO processed_commands") and q.endswith(";COMMIT") for q in sent), sent
     assert "ROLLBACK" in sent, sent
@@ -106,3 +110,24 @@ def test_a_retry_stopped_at_the_commit_leaves_one_effect_and_gets_the_first_ackn
     with app.app_context():
         records = select(func.count()).select_from(ProcessedCommand).where(ProcessedCommand.command_id == "retry-at-commit")
         assert get_session().scalar(records) == 1
+
+
+def test_each_statement_is_prepared_once_per_connection(live, relay):
+    """Who asks with the session's row locked, the card move and the command's record are
+    prepared statements (their parsing and planning skipped on every command): each is
+    prepared at its first use on a connection, never again there, and then executed."""
+    console, phone = live.console(), live.phone()
+    cmd(console, F, "phase", to="reflect")
+    card = last_state(phone, P)["card"]["id"]
+    assert cmd(phone, P, "answer", card=card, text="The room was loud", audience="group")["ok"]
+    for action in ("next", "prev", "next", "prev", "next"):
+        relay.taken()
+        assert cmd(console, F, "card", action=action)["ok"]
+        raw = _until_commit(relay, relay.taken_by_connection(), raw=True)
+        assert [query.split("(", 1)[0].split(" ")[0] for query in raw] == ["BEGIN;EXECUTE", "EXECUTE", "EXECUTE"], raw
+        assert raw[2].endswith(";COMMIT"), raw
+    assert last_state(phone, P)["card"]["position"] == 1
+    prepared = relay.preparations
+    assert any("FOR UPDATE OF group_sessions" in text for _connection, text in prepared), prepared
+    assert any("INSERT INTO processed_commands" in text for _connection, text in prepared), prepared
+    assert len(prepared) == len(set(prepared)), prepared  # none twice on one connection

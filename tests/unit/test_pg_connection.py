@@ -1,15 +1,19 @@
 """reflect.pg_connection: psycopg2's transactions, begun by the first statement's own
 message and ended by the COMMIT's, behave as psycopg2's own: all or nothing, at the
-isolation level asked for, in autocommit when asked."""
+isolation level asked for, in autocommit when asked. Statements marked for it are
+prepared once per connection and give what they would unprepared."""
 from __future__ import annotations
+
+from datetime import datetime
 
 import psycopg2
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import bindparam, create_engine, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from reflect.db import WITH_COMMIT_OPTION, begin_reads, make_engine
+from reflect import pg_connection
+from reflect.db import PREPARED_OPTION, WITH_COMMIT_OPTION, begin_reads, make_engine
 from reflect.pg_connection import Connection
 
 
@@ -112,3 +116,63 @@ def test_executemany_opens_the_transaction_before_its_statements(pg_database):
             raw.cursor("named")
     finally:
         raw.close()
+
+
+def _prepared_statements(db) -> list[str]:
+    return db.execute(text("SELECT statement FROM pg_prepared_statements ORDER BY name")).scalars().all()
+
+
+# a repeated name, a literal "%", a quote, None, a time and a JSON value: each must reach
+# PostgreSQL as it would unprepared
+_ROUND_TRIP = text(
+    "SELECT CAST(:a AS int) + CAST(:a AS int) AS twice, '100%' AS pct, CAST(:b AS text) AS b, "
+    "CAST(:c AS text) IS NULL AS c_null, CAST(:d AS timestamp) AS d, CAST(:e AS jsonb) ->> 'k' AS e"
+).execution_options(**{PREPARED_OPTION: True})
+
+
+def test_a_statement_marked_prepared_is_prepared_once_and_gives_what_it_would_unprepared(engine, pg_database):
+    values = {"a": 21, "b": "it's", "c": None, "d": datetime(2026, 12, 5, 13, 30, 1, 250000), "e": '{"k": "v"}'}
+    with Session(engine) as db:
+        pid = db.execute(text("SELECT pg_backend_pid()")).scalar()
+        db.rollback()
+        first = db.execute(_ROUND_TRIP, values).one()
+        assert _last_query(pg_database, pid)[0].startswith("BEGIN;EXECUTE reflect_1(21, 'it''s', NULL, ")
+        unprepared = db.execute(_ROUND_TRIP.execution_options(**{PREPARED_OPTION: False}), values).one()
+        assert first == unprepared == (42, "100%", "it's", True, values["d"], "v")
+        db.rollback()  # a prepared statement outlives a rollback: it is not prepared again
+        assert db.execute(_ROUND_TRIP, {**values, "a": 1}).one().twice == 2
+        statements = _prepared_statements(db)
+        assert len(statements) == 1 and "$1 AS int) + CAST($1 AS int)" in statements[0], statements
+        assert "'100%'" in statements[0], statements
+
+
+def test_a_prepared_write_sent_with_the_commit_lands_with_it(engine, pg_database):
+    insert = text("INSERT INTO t VALUES (:x)").execution_options(**{WITH_COMMIT_OPTION: True, PREPARED_OPTION: True})
+    with Session(engine) as db:
+        pid = db.execute(text("SELECT pg_backend_pid()")).scalar()
+        db.execute(text("CREATE TEMPORARY TABLE t (x int PRIMARY KEY)"))
+        db.commit()
+        for x in (7, 8):
+            db.execute(insert, {"x": x})
+            db.commit()
+            assert _last_query(pg_database, pid)[0] == f"BEGIN;EXECUTE reflect_1({x});COMMIT"
+        assert db.execute(text("SELECT array_agg(x ORDER BY x) FROM t")).scalar() == [7, 8]
+
+
+def test_past_the_limit_a_marked_statement_runs_unprepared(engine, monkeypatch):
+    monkeypatch.setattr(pg_connection, "MAX_PREPARED", 2)
+    with Session(engine) as db:
+        for n in range(4):
+            query = text(f"SELECT CAST(:n AS int) + {n}").execution_options(**{PREPARED_OPTION: True})
+            assert db.execute(query, {"n": 10}).scalar() == 10 + n
+        assert len(_prepared_statements(db)) == 2
+
+
+def test_a_marked_orm_query_with_an_in_list_is_prepared_per_list_length(engine):
+    query = text("SELECT count(*) FROM generate_series(1, 5) AS g WHERE g IN :ids").bindparams(
+        bindparam("ids", expanding=True)).execution_options(**{PREPARED_OPTION: True})
+    with Session(engine) as db:
+        assert db.execute(query, {"ids": [1, 2]}).scalar() == 2
+        assert db.execute(query, {"ids": [3, 4]}).scalar() == 2
+        assert db.execute(query, {"ids": [1, 2, 9]}).scalar() == 2
+        assert len(_prepared_statements(db)) == 2
