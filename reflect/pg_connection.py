@@ -1,7 +1,7 @@
 """psycopg2 with two round trips fewer per transaction: ``BEGIN`` travels with the
 transaction's first statement, and ``COMMIT`` with a write that nothing in the unit of
 work reads back (``send_with_commit``); and the statements every command runs prepared
-once per connection (``execute_prepared``).
+once per connection (``prepared``).
 
 psycopg2 outside autocommit sends ``BEGIN`` as a query of its own before a transaction's
 first statement, and ``COMMIT`` as another at its end: each one a round trip to the
@@ -19,7 +19,7 @@ cursors need psycopg2's own transactions and are refused.
 psycopg2 prepares nothing: PostgreSQL parses, analyses and plans every statement it is
 sent, each time. For the few statements on a room's busiest paths (who asks, with the
 session's row locked; a card move) that work is most of the statement's time on the
-server: ``execute_prepared`` sends ``PREPARE`` once per connection, at the statement's
+server: ``prepared`` sends ``PREPARE`` once per connection, at the statement's
 first use there, and from then on ``EXECUTE`` with the values (interpolated by psycopg2,
 as every statement's are). A prepared statement lives as long as its connection (it
 is not undone by a rollback); PostgreSQL plans it again by itself if a table it reads
