@@ -158,24 +158,22 @@ class World:
             db.commit()
         return deck_id
 
-    def fresh_lobby_session(self) -> int:
+    def fresh_lobby_session(self, title: str = "Planned") -> int:
         """A session of the facilitator's set up ahead, still in the lobby."""
         self.made = True
         with self.app.app_context():
             db = get_session()
             user = db.get(User, self.ids["facilitator"])
             session = lifecycle.create_session(db, user, db.get(groups.Group, self.ids["G"]),
-                                               get_builtin("multiple-perspectives"), title="Planned")
+                                               get_builtin("multiple-perspectives"), title=title)
             db.commit()
             return session.id
 
     def fresh_ended_session(self) -> int:
-        self.made = True
+        session_id = self.fresh_lobby_session(title="Ended")
         with self.app.app_context():
             db = get_session()
-            user = db.get(User, self.ids["facilitator"])
-            session = lifecycle.create_session(db, user, db.get(groups.Group, self.ids["G"]),
-                                               get_builtin("multiple-perspectives"), title="Ended")
+            session = db.get(GroupSession, session_id)
             db.add(Answer(id=secrets.token_hex(16), session_id=session.id, kind="takeaway", audience="group",
                           text="to be erased"))
             lifecycle.set_phase(db, session, "ended")
