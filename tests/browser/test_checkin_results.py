@@ -59,11 +59,15 @@ def test_a_checkin_closed_with_too_few_answers_can_be_reopened_from_the_console(
     console = new_page("laptop")
     code = open_session(server, console)
     console.get_by_role("button", name="Check-in").click()
+    # the button turns to "close" once the server's state says the round is open: only
+    # then may the phones answer
+    expect(console.get_by_role("button", name="Close and show the results")).to_be_visible()
     socket_checkins(server.url, code, "opening", (2, 4))
     expect(console.locator("#checkin-count")).to_contain_text("2 checked in")
     console.get_by_role("button", name="Close and show the results").click()
     expect(console.locator("#checkin-result")).to_contain_text("Too few answers to show")
     console.get_by_role("button", name="Reopen the check-in").click()
+    expect(console.get_by_role("button", name="Close and show the results")).to_be_visible()
     socket_checkins(server.url, code, "opening", (5,))
     expect(console.locator("#checkin-count")).to_contain_text("3 checked in")
     console.get_by_role("button", name="Close and show the results").click()
