@@ -1,7 +1,8 @@
 """psycopg2 with two round trips fewer per transaction: ``BEGIN`` travels with the
 transaction's first statement, and ``COMMIT`` with a write that nothing in the unit of
-work reads back (``send_with_commit``); and the statements every command runs prepared
-once per connection (``prepared``).
+work reads back (``send_with_commit``) and with a read of what the commit left
+(``read_after_commit``); and the statements every command runs prepared once per
+connection (``prepared``).
 
 psycopg2 outside autocommit sends ``BEGIN`` as a query of its own before a transaction's
 first statement, and ``COMMIT`` as another at its end: each one a round trip to the
@@ -28,7 +29,9 @@ to PostgreSQL directly.
 """
 from __future__ import annotations
 
+import functools
 import re
+from collections import namedtuple
 
 import psycopg2
 import psycopg2.extensions as ext
@@ -77,6 +80,7 @@ class Connection(ext.connection):
         self._autocommit = False
         self._begin = _BEGIN[ext.ISOLATION_LEVEL_READ_COMMITTED]
         self._with_commit: list[bytes] = []
+        self._after_commit: tuple[bytes, list] | None = None  # a read sent after the COMMIT, and where its rows go
         self._prepared: dict[str, str] = {}  # statement -> its EXECUTE, with psycopg2's placeholders
         self.cursor_factory = Cursor
 
@@ -109,17 +113,25 @@ class Connection(ext.connection):
         return super().cursor(**kwargs)
 
     def commit(self) -> None:
-        """One round trip: the writes left for the commit, then ``COMMIT``; none when
-        there is nothing to commit. A write that fails here fails the commit (the
-        transaction is then aborted: roll it back)."""
+        """One round trip: the writes left for the commit, then ``COMMIT``, then the
+        read left for after it; none when there is nothing to commit. A write that fails
+        here fails the commit (the transaction is then aborted: roll it back), and the
+        read is not run."""
         pending, self._with_commit = self._with_commit, []
+        after, self._after_commit = self._after_commit, None
         began = self.in_transaction()
-        if not began and not pending:
+        if not began and not pending and after is None:
             return
-        self._send([*([] if began else [self._begin.encode()]), *pending, b"COMMIT"])
+        statements = [*([] if began else [self._begin.encode()]), *pending, b"COMMIT"]
+        if after is None:
+            self._send(statements)
+            return
+        read, rows = after
+        rows.extend(self._fetch([*statements, read]))
 
     def rollback(self) -> None:
         self._with_commit = []
+        self._after_commit = None
         if self.in_transaction():
             self._send([b"ROLLBACK"])
 
@@ -154,6 +166,20 @@ class Connection(ext.connection):
         else:
             self._with_commit.append(statement)
 
+    def read_after_commit(self, statement: bytes, rows: list) -> None:
+        """Send ``statement`` (a read, its parameters already in it: ``cursor.mogrify``)
+        right after the ``COMMIT``, in the same message, and put its rows into ``rows``
+        (named tuples): it reads what the commit left, in a transaction of its own (the
+        transaction's locks are released by then). One per transaction: the message
+        returns its last statement's rows only. If the commit fails, it is not run and
+        ``rows`` stays empty. In autocommit it runs at once."""
+        if self._autocommit:
+            rows.extend(self._fetch([statement]))
+            return
+        if self._after_commit is not None:
+            raise psycopg2.ProgrammingError("one read after the commit per transaction")
+        self._after_commit = (statement, rows)
+
     def prepared(self, statement: str) -> str:
         """``statement`` (psycopg2's ``%(name)s`` placeholders) as this connection's
         prepared statement: the ``EXECUTE`` to send in its place, with the same
@@ -186,3 +212,15 @@ class Connection(ext.connection):
     def _send(self, statements: list[bytes]) -> None:
         with ext.cursor(self) as cursor:
             cursor.execute(b";".join(statements))
+
+    def _fetch(self, statements: list[bytes]) -> list[tuple]:
+        """The last statement's rows, as named tuples."""
+        with ext.cursor(self) as cursor:
+            cursor.execute(b";".join(statements))
+            row = _row_type(tuple(column.name for column in cursor.description))
+            return [row._make(values) for values in cursor.fetchall()]
+
+
+@functools.lru_cache(maxsize=64)
+def _row_type(names: tuple[str, ...]) -> type:
+    return namedtuple("Row", names)  # building the class costs more than the read: once per shape

@@ -19,7 +19,7 @@ from typing import Callable
 from flask import current_app
 from sqlalchemy import select
 
-from reflect.db import begin_reads, get_session
+from reflect.db import RowsAfterCommit, begin_reads, get_session
 from reflect.extensions import socketio
 from reflect.i18n import LANGUAGES
 from reflect.models import GroupSession, Participant, SocketPresence
@@ -89,9 +89,14 @@ def _screens_listening(db, session_id: int) -> Callable[[str, str], bool]:
 class Read:
     """What a facilitator command read that its broadcast would read again: its
     ``apply`` may return one in place of an acknowledgement (the acknowledgement is
-    then a plain "ok"). ``revealed``: see ``state.Reads``."""
+    then a plain "ok"). ``revealed``: see ``state.Reads``; rows that arrive with the
+    commit (``db.RowsAfterCommit``) make the phones' states wait for it."""
 
     revealed: list | None = None
+
+    @property
+    def after_commit(self) -> bool:
+        return isinstance(self.revealed, RowsAfterCommit)
 
 
 class Prepared:

@@ -430,17 +430,23 @@ def facilitator_command(event: str, schema: type[Schema], apply: Callable, *, nu
             db = get_session()
             before = session.version
             prepared: broadcast.Prepared | None = None
+            read_at_commit: broadcast.Read | None = None
 
             def apply_and_prepare() -> dict:
-                nonlocal prepared
+                nonlocal prepared, read_at_commit
                 result = apply(db, session, user, payload)
                 if session.version != before:  # phones see a change: their states, before the commit
                     read = result if isinstance(result, broadcast.Read) else broadcast.Read()
-                    prepared = broadcast.prepare(session, read.revealed)
+                    if read.after_commit:  # unless what they show arrives with the commit
+                        read_at_commit = read
+                    else:
+                        prepared = broadcast.prepare(session, read.revealed)
                 return _ack(result)
 
             response, applied = _command(f"u:{user.id}", session, payload.pop("cid", None), apply_and_prepare)
             if applied:
+                if read_at_commit is not None:
+                    prepared = broadcast.Prepared(broadcast.reads(db, session, read_at_commit.revealed))
                 if after is not None:
                     after(session, payload)
                 changed = prepared is not None  # applied: apply ran, and prepared if the version moved
@@ -473,8 +479,9 @@ def _note_save(db, session, user, d):
 
 
 def _card_move(db, session, _user, d) -> broadcast.Read:
-    # the new card's revealed answers, which the phones' states show, are read by the
-    # move's own statement on PostgreSQL: one round trip fewer
+    # on PostgreSQL the move is sent with the COMMIT, and the new card's revealed answers,
+    # which the phones' states show, are read after it in the same message: one round
+    # trip for the three (the phones' states are built once they arrive)
     return broadcast.Read(revealed=lifecycle.move_card(db, session, d["action"], d["position"],
                                                        reading=answers.CARD_REVEALED))
 

@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Row, Select, bindparam, delete, func, inspect, select, update
+from sqlalchemy import Select, bindparam, delete, func, inspect, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from reflect.db import PREPARED_OPTION, utcnow
+from reflect.db import PREPARED_OPTION, WITH_COMMIT_OPTION, read_after_commit, utcnow
 from reflect.models import (
     Answer, CheckinAnswer, CheckinMark, CheckinRound, Group, GroupSession, Note, Participant, Reaction, ResponseMark,
     SessionCard, User,
@@ -260,24 +260,26 @@ _MARK_SHOWN_AND_MOVE_POSTGRESQL = _MOVE.add_cte(_MARK_SHOWN_POSTGRESQL.cte("show
     **{PREPARED_OPTION: True})
 
 
+# The same, sent with the COMMIT, for a command that reads nothing it changes before then.
+_MARK_SHOWN_AND_MOVE_WITH_COMMIT = _MARK_SHOWN_AND_MOVE_POSTGRESQL.execution_options(**{WITH_COMMIT_OPTION: True})
+
+
 @functools.cache
-def _move_reading_postgresql(reading: Select) -> Select:
-    """``reading`` as the main query of a statement whose data-modifying WITH marks the
-    new card shown and moves the session: both run to completion whatever the main query
-    reads, and it sees the rows as they were before them (one snapshot). Built once per
-    ``reading``, which is itself built once."""
-    return (reading.add_cte(_MARK_SHOWN_POSTGRESQL.cte("shown")).add_cte(_MOVE.cte("moved"))
-            .execution_options(**{PREPARED_OPTION: True}))
+def _prepared(reading: Select) -> Select:
+    """``reading``, prepared on PostgreSQL: built once per ``reading``, itself built once."""
+    return reading.execution_options(**{PREPARED_OPTION: True})
 
 
 def move_card(db: Session, session: GroupSession, action: str, position: int | None = None, *,
-              reading: Select | None = None) -> Sequence[Row] | None:
+              reading: Select | None = None) -> Sequence | None:
     """Show the card ``action`` leads to ("next", "prev", or "jump" to ``position``).
 
-    ``reading``: a query that the move does not change (its parameters: ``in_session``,
-    the session's id, and ``card``, the new card's id), run on PostgreSQL by the move's
-    own statement, one round trip for both; its rows are returned. None: not read
-    (SQLite, where a query costs no round trip, or no move)."""
+    ``reading``: on PostgreSQL, a query of what the group sees of the new card (its
+    parameters: ``in_session``, the session's id, and ``card``, the new card's id). Then
+    the move is sent with the unit of work's ``COMMIT`` and the query after it, one round
+    trip for the three (``db.read_after_commit``): the caller reads nothing the move
+    changes before its commit, and the rows returned arrive with the commit. None: not
+    read (SQLite, where a statement costs no round trip, or no move)."""
     if session.phase != "reflect":
         raise RoomError("not_in_phase", phase="reflect")
     total = len(card_ids(db, session))  # the cards themselves are not loaded: only the one shown
@@ -295,7 +297,8 @@ def move_card(db: Session, session: GroupSession, action: str, position: int | N
         if reading is None:
             db.execute(_MARK_SHOWN_AND_MOVE_POSTGRESQL, values)
         else:
-            read = db.execute(_move_reading_postgresql(reading), {**values, "in_session": session.id}).all()
+            db.execute(_MARK_SHOWN_AND_MOVE_WITH_COMMIT, values)
+            read = read_after_commit(db, _prepared(reading), {"in_session": session.id, "card": values["card"]})
     else:
         _mark_shown(db, session, target)
         db.execute(_MOVE, values)

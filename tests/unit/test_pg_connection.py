@@ -9,11 +9,11 @@ from datetime import datetime
 import psycopg2
 import pytest
 from sqlalchemy import bindparam, create_engine, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from reflect import pg_connection
-from reflect.db import PREPARED_OPTION, WITH_COMMIT_OPTION, begin_reads, make_engine
+from reflect.db import PREPARED_OPTION, WITH_COMMIT_OPTION, begin_reads, make_engine, read_after_commit
 from reflect.pg_connection import Connection
 
 
@@ -87,6 +87,59 @@ def test_a_unit_that_only_reads_runs_without_a_transaction_and_its_writes_at_onc
         db.execute(text("CREATE TEMPORARY TABLE t (x int)"))
         db.execute(text("INSERT INTO t VALUES (4)").execution_options(**{WITH_COMMIT_OPTION: True}))
         assert _last_query(pg_database, pid) == ("INSERT INTO t VALUES (4)", "idle")
+
+
+def test_a_read_after_the_commit_travels_with_it_and_sees_what_it_committed(engine, pg_database):
+    with Session(engine) as db:
+        pid = db.execute(text("SELECT pg_backend_pid()")).scalar()
+        db.execute(text("CREATE TEMPORARY TABLE t (x int PRIMARY KEY, label text)"))
+        db.commit()
+        db.execute(text("INSERT INTO t VALUES (:x, :label)").execution_options(**{WITH_COMMIT_OPTION: True}),
+                   {"x": 5, "label": "it's five"})
+        rows = read_after_commit(db, text("SELECT x, label FROM t WHERE x >= :least ORDER BY x"), {"least": 1})
+        assert rows == []  # nothing is sent before the commit
+        assert _last_query(pg_database, pid)[0] == "COMMIT"
+        db.commit()
+        assert _last_query(pg_database, pid) == (
+            "BEGIN;INSERT INTO t VALUES (5, 'it''s five');COMMIT;SELECT x, label FROM t WHERE x >= 1 ORDER BY x", "idle")
+        assert [(row.x, row.label) for row in rows] == [(5, "it's five")]  # the insert committed, read by name
+
+
+def test_a_read_after_a_failed_or_rolled_back_commit_is_not_run(engine):
+    with Session(engine) as db:
+        db.execute(text("CREATE TEMPORARY TABLE t (x int PRIMARY KEY)"))
+        db.execute(text("INSERT INTO t VALUES (1)"))
+        db.commit()
+        db.execute(text("INSERT INTO t VALUES (1)").execution_options(**{WITH_COMMIT_OPTION: True}))
+        failed = read_after_commit(db, text("SELECT x FROM t"), {})
+        with pytest.raises(IntegrityError):
+            db.commit()
+        db.rollback()
+        assert failed == []
+        rolled_back = read_after_commit(db, text("SELECT x FROM t"), {})
+        db.rollback()
+        db.execute(text("SELECT 1"))
+        db.commit()
+        assert rolled_back == []  # not sent with the next unit's commit either
+        # the message returns its last statement's rows: one read per commit
+        with pytest.raises(ProgrammingError, match="one read after the commit per transaction"):
+            read_after_commit(db, text("SELECT 1 AS a"), {})
+            read_after_commit(db, text("SELECT 2 AS b"), {})
+        db.rollback()
+
+
+def test_a_prepared_read_after_the_commit_and_one_in_a_unit_that_only_reads(engine, pg_database):
+    query = text("SELECT CAST(:n AS int) * 2 AS twice").execution_options(**{PREPARED_OPTION: True})
+    with Session(engine) as db:
+        pid = db.execute(text("SELECT pg_backend_pid()")).scalar()
+        for n in (3, 4):
+            rows = read_after_commit(db, query, {"n": n})
+            db.commit()
+            assert [row.twice for row in rows] == [n * 2]
+        assert _last_query(pg_database, pid)[0] == "BEGIN;COMMIT;EXECUTE reflect_1(4)"
+    with Session(engine) as db:
+        begin_reads(db)  # no transaction: read at once
+        assert [row.twice for row in read_after_commit(db, query, {"n": 5})] == [10]
 
 
 def test_an_isolation_level_asked_for_is_the_transaction_s(engine):
