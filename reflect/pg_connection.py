@@ -172,7 +172,9 @@ class Connection(ext.connection):
         (named tuples): it reads what the commit left, in a transaction of its own (the
         transaction's locks are released by then). One per transaction: the message
         returns its last statement's rows only. If the commit fails, it is not run and
-        ``rows`` stays empty. In autocommit it runs at once."""
+        ``rows`` stays empty. If it fails itself (a lost connection), ``commit`` raises
+        although the transaction committed, as when a ``COMMIT``'s reply is lost: a
+        command's stored record then answers its retry. In autocommit it runs at once."""
         if self._autocommit:
             rows.extend(self._fetch([statement]))
             return
@@ -223,4 +225,7 @@ class Connection(ext.connection):
 
 @functools.lru_cache(maxsize=64)
 def _row_type(names: tuple[str, ...]) -> type:
-    return namedtuple("Row", names)  # building the class costs more than the read: once per shape
+    # building the class costs more than the read: once per shape (``rename``: a column
+    # whose name cannot name a field, a keyword or a repeated name, is named by its
+    # position, "_1")
+    return namedtuple("Row", names, rename=True)

@@ -140,6 +140,8 @@ def test_a_prepared_read_after_the_commit_and_one_in_a_unit_that_only_reads(engi
     with Session(engine) as db:
         begin_reads(db)  # no transaction: read at once
         assert [row.twice for row in read_after_commit(db, query, {"n": 5})] == [10]
+        # a column whose name cannot name a field ("?column?") is named by its position
+        assert read_after_commit(db, text("SELECT 1, 2 AS x"), {}) == [(1, 2)]
 
 
 def test_an_isolation_level_asked_for_is_the_transaction_s(engine):
