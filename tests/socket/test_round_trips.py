@@ -2,8 +2,8 @@
 sees them: each query message the app's connections send (tests/pg_wire.py relays
 them). A transaction's ``BEGIN`` travels with its first statement, and a command's
 record with its ``COMMIT`` (``reflect.pg_connection``): without that, each is a round
-trip of its own, two more per command. A card move reads what the phones are shown of
-the new card in its own statement."""
+trip of its own, two more per command. A card move's read of what the phones are shown
+of the new card goes after its COMMIT, in the same message (``db.read_after_commit``)."""
 from __future__ import annotations
 
 import re
