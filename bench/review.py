@@ -25,7 +25,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, select, text  # noqa: E402
+from sqlalchemy import create_engine, make_url, select, text  # noqa: E402
 
 GROUPS, SESSIONS, PARTICIPANTS = 50, 24, 10
 REPEAT = 20
@@ -126,7 +126,8 @@ def _postgresql() -> dict:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
         with tempfile.TemporaryDirectory(prefix="reflect-bench-review-") as tmp:
-            return _measure(PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name, Path(tmp) / "instance")
+            return _measure(make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False),
+                            Path(tmp) / "instance")
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

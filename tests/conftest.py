@@ -18,13 +18,9 @@ from reflect import create_app
 from reflect import migrate
 from reflect.db import Base
 from tests.browsers import _playwright, browser, new_page, server  # noqa: F401  (shared browser fixtures)
+from tests.servers import PG_ADMIN_URL, pg_url
 
-PG_ADMIN_URL = os.environ.get("REFLECT_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 BACKENDS = [b for b in os.environ.get("REFLECT_TEST_BACKENDS", "sqlite,postgresql").split(",") if b]
-
-
-def _pg_url(dbname: str) -> str:
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + dbname
 
 
 @pytest.fixture(scope="session")
@@ -45,7 +41,7 @@ def pg_database():
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     except Exception as exc:  # a missing prerequisite fails the run
         pytest.fail(f"PostgreSQL is required at {PG_ADMIN_URL} (set REFLECT_TEST_PG_URL): {exc}", pytrace=False)
-    url = _pg_url(name)
+    url = pg_url(name)
     migrate.upgrade(url)
     yield url
     with admin.connect() as conn:

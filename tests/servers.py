@@ -174,6 +174,15 @@ DEPLOY_NGINX_CONF = ROOT / "deploy" / "nginx.conf"
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
+def pg_url(dbname: str) -> str:
+    """The URL of database ``dbname`` on the test server: ``REFLECT_TEST_PG_URL`` with its
+    database replaced (its host, port and options, a ``?host=`` socket directory
+    included, kept)."""
+    from sqlalchemy import make_url
+
+    return make_url(PG_ADMIN_URL).set(database=dbname).render_as_string(hide_password=False)
+
+
 @contextmanager
 def fresh_pg_database(prefix: str = "reflect_live") -> Iterator[str]:
     """A new, empty PostgreSQL database (dropped afterwards); yields its URL."""
@@ -184,7 +193,7 @@ def fresh_pg_database(prefix: str = "reflect_live") -> Iterator[str]:
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+        yield pg_url(name)
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
