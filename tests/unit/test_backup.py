@@ -18,7 +18,8 @@ from reflect import backup, migrate
 from reflect.db import make_engine, utcnow
 from reflect.models import Answer, AuditEvent, Group, GroupSession, User
 from reflect.ops_cli import backup_command
-from tests.conftest import PG_ADMIN_URL, _pg_url, make_test_app
+from tests.conftest import make_test_app
+from tests.servers import PG_ADMIN_URL, pg_url
 
 ANSWERS_PER_SESSION = 3
 
@@ -176,8 +177,8 @@ def fresh_pg():
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         names.append(name)
         if migrated:
-            migrate.upgrade(_pg_url(name))
-        return _pg_url(name)
+            migrate.upgrade(pg_url(name))
+        return pg_url(name)
 
     yield create
     with admin.connect() as conn:
