@@ -36,3 +36,26 @@ def test_typing_a_name_chooses_it_and_without_a_name_empties_it(server, new_page
     phone.locator("main form button[type=submit]").click()
     expect(phone).to_have_url(re.compile(r"/p$"))
     expect(console.locator("#people")).to_contain_text("Sofía")
+
+
+def test_a_name_typed_before_the_page_module_runs_is_chosen_too(server, new_page):
+    """On a slow phone the name box can be typed in before join.js has run (it is
+    deferred): the name is chosen all the same once it does."""
+    console = new_page("laptop")
+    code = open_session(server, console)
+    phone = new_page("phone")
+    held = []
+    phone.route(re.compile(r".*/js/join\.js.*"), lambda route: held.append(route))  # kept back until released
+    phone.goto(server.url + "/join")
+    phone.locator("#code").fill(code)
+    phone.locator("main form button[type=submit]").click()
+    phone.locator("#display-name").fill("Sofía")
+    expect(phone.locator("#who-none")).to_be_checked()  # nothing has reacted to the typing yet
+    for _ in range(100):  # the page's request for the module reaches the route
+        if held:
+            break
+        phone.wait_for_timeout(50)
+    assert held, "join.js was not requested"
+    held[0].continue_()
+    expect(phone.locator("#who-typed")).to_be_checked()
+    expect(phone.locator("#display-name")).to_have_value("Sofía")

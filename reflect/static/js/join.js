@@ -5,9 +5,11 @@ const typed = document.getElementById("who-typed");
 const none = document.getElementById("who-none");
 
 if (name && typed) {
-  name.addEventListener("input", () => {
+  const choose = () => {
     if (name.value.trim()) typed.checked = true;
-  });
+  };
+  name.addEventListener("input", choose);
+  choose(); // a name typed before this module ran (a slow phone) counts too
 }
 if (name && none) {
   none.addEventListener("change", () => {
