@@ -13,6 +13,9 @@ def test_a_waiting_person_can_be_turned_away_and_removing_is_confirmed(server, n
     join(server, ana, code, name="Ana")
     expect(console.locator("#people")).to_contain_text("Ana")
     console.locator("#lock-room").check()
+    console.reload()  # the box as the server's state has it: locked before Beto comes
+    expect(console.locator("#phase-name")).to_have_text("Lobby")
+    expect(console.locator("#lock-room")).to_be_checked()
     expect(ana.locator("[data-screen=lobby]")).to_be_visible()
     beto = new_page("phone")
     join(server, beto, code, name="Beto")

@@ -35,6 +35,7 @@ def test_first_admin_sign_in_out_and_refused_another_roles_page(server, new_page
     page.get_by_label("Email").fill("fac@example.org")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()  # signed in before the next page
     page.goto(server.url + "/admin/users")
     expect(page.get_by_role("heading", name="You do not have access to this page.")).to_be_visible()
 

@@ -15,6 +15,9 @@ def open_session(server, console, roster=""):
         console.get_by_label("Regular members (optional)").fill(roster)
     console.get_by_role("button", name="Create group").click()
     console.get_by_role("button", name="Open the session").click()
+    # the phase is written by the console's module, from the server's state: its controls
+    # listen from then on (the join code is in the page's HTML, before the module has run)
+    expect(console.locator("#phase-name")).to_have_text("Lobby")
     return console.locator("#join-code").inner_text().replace(" ", "")
 
 

@@ -138,6 +138,10 @@ def test_a_command_never_acknowledged_is_sent_again_after_a_reload_with_its_id(s
     phone.locator("#answer-text").fill("Sent just before the battery saver killed the tab")
     phone.locator("#answer-form button[type=submit]").click()
     expect(phone.locator("#answer-form")).to_have_attribute("aria-busy", "true")
+    for _ in range(100):  # the route's handler runs while the page waits
+        if relay.cids("answer"):
+            break
+        phone.wait_for_timeout(50)
     assert len(relay.cids("answer")) == 1
     relay.swallow = set()
     phone.reload()

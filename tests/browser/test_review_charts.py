@@ -13,6 +13,7 @@ def _sign_in(page, server, email):
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()  # signed in before the next page
 
 
 def test_a_supervisor_sees_charts_with_their_data_tables(server, new_page):
