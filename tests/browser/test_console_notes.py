@@ -1,9 +1,38 @@
 """The console's private notes: clearing a saved note's text saves the blank note (the
 old words, maybe shared with the supervisor, do not stay), and a note can be deleted
-after a confirmation."""
+after a confirmation; a note typed before the console's module has run is saved too."""
+import re
+
 from playwright.sync_api import expect
 
+from tests.browser.test_full_session import sign_in_facilitator
 from tests.browser.test_join_choice import open_session
+
+
+def test_a_note_typed_before_the_console_module_runs_is_saved(server, new_page):
+    """On a slow laptop the note box can be typed in before console.js has run (it is
+    deferred): the note is saved once it does, and is there after a reload."""
+    console = new_page("laptop")
+    sign_in_facilitator(server, console)
+    console.get_by_label("Group name").fill("Home visitors")
+    console.get_by_role("button", name="Create group").click()
+    held = []
+    console.route(re.compile(r".*/js/console\.js.*"), lambda route: held.append(route))  # kept back until released
+    console.get_by_role("button", name="Open the session").click()
+    console.locator("#note-text").fill("Noticing my own hurry")
+    for _ in range(100):  # the page's request for the module reaches the route
+        if held:
+            break
+        console.wait_for_timeout(50)
+    assert held, "console.js was not requested"
+    expect(console.locator("#note-status")).to_have_text("")  # nothing has reacted to the typing yet
+    held[0].continue_()
+    console.unroute(re.compile(r".*/js/console\.js.*"))  # the reload below loads it at once
+    expect(console.locator("#note-status")).to_have_text("Saved")
+    console.reload()  # what the server kept
+    expect(console.locator("#phase-name")).to_have_text("Lobby")
+    expect(console.locator("#notes li .note-text")).to_have_text(["Noticing my own hurry"])
+    expect(console.locator("#note-text")).to_have_value("")  # the box is for a new note
 
 
 def test_clearing_a_saved_note_saves_it_blank_and_a_note_can_be_deleted(server, new_page):

@@ -336,6 +336,9 @@ window.addEventListener("beforeunload", (event) => {
 
 $("note-text").addEventListener("input", scheduleSave);
 $("note-share").addEventListener("change", scheduleSave);
+// A note typed before this module ran (a slow laptop) is saved as if typed now. The box
+// is never refilled by the browser on a reload (autocomplete="off"): what it holds was typed.
+if ($("note-text").value.trim()) scheduleSave();
 $("new-note").addEventListener("click", () => {
   newNote();
   $("note-text").focus();
