@@ -25,6 +25,18 @@ STEP_TIMEOUT_MS = 15_000
 expect.set_options(timeout=STEP_TIMEOUT_MS)
 
 
+def wait_in_page(page, condition, timeout_ms: int = 5000):
+    """Wait, at most ``timeout_ms``, until ``condition()`` is true; returns its last value.
+    For what a route's handler records (a request held back, a message relayed):
+    Playwright runs those handlers only while the test waits on a page, so the wait is
+    the page's own."""
+    waited = 0
+    while not (value := condition()) and waited < timeout_ms:
+        page.wait_for_timeout(20)
+        waited += 20
+    return value
+
+
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
         # several pages of one test (console, display, phones) are all "in front":

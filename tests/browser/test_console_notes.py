@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from tests.browser.test_full_session import sign_in_facilitator
 from tests.browser.test_join_choice import open_session
+from tests.browsers import wait_in_page
 
 
 def test_a_note_typed_before_the_console_module_runs_is_saved(server, new_page):
@@ -20,11 +21,7 @@ def test_a_note_typed_before_the_console_module_runs_is_saved(server, new_page):
     console.route(re.compile(r".*/js/console\.js.*"), lambda route: held.append(route))  # kept back until released
     console.get_by_role("button", name="Open the session").click()
     console.locator("#note-text").fill("Noticing my own hurry")
-    for _ in range(100):  # the page's request for the module reaches the route
-        if held:
-            break
-        console.wait_for_timeout(50)
-    assert held, "console.js was not requested"
+    assert wait_in_page(console, lambda: held), "console.js was not requested"  # its request reached the route
     expect(console.locator("#note-status")).to_have_text("")  # nothing has reacted to the typing yet
     held[0].continue_()
     console.unroute(re.compile(r".*/js/console\.js.*"))  # the reload below loads it at once

@@ -4,6 +4,7 @@ facilitator can already be typing the next tag when the reply comes."""
 from playwright.sync_api import expect
 
 from tests.browser.test_full_session import sign_in_facilitator
+from tests.browsers import wait_in_page
 
 
 class HoldTagReply:
@@ -31,10 +32,7 @@ class HoldTagReply:
     def wait_until_held(self, page, timeout_ms=5000):
         """The reply is sent after the state, so it may reach the route a moment after
         the page shows the tag; Playwright runs the route's handler while the page waits."""
-        waited = 0
-        while not self.held and waited < timeout_ms:
-            page.wait_for_timeout(20)
-            waited += 20
+        wait_in_page(page, lambda: self.held, timeout_ms)
         return len(self.held)
 
     def release(self):

@@ -6,6 +6,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.browser.test_full_session import sign_in_facilitator
+from tests.browsers import wait_in_page
 
 
 def open_session(server, console, roster=""):
@@ -54,11 +55,7 @@ def test_a_name_typed_before_the_page_module_runs_is_chosen_too(server, new_page
     phone.locator("main form button[type=submit]").click()
     phone.locator("#display-name").fill("Sofía")
     expect(phone.locator("#who-none")).to_be_checked()  # nothing has reacted to the typing yet
-    for _ in range(100):  # the page's request for the module reaches the route
-        if held:
-            break
-        phone.wait_for_timeout(50)
-    assert held, "join.js was not requested"
+    assert wait_in_page(phone, lambda: held), "join.js was not requested"  # its request reached the route
     held[0].continue_()
     expect(phone.locator("#who-typed")).to_be_checked()
     expect(phone.locator("#display-name")).to_have_value("Sofía")

@@ -15,6 +15,7 @@ import sqlite3
 from playwright.sync_api import expect
 
 from tests.a11y import flows
+from tests.browsers import wait_in_page
 
 EMIT = re.compile(r"^42/phone,(\d+)(\[.*)$", re.S)
 ACK = re.compile(r"^43/phone,(\d+)\[", re.S)
@@ -138,10 +139,7 @@ def test_a_command_never_acknowledged_is_sent_again_after_a_reload_with_its_id(s
     phone.locator("#answer-text").fill("Sent just before the battery saver killed the tab")
     phone.locator("#answer-form button[type=submit]").click()
     expect(phone.locator("#answer-form")).to_have_attribute("aria-busy", "true")
-    for _ in range(100):  # the route's handler runs while the page waits
-        if relay.cids("answer"):
-            break
-        phone.wait_for_timeout(50)
+    wait_in_page(phone, lambda: relay.cids("answer"))
     assert len(relay.cids("answer")) == 1
     relay.swallow = set()
     phone.reload()
@@ -191,11 +189,7 @@ def test_a_sync_reply_older_than_the_card_shown_does_not_take_the_phone_back(ser
     expect(phone.locator("#card-meta")).to_contain_text("Card 1 of")
     relay.hold_event = "sync"  # its reply is read now, on card 1, and delivered late
     phone.evaluate("document.dispatchEvent(new Event('visibilitychange'))")  # back in front: sync
-    for _ in range(100):
-        if relay.held:
-            break
-        phone.wait_for_timeout(50)
-    assert relay.held, "the sync's reply never came"
+    assert wait_in_page(phone, lambda: relay.held), "the sync's reply never came"
     console.get_by_role("button", name="Next card").click()
     expect(phone.locator("#card-meta")).to_contain_text("Card 2 of")
     relay.release()
