@@ -115,19 +115,26 @@ class Connection(ext.connection):
     def commit(self) -> None:
         """One round trip: the writes left for the commit, then ``COMMIT``, then the
         read left for after it; none when there is nothing to commit. A write that fails
-        here fails the commit (the transaction is then aborted: roll it back), and the
-        read is not run."""
+        here fails the commit, and the read is not run. A failed commit leaves no
+        transaction open, as psycopg2's (there the server ends it with the ``COMMIT``;
+        here the statements after the failed one are skipped, so it is rolled back):
+        a connection returned to the pool after it is ready for the next unit."""
         pending, self._with_commit = self._with_commit, []
         after, self._after_commit = self._after_commit, None
         began = self.in_transaction()
         if not began and not pending and after is None:
             return
         statements = [*([] if began else [self._begin.encode()]), *pending, b"COMMIT"]
-        if after is None:
-            self._send(statements)
-            return
-        read, rows = after
-        rows.extend(self._fetch([*statements, read]))
+        try:
+            if after is None:
+                self._send(statements)
+                return
+            read, rows = after
+            rows.extend(self._fetch([*statements, read]))
+        except psycopg2.Error:
+            if not self.closed and self.in_transaction():
+                self._send([b"ROLLBACK"])
+            raise
 
     def rollback(self) -> None:
         self._with_commit = []
@@ -219,8 +226,13 @@ class Connection(ext.connection):
         """The last statement's rows, as named tuples."""
         with ext.cursor(self) as cursor:
             cursor.execute(b";".join(statements))
-            row = _row_type(tuple(column.name for column in cursor.description))
-            return [row._make(values) for values in cursor.fetchall()]
+            return named_rows(cursor)
+
+
+def named_rows(cursor) -> list[tuple]:
+    """The rows ``cursor`` has just read, as named tuples."""
+    row = _row_type(tuple(column.name for column in cursor.description))
+    return [row._make(values) for values in cursor.fetchall()]
 
 
 @functools.lru_cache(maxsize=64)

@@ -10,7 +10,7 @@ from typing import Callable
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
-from reflect.db import PREPARED_OPTION, WITH_COMMIT_OPTION
+from reflect.compiled_statements import CompiledStatement
 from reflect.models import ProcessedCommand
 from reflect.rooms.errors import RoomError
 
@@ -20,8 +20,10 @@ _TABLE = ProcessedCommand.__table__
 _FIND = select(_TABLE.c.response).where(_TABLE.c.actor == bindparam("actor"),
                                         _TABLE.c.command_id == bindparam("command_id"))
 # sent with the COMMIT on PostgreSQL (one round trip fewer): nothing reads it back before;
-# prepared, as every command with an id writes it
-_RECORD = insert(_TABLE).execution_options(**{WITH_COMMIT_OPTION: True, PREPARED_OPTION: True})
+# prepared and compiled once, as every command with an id writes it
+_RECORD = CompiledStatement(insert(_TABLE).values(
+    actor=bindparam("actor"), command_id=bindparam("command_id"), session_id=bindparam("session_id"),
+    response=bindparam("response", type_=_TABLE.c.response.type)))
 
 
 def already_done(db: Session, actor: str, command_id: str) -> dict | None:
@@ -51,5 +53,5 @@ def apply_once(db: Session, actor: str, session_id: int, command_id: str, apply:
             return previous, False
         raise
     # one INSERT statement, not an ORM object: nothing reads the record back in this unit of work
-    db.execute(_RECORD, {"actor": actor, "command_id": command_id, "session_id": session_id, "response": response})
+    _RECORD.with_commit(db, {"actor": actor, "command_id": command_id, "session_id": session_id, "response": response})
     return response, True

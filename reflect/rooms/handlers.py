@@ -22,7 +22,8 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from reflect.auth import accounts
-from reflect.db import PREPARED_OPTION, begin_write, get_session
+from reflect import compiled_statements
+from reflect.db import begin_write, get_session
 from reflect.extensions import socketio
 from reflect.models import GroupSession, Participant
 from reflect.rooms import answers, broadcast, checkins, commands, lifecycle, notes, participants, schemas, screens, state
@@ -315,10 +316,12 @@ def phone_set_language(data=None):
 # login session open, its account active, and the session facilitated by that account.
 _FACILITATED = accounts.owned_by_signed_in(select(GroupSession).where(GroupSession.id == bindparam("session_id")),
                                            GroupSession.facilitator_id)
-# for a command: the session's row locked until commit (PostgreSQL) and read afresh;
-# prepared, as every facilitator command runs it first
-_FACILITATED_LOCKED = _FACILITATED.with_for_update(of=GroupSession).execution_options(
-    populate_existing=True, **{PREPARED_OPTION: True})
+# For a command: the session's row locked until commit (PostgreSQL) and read afresh;
+# every facilitator command runs it first, so it is prepared and compiled once, its row
+# read as columns and made the session's ORM object by hand (``compiled_statements``).
+_FACILITATED_LOCKED = compiled_statements.CompiledStatement(accounts.owned_by_signed_in(
+    select(*GroupSession.__table__.columns).where(GroupSession.id == bindparam("session_id")),
+    GroupSession.facilitator_id).with_for_update(of=GroupSession.__table__))
 
 
 def _facilitator_session(session_id, *, lock: bool = False) -> tuple[GroupSession, accounts.SignedIn]:
@@ -329,8 +332,13 @@ def _facilitator_session(session_id, *, lock: bool = False) -> tuple[GroupSessio
     # is checked here with the session's row, not loaded as ORM objects (``current_user``)
     if not isinstance(session_id, int):
         raise RoomError("forbidden")
-    found = accounts.owned_row(get_session(), flask_session.get("_user_id"),
-                               _FACILITATED_LOCKED if lock else _FACILITATED, session_id=session_id)
+    db, raw = get_session(), flask_session.get("_user_id")
+    if lock:
+        found = accounts.owned_columns(db, raw, _FACILITATED_LOCKED, session_id=session_id)
+        if found is not None:
+            found = compiled_statements.as_loaded(db, GroupSession, found[0]), found[1]
+    else:
+        found = accounts.owned_row(db, raw, _FACILITATED, session_id=session_id)
     if found is None:
         raise RoomError("forbidden")
     session, user = found

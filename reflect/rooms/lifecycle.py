@@ -18,7 +18,8 @@ from sqlalchemy import Select, bindparam, delete, func, inspect, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from reflect.db import PREPARED_OPTION, WITH_COMMIT_OPTION, read_after_commit, utcnow
+from reflect.compiled_statements import CompiledStatement
+from reflect.db import utcnow
 from reflect.models import (
     Answer, CheckinAnswer, CheckinMark, CheckinRound, Group, GroupSession, Note, Participant, Reaction, ResponseMark,
     SessionCard, User,
@@ -256,18 +257,16 @@ _MARK_SHOWN_POSTGRESQL = (
     .values(shown_at=bindparam("now")))
 # Both PostgreSQL statements are prepared (once per connection): a card move is what a
 # room of phones waits for.
-_MARK_SHOWN_AND_MOVE_POSTGRESQL = _MOVE.add_cte(_MARK_SHOWN_POSTGRESQL.cte("shown")).execution_options(
-    **{PREPARED_OPTION: True})
-
-
-# The same, sent with the COMMIT, for a command that reads nothing it changes before then.
-_MARK_SHOWN_AND_MOVE_WITH_COMMIT = _MARK_SHOWN_AND_MOVE_POSTGRESQL.execution_options(**{WITH_COMMIT_OPTION: True})
+# Compiled once (``reflect.compiled_statements``): sent now, or with the COMMIT for a
+# command that reads nothing it changes before then.
+_MARK_SHOWN_AND_MOVE_POSTGRESQL = CompiledStatement(_MOVE.add_cte(_MARK_SHOWN_POSTGRESQL.cte("shown")))
 
 
 @functools.cache
-def _prepared(reading: Select) -> Select:
-    """``reading``, prepared on PostgreSQL: built once per ``reading``, itself built once."""
-    return reading.execution_options(**{PREPARED_OPTION: True})
+def _compiled(reading: Select) -> CompiledStatement:
+    """``reading``, prepared and compiled once on PostgreSQL: built once per ``reading``,
+    itself built once."""
+    return CompiledStatement(reading)
 
 
 def move_card(db: Session, session: GroupSession, action: str, position: int | None = None, *,
@@ -295,10 +294,10 @@ def move_card(db: Session, session: GroupSession, action: str, position: int | N
     if db.get_bind().dialect.name == "postgresql":
         values.update(card=card_ids(db, session)[target], now=utcnow())
         if reading is None:
-            db.execute(_MARK_SHOWN_AND_MOVE_POSTGRESQL, values)
+            _MARK_SHOWN_AND_MOVE_POSTGRESQL.rows(db, values)
         else:
-            db.execute(_MARK_SHOWN_AND_MOVE_WITH_COMMIT, values)
-            read = read_after_commit(db, _prepared(reading), {"in_session": session.id, "card": values["card"]})
+            _MARK_SHOWN_AND_MOVE_POSTGRESQL.with_commit(db, values)
+            read = _compiled(reading).after_commit(db, {"in_session": session.id, "card": values["card"]})
     else:
         _mark_shown(db, session, target)
         db.execute(_MOVE, values)

@@ -62,8 +62,11 @@ def test_a_write_sent_with_the_commit_that_fails_fails_the_commit_and_leaves_not
         db.commit()
         db.execute(text("INSERT INTO t VALUES (2)"))
         db.execute(text("INSERT INTO t VALUES (1)").execution_options(**{WITH_COMMIT_OPTION: True}))
+        raw = db.connection().connection.dbapi_connection
         with pytest.raises(IntegrityError):
             db.commit()
+        # as psycopg2's failed commit: no transaction is left open on the connection
+        assert raw.info.transaction_status == psycopg2.extensions.TRANSACTION_STATUS_IDLE
         db.rollback()
         assert db.execute(text("SELECT array_agg(x) FROM t")).scalar() == [1]  # the 2 went with the failed commit
 
