@@ -99,17 +99,26 @@ class CompiledStatement:
     # -- the three ways to run it ----------------------------------------------------------
 
     def rows(self, db: Session, params: dict) -> Sequence:
-        """Run it now, in ``db``'s unit of work; its rows (plain tuples with names on
-        psycopg2, SQLAlchemy's rows otherwise; a write returns none)."""
-        direct = self._direct(db)
+        """Run it now, in ``db``'s unit of work (what the session holds unwritten is
+        flushed first, as the session's ``execute`` would); its rows (named tuples on
+        psycopg2, SQLAlchemy's rows otherwise)."""
+        direct = self._now(db)
         if direct is None:
-            result = db.connection().execute(self.statement, params)  # Core's result, not the ORM's
-            return result.all() if result.returns_rows else []
+            return db.connection().execute(self.statement, params).all()  # Core's result, not the ORM's
         connection, compiled = direct
-        text = connection.prepared(compiled.sql) if self.prepared else compiled.sql
         with connection.cursor() as cursor:
-            cursor.execute(text, compiled.parameters(params))
-            return [] if cursor.description is None else named_rows(cursor)
+            cursor.execute(self._sql(connection, compiled), compiled.parameters(params))
+            return named_rows(cursor)
+
+    def write(self, db: Session, params: dict) -> int:
+        """Run a write now, as :meth:`rows`; how many rows it wrote."""
+        direct = self._now(db)
+        if direct is None:
+            return db.connection().execute(self.statement, params).rowcount
+        connection, compiled = direct
+        with connection.cursor() as cursor:
+            cursor.execute(self._sql(connection, compiled), compiled.parameters(params))
+            return cursor.rowcount
 
     def with_commit(self, db: Session, params: dict) -> None:
         """A write that nothing in the unit of work reads back: on PostgreSQL sent with
@@ -135,6 +144,14 @@ class CompiledStatement:
 
     # -- how --------------------------------------------------------------------------------
 
+    def _now(self, db: Session) -> tuple[PgConnection, _Compiled] | None:
+        if db.autoflush:
+            db.flush()  # nothing to do, and cheap, when the session holds no change
+        return self._direct(db)
+
+    def _sql(self, connection: PgConnection, compiled: _Compiled) -> str:
+        return connection.prepared(compiled.sql) if self.prepared else compiled.sql
+
     def _direct(self, db: Session) -> tuple[PgConnection, _Compiled] | None:
         """``db``'s psycopg2 connection (its unit of work begun if it was not) and this
         statement compiled for it; None where the session runs the statement."""
@@ -151,9 +168,8 @@ class CompiledStatement:
         return dbapi_connection, compiled
 
     def _text(self, connection: PgConnection, compiled: _Compiled, params: dict) -> bytes:
-        text = connection.prepared(compiled.sql) if self.prepared else compiled.sql
         with connection.cursor() as cursor:
-            return cursor.mogrify(text, compiled.parameters(params))
+            return cursor.mogrify(self._sql(connection, compiled), compiled.parameters(params))
 
 
 def as_loaded(db: Session, cls: type, row) -> object:

@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, delete, exists, func, insert, literal, select,
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from reflect.compiled_statements import CompiledStatement
 from reflect.models import Answer, GroupSession, Participant, Reaction, ResponseMark
 from reflect.rooms.errors import RoomError
 from reflect.rooms.guard import check_shareable
@@ -82,7 +83,8 @@ def _add_mark_and_answer_postgresql():
             .add_cte(mark))
 
 
-_ADD_MARK_AND_ANSWER_POSTGRESQL = _add_mark_and_answer_postgresql()
+# compiled once and run past SQLAlchemy's per-statement set-up (``reflect.compiled_statements``)
+_ADD_MARK_AND_ANSWER_POSTGRESQL = CompiledStatement(_add_mark_and_answer_postgresql())
 
 
 def _mark(db: Session, session: GroupSession, prompt: str, participant: Participant, passed: bool) -> None:
@@ -98,8 +100,8 @@ def _mark_and_add(db: Session, session: GroupSession, prompt: str, participant: 
     the session's), or ``already_responded`` and neither."""
     values = {"session_id": session.id, **answer}
     if db.get_bind().dialect.name == "postgresql":
-        written = db.execute(_ADD_MARK_AND_ANSWER_POSTGRESQL,
-                             {**values, "prompt": prompt, "participant_id": participant.id}).rowcount
+        written = _ADD_MARK_AND_ANSWER_POSTGRESQL.write(db, {**values, "prompt": prompt,
+                                                             "participant_id": participant.id})
         if written != 1:
             raise RoomError("already_responded")
         return

@@ -294,7 +294,7 @@ def move_card(db: Session, session: GroupSession, action: str, position: int | N
     if db.get_bind().dialect.name == "postgresql":
         values.update(card=card_ids(db, session)[target], now=utcnow())
         if reading is None:
-            _MARK_SHOWN_AND_MOVE_POSTGRESQL.rows(db, values)
+            _MARK_SHOWN_AND_MOVE_POSTGRESQL.write(db, values)
         else:
             _MARK_SHOWN_AND_MOVE_POSTGRESQL.with_commit(db, values)
             read = _compiled(reading).after_commit(db, {"in_session": session.id, "card": values["card"]})

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from reflect.compiled_statements import CompiledStatement
 from reflect.db import PREPARED_OPTION, utcnow
 from reflect.i18n import LANGUAGES
 from reflect.models import GroupSession, Participant, RosterMember, SocketPresence
@@ -111,10 +112,12 @@ _P_NAMES, _S_NAMES = tuple(c.name for c in _P.c), tuple(c.name for c in _S.c)
 _VIEWS = (select(*[c.label(f"p_{c.name}") for c in _P.c], *[c.label(f"s_{c.name}") for c in _S.c])
           .select_from(_P.join(_S, _S.c.id == _P.c.session_id))
           .where(_P.c.token_hash == bindparam("token_hash")))
+# compiled once and run past SQLAlchemy's per-statement set-up on PostgreSQL
+# (``reflect.compiled_statements``): every phone command that reads its session runs one
 _VIEWS_LOCKED = {
-    False: _VIEWS,
-    "read": _VIEWS.with_for_update(of=_S, read=True).execution_options(**_PREPARED),
-    "update": _VIEWS.with_for_update(of=_S).execution_options(**_PREPARED),
+    False: CompiledStatement(_VIEWS, prepared=False),
+    "read": CompiledStatement(_VIEWS.with_for_update(of=_S, read=True)),
+    "update": CompiledStatement(_VIEWS.with_for_update(of=_S)),
 }
 
 
@@ -124,9 +127,10 @@ def views_by_token_with_session(db: Session, raw: str | None, *, lock: bool | st
     columns, no ORM objects): for the commands that only read them."""
     if not raw:
         return None, None
-    row = db.execute(_VIEWS_LOCKED[lock], {"token_hash": token_hash(raw)}).first()
-    if row is None:
+    rows = _VIEWS_LOCKED[lock].rows(db, {"token_hash": token_hash(raw)})
+    if not rows:
         return None, None
+    row = rows[0]
     split = len(_P_NAMES)
     return RowView(dict(zip(_P_NAMES, row[:split]))), RowView(dict(zip(_S_NAMES, row[split:])))
 

@@ -11,7 +11,8 @@ from contextlib import contextmanager
 from datetime import datetime
 
 import pytest
-from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, PickleType, String, Table, bindparam, insert, select, text
+from sqlalchemy import (JSON, Column, DateTime, Integer, MetaData, PickleType, String, Table, bindparam, insert,
+                        select, text, update)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -120,6 +121,33 @@ def test_rows_are_read_now_with_the_values_the_statement_holds_and_those_given(s
         if _postgresql(engine):  # prepared once on the connection, then only executed
             prepared = db.execute(text("SELECT statement FROM pg_prepared_statements")).scalars().all()
             assert len(prepared) == 1 and f"FROM {table.name}" in prepared[0], prepared
+
+
+def test_a_write_run_now_says_how_many_rows_it_wrote(store):
+    engine, table = store
+    with Session(engine) as db:
+        db.execute(insert(table), [{"id": i, "kind": "a", "doc": {}, "at": None} for i in (1, 2, 3)])
+        db.commit()
+    rename = CompiledStatement(update(table).where(table.c.id <= bindparam("upto")).values(kind=bindparam("new")))
+    with Session(engine) as db:
+        begin_write(db)
+        assert rename.write(db, {"upto": 2, "new": "b"}) == 2
+        assert rename.write(db, {"upto": 0, "new": "c"}) == 0
+        db.commit()
+    assert [row[1] for row in _stored(engine, table)] == ["b", "b", "a"]
+
+
+def test_a_statement_run_now_sees_what_the_session_holds_unwritten(app):
+    """As the session's own ``execute`` (autoflush): an ORM change made before it is
+    written first, in the same unit of work."""
+    from reflect.db import get_session
+
+    session_id = _a_group_session(app)
+    with app.app_context():
+        db = get_session()
+        db.get(GroupSession, session_id).title = "Changed, not yet flushed"
+        assert _SESSION_ROW.rows(db, {"sid": session_id})[0].title == "Changed, not yet flushed"
+        db.rollback()
 
 
 def test_a_value_left_out_is_named_in_the_error_and_nothing_is_written(store):
