@@ -16,7 +16,9 @@ SQLAlchemy's log and events (``before_cursor_execute``), which never see it: thi
 module's logger shows its SQL at DEBUG instead. Otherwise: the same SQL
 (built by SQLAlchemy from the same Core statement), the same transaction, the same
 commit and its errors (an ``IntegrityError`` raised by a write sent with the ``COMMIT``
-is raised by ``Session.commit``, wrapped by SQLAlchemy as for any other). On SQLite,
+is raised by ``Session.commit``, wrapped by SQLAlchemy as for any other; one raised by
+a statement run now is wrapped the same way, and a lost connection is invalidated, as
+SQLAlchemy does, so that the pool replaces it). On SQLite,
 and on any other driver, a :class:`CompiledStatement` is run by the session, as any
 statement is.
 
@@ -29,10 +31,12 @@ from __future__ import annotations
 import functools
 import logging
 import weakref
+from contextlib import contextmanager
 from typing import Any, Callable, Sequence
 
-from sqlalchemy import inspect
-from sqlalchemy.engine import Dialect
+import psycopg2
+from sqlalchemy import exc, inspect
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -96,7 +100,7 @@ class CompiledStatement:
         # per dialect, which lives as long as its engine (a test's app makes its own)
         self._compiled: weakref.WeakKeyDictionary[Dialect, _Compiled] = weakref.WeakKeyDictionary()
 
-    # -- the three ways to run it ----------------------------------------------------------
+    # -- the ways to run it --------------------------------------------------------------
 
     def rows(self, db: Session, params: dict) -> Sequence:
         """Run it now, in ``db``'s unit of work (what the session holds unwritten is
@@ -105,9 +109,8 @@ class CompiledStatement:
         direct = self._now(db)
         if direct is None:
             return db.connection().execute(self.statement, params).all()  # Core's result, not the ORM's
-        connection, compiled = direct
-        with connection.cursor() as cursor:
-            cursor.execute(self._sql(connection, compiled), compiled.parameters(params))
+        with direct.errors(), direct.dbapi.cursor() as cursor:
+            cursor.execute(direct.sql(), direct.compiled.parameters(params))
             return named_rows(cursor)
 
     def write(self, db: Session, params: dict) -> int:
@@ -115,9 +118,8 @@ class CompiledStatement:
         direct = self._now(db)
         if direct is None:
             return db.connection().execute(self.statement, params).rowcount
-        connection, compiled = direct
-        with connection.cursor() as cursor:
-            cursor.execute(self._sql(connection, compiled), compiled.parameters(params))
+        with direct.errors(), direct.dbapi.cursor() as cursor:
+            cursor.execute(direct.sql(), direct.compiled.parameters(params))
             return cursor.rowcount
 
     def with_commit(self, db: Session, params: dict) -> None:
@@ -127,8 +129,8 @@ class CompiledStatement:
         if direct is None:
             db.execute(self.statement, params)
             return
-        connection, compiled = direct
-        connection.send_with_commit(self._text(connection, compiled, params))
+        with direct.errors():
+            direct.dbapi.send_with_commit(direct.text(params))
 
     def after_commit(self, db: Session, params: dict) -> RowsAfterCommit:
         """A read of what the unit of work's commit leaves: on PostgreSQL sent after the
@@ -137,22 +139,19 @@ class CompiledStatement:
         direct = self._direct(db)
         if direct is None:
             return read_after_commit(db, self.statement, params)
-        connection, compiled = direct
         rows = RowsAfterCommit()
-        connection.read_after_commit(self._text(connection, compiled, params), rows)
+        with direct.errors():
+            direct.dbapi.read_after_commit(direct.text(params), rows)
         return rows
 
     # -- how --------------------------------------------------------------------------------
 
-    def _now(self, db: Session) -> tuple[PgConnection, _Compiled] | None:
+    def _now(self, db: Session) -> _Direct | None:
         if db.autoflush:
             db.flush()  # nothing to do, and cheap, when the session holds no change
         return self._direct(db)
 
-    def _sql(self, connection: PgConnection, compiled: _Compiled) -> str:
-        return connection.prepared(compiled.sql) if self.prepared else compiled.sql
-
-    def _direct(self, db: Session) -> tuple[PgConnection, _Compiled] | None:
+    def _direct(self, db: Session) -> _Direct | None:
         """``db``'s psycopg2 connection (its unit of work begun if it was not) and this
         statement compiled for it; None where the session runs the statement."""
         connection = db.connection()
@@ -165,11 +164,40 @@ class CompiledStatement:
             compiled = self._compiled[dialect] = _Compiled(self.statement, dialect)
         if log.isEnabledFor(logging.DEBUG):
             log.debug("%s", compiled.sql)
-        return dbapi_connection, compiled
+        return _Direct(connection, dbapi_connection, compiled, self.prepared)
 
-    def _text(self, connection: PgConnection, compiled: _Compiled, params: dict) -> bytes:
-        with connection.cursor() as cursor:
-            return cursor.mogrify(self._sql(connection, compiled), compiled.parameters(params))
+
+class _Direct:
+    """One run of a statement on the session's psycopg2 connection."""
+
+    __slots__ = ("connection", "dbapi", "compiled", "prepared")
+
+    def __init__(self, connection: Connection, dbapi: PgConnection, compiled: _Compiled, prepared: bool):
+        self.connection, self.dbapi, self.compiled, self.prepared = connection, dbapi, compiled, prepared
+
+    def sql(self) -> str:
+        """What to send: the statement, or its ``EXECUTE`` (prepared at its first use on
+        this connection, a round trip of its own)."""
+        return self.dbapi.prepared(self.compiled.sql) if self.prepared else self.compiled.sql
+
+    def text(self, params: dict) -> bytes:
+        with self.dbapi.cursor() as cursor:
+            return cursor.mogrify(self.sql(), self.compiled.parameters(params))
+
+    @contextmanager
+    def errors(self):
+        """psycopg2's errors as SQLAlchemy raises them for a statement it runs: wrapped
+        in ``sqlalchemy.exc``'s classes (an ``IntegrityError`` is one there too), the
+        values hidden, and a lost connection invalidated, so that the pool replaces it."""
+        try:
+            yield
+        except psycopg2.Error as err:
+            dialect = self.connection.dialect
+            lost = dialect.is_disconnect(err, self.dbapi, None)
+            if lost:
+                self.connection.invalidate(err)
+            raise exc.DBAPIError.instance(self.compiled.sql, None, err, psycopg2.Error, hide_parameters=True,
+                                          connection_invalidated=lost, dialect=dialect) from err
 
 
 def as_loaded(db: Session, cls: type, row) -> object:

@@ -11,8 +11,8 @@ from contextlib import contextmanager
 from datetime import datetime
 
 import pytest
-from sqlalchemy import (JSON, Column, DateTime, Integer, MetaData, PickleType, String, Table, bindparam, insert,
-                        select, text, update)
+from sqlalchemy import (JSON, Column, DateTime, Integer, MetaData, PickleType, String, Table, bindparam,
+                        create_engine, func, insert, select, text, update)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -159,6 +159,27 @@ def test_a_value_left_out_is_named_in_the_error_and_nothing_is_written(store):
         assert "doc" in str(raised.value)
         db.commit()
     assert _stored(engine, table) == []
+
+
+def test_a_connection_lost_under_a_statement_fails_it_as_sqlalchemy_would_and_is_replaced(pg_database):
+    from sqlalchemy.exc import OperationalError
+
+    engine = make_engine(pg_database, pool_size=1)
+    pid_query = CompiledStatement(select(func.pg_backend_pid().label("pid")))
+    try:
+        with Session(engine) as db:
+            first = pid_query.rows(db, {})[0].pid
+            admin = create_engine(pg_database, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+            admin.dispose()
+            with pytest.raises(OperationalError) as raised:
+                pid_query.rows(db, {})
+            assert raised.value.connection_invalidated
+            db.rollback()
+            assert pid_query.rows(db, {})[0].pid != first  # the pool opened another
+    finally:
+        engine.dispose()
 
 
 def test_what_the_direct_path_cannot_run_as_sqlalchemy_would_is_refused(pg_database):
