@@ -3,10 +3,11 @@ connection itself.
 
 SQLAlchemy does a fixed amount of work for every statement it executes, before the
 statement is sent: it looks the statement up in its compiled cache, builds an execution
-context, processes the parameters, and after the statement, a result. On a card move
-that set-up is about a quarter of a millisecond per statement, and the move runs four
-(who asks, the move, the command's record and the new card's revealed answers): more
-than PostgreSQL takes to run them. A :class:`CompiledStatement` is compiled once per
+context, processes the parameters, and after the statement, a result. After the pause
+between two card moves that set-up took a tenth to a quarter of a millisecond per
+statement, and a move runs four (who asks, the move, the command's record and the new
+card's revealed answers): about as long as PostgreSQL takes to run them
+(``docs/performance.md``). A :class:`CompiledStatement` is compiled once per
 database dialect, its parameters' conversions (a JSON value, say) found once, and on
 psycopg2 with ``reflect.pg_connection``'s connection it is run there directly, in the
 session's transaction: prepared, sent with the ``COMMIT``, or read after it.
@@ -72,10 +73,10 @@ class _Compiled:
         self.given: list[tuple[str, Callable[[Any], Any] | None]] = []
         self.fixed: dict[str, Any] = {}
         for bind, name in compiled.bind_names.items():
+            if bind.callable is not None:
+                raise ValueError(f"parameter {name!r}: a value computed at execution is not supported")
             convert = bind.type.dialect_impl(dialect).bind_processor(dialect)
-            if bind.required or bind.callable is not None:
-                if bind.callable is not None:
-                    raise ValueError(f"parameter {name!r}: a value computed at execution is not supported")
+            if bind.required:
                 self.given.append((name, convert))
             else:  # a value the statement holds (a literal in a where clause)
                 self.fixed[name] = convert(bind.value) if convert is not None else bind.value

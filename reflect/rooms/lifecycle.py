@@ -255,10 +255,9 @@ _MOVE = (update(_SESSIONS).where(_SESSIONS.c.id == bindparam("moved_session"))
 _MARK_SHOWN_POSTGRESQL = (
     update(_SESSION_CARDS).where(_SESSION_CARDS.c.id == bindparam("card"), _SESSION_CARDS.c.shown_at.is_(None))
     .values(shown_at=bindparam("now")))
-# Both PostgreSQL statements are prepared (once per connection): a card move is what a
-# room of phones waits for.
-# Compiled once (``reflect.compiled_statements``): sent now, or with the COMMIT for a
-# command that reads nothing it changes before then.
+# A card move is what a room of phones waits for: on PostgreSQL the statement is prepared
+# (once per connection) and compiled once (``reflect.compiled_statements``), and sent now,
+# or with the COMMIT for a command that reads nothing it changes before then.
 _MARK_SHOWN_AND_MOVE_POSTGRESQL = CompiledStatement(_MOVE.add_cte(_MARK_SHOWN_POSTGRESQL.cte("shown")))
 
 
