@@ -237,8 +237,9 @@ def test_an_object_made_from_a_row_is_the_one_the_session_would_load_and_its_cha
         made = as_loaded(db, GroupSession, _SESSION_ROW.rows(db, {"sid": session_id})[0])
         assert db.get(GroupSession, session_id) is made  # in the identity map, no second object
         columns = [c.key for c in GroupSession.__table__.columns]
-        loaded = Session(db.get_bind()).get(GroupSession, session_id)
-        assert [getattr(made, c) for c in columns] == [getattr(loaded, c) for c in columns]
+        with Session(db.get_bind()) as other:  # closed here: no transaction left holding a lock
+            loaded = other.get(GroupSession, session_id)
+            assert [getattr(made, c) for c in columns] == [getattr(loaded, c) for c in columns]
         assert not db.dirty  # as loaded: nothing to write yet
         made.title = "Week 2"
         db.commit()
