@@ -43,7 +43,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql import Executable
 
-from reflect.db import RowsAfterCommit, read_after_commit
+from reflect.db import RowsAfterCommit
 from reflect.pg_connection import Connection as PgConnection
 from reflect.pg_connection import named_rows
 
@@ -135,11 +135,12 @@ class CompiledStatement:
 
     def after_commit(self, db: Session, params: dict) -> RowsAfterCommit:
         """A read of what the unit of work's commit leaves: on PostgreSQL sent after the
-        ``COMMIT``, in its round trip, its rows in the list once ``db`` has committed
-        (``reflect.db.read_after_commit``); elsewhere read now."""
+        ``COMMIT``, in its round trip: the list is empty until ``db`` has committed, and
+        stays empty if the commit fails or the unit is rolled back. Elsewhere (SQLite,
+        where a read costs no round trip) read now, in the unit of work."""
         direct = self._direct(db)
         if direct is None:
-            return read_after_commit(db, self.statement, params)
+            return RowsAfterCommit(db.execute(self.statement, params).all())
         rows = RowsAfterCommit()
         with direct.errors():
             direct.dbapi.read_after_commit(direct.text(params), rows)

@@ -30,18 +30,13 @@ class Base(DeclarativeBase):
 
 
 WRITE_OPTION = "reflect_write"
-# An execution option for a write that nothing in its unit of work reads back (a
-# command's record): on PostgreSQL it is sent with the COMMIT, in the same round trip
-# (see ``reflect.pg_connection``); a failure then fails the commit. SQLite runs it at once.
-WITH_COMMIT_OPTION = "reflect_with_commit"
 # An execution option for a statement on a busy path, run the same way many times: on
 # PostgreSQL it is prepared once per connection and then only executed, its parsing and
-# planning skipped (see ``reflect.pg_connection``). SQLite runs it as any other.
+# planning skipped (see ``reflect.pg_connection``). SQLite runs it as any other. (The
+# busiest statements go further, past SQLAlchemy's per-statement set-up:
+# ``reflect.compiled_statements``, which also sends a write with the ``COMMIT`` or a
+# read after it.)
 PREPARED_OPTION = "reflect_prepared"
-# An execution option for a read whose rows are wanted only after the unit of work has
-# committed: its value, a list, receives them. On PostgreSQL the read is sent after the
-# COMMIT, in the same round trip (``read_after_commit``); SQLite runs it at once.
-AFTER_COMMIT_OPTION = "reflect_read_after_commit"
 
 
 def begin_write(db: Session) -> None:
@@ -63,21 +58,8 @@ def begin_reads(db: Session) -> None:
 
 
 class RowsAfterCommit(list):
-    """Rows that arrive when their unit of work commits (``read_after_commit``)."""
-
-
-def read_after_commit(db: Session, statement, params: dict) -> RowsAfterCommit:
-    """``statement``'s rows as they are once ``db``'s unit of work has committed. On
-    PostgreSQL the read is sent after the ``COMMIT``, in its round trip: the list is
-    empty until then, and stays empty if the commit fails. On SQLite, where a read costs
-    no round trip, it is read now, in the unit of work."""
-    rows = RowsAfterCommit()
-    if db.get_bind().dialect.name != "postgresql":
-        rows.extend(db.execute(statement, params).all())
-    else:
-        # on the unit's connection, past the ORM, which would look for rows in the result
-        db.connection().execute(statement, params, execution_options={AFTER_COMMIT_OPTION: rows})
-    return rows
+    """Rows that arrive when their unit of work commits
+    (``reflect.compiled_statements.CompiledStatement.after_commit``)."""
 
 
 def utcnow() -> datetime:
@@ -146,20 +128,10 @@ def make_engine(url: str, pool_size: int = 30, *, ping_after_idle: float = PING_
 
     if psycopg2:
         @event.listens_for(engine, "do_execute")
-        def _run_as_marked(cursor, statement, parameters, context):  # pragma: no branch
-            options = context.execution_options
-            prepared, with_commit = options.get(PREPARED_OPTION), options.get(WITH_COMMIT_OPTION)
-            after_commit = options.get(AFTER_COMMIT_OPTION)
-            if not (prepared or with_commit or after_commit is not None):
+        def _prepare_if_marked(cursor, statement, parameters, context):  # pragma: no branch
+            if not context.execution_options.get(PREPARED_OPTION):
                 return None  # SQLAlchemy runs it
-            if prepared:
-                statement = cursor.connection.prepared(statement)
-            if after_commit is not None:
-                cursor.connection.read_after_commit(cursor.mogrify(statement, parameters), after_commit)
-            elif with_commit:
-                cursor.connection.send_with_commit(cursor.mogrify(statement, parameters))
-            else:
-                cursor.execute(statement, parameters)
+            cursor.execute(cursor.connection.prepared(statement), parameters)
             return True  # SQLAlchemy's way to say the statement is taken care of
 
     @event.listens_for(engine, "checkin")

@@ -275,7 +275,7 @@ def move_card(db: Session, session: GroupSession, action: str, position: int | N
     ``reading``: on PostgreSQL, a query of what the group sees of the new card (its
     parameters: ``in_session``, the session's id, and ``card``, the new card's id). Then
     the move is sent with the unit of work's ``COMMIT`` and the query after it, one round
-    trip for the three (``db.read_after_commit``): the caller reads nothing the move
+    trip for the three (``CompiledStatement.after_commit``): the caller reads nothing the move
     changes before its commit, and the rows returned arrive with the commit. None: not
     read (SQLite, where a statement costs no round trip, or no move)."""
     if session.phase != "reflect":

@@ -3,7 +3,8 @@ sees them: each query message the app's connections send (tests/pg_wire.py relay
 them). A transaction's ``BEGIN`` travels with its first statement, and a command's
 record with its ``COMMIT`` (``reflect.pg_connection``): without that, each is a round
 trip of its own, two more per command. A card move's read of what the phones are shown
-of the new card goes after its COMMIT, in the same message (``db.read_after_commit``)."""
+of the new card goes after its COMMIT, in the same message
+(``compiled_statements.CompiledStatement.after_commit``)."""
 from __future__ import annotations
 
 import re

@@ -13,7 +13,8 @@ from sqlalchemy.exc import IntegrityError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from reflect import pg_connection
-from reflect.db import PREPARED_OPTION, WITH_COMMIT_OPTION, begin_reads, make_engine, read_after_commit
+from reflect.compiled_statements import CompiledStatement
+from reflect.db import PREPARED_OPTION, begin_reads, make_engine
 from reflect.pg_connection import Connection
 
 
@@ -32,6 +33,15 @@ def _last_query(pg_database, pid: int) -> tuple[str, str]:
     return row.query, row.state
 
 
+def _with_commit(db: Session, sql: str) -> None:
+    """``sql`` sent with the unit of work's ``COMMIT``, as reflect's code sends one."""
+    CompiledStatement(text(sql), prepared=False).with_commit(db, {})
+
+
+def _after_commit(db: Session, sql: str, params: dict | None = None) -> list:
+    return CompiledStatement(text(sql), prepared=False).after_commit(db, params or {})
+
+
 def test_the_first_statement_carries_the_begin_and_the_transaction_is_all_or_nothing(engine, pg_database):
     with Session(engine) as db:
         pid = db.execute(text("SELECT pg_backend_pid()")).scalar()
@@ -48,7 +58,7 @@ def test_a_write_sent_with_the_commit_lands_with_it(engine, pg_database):
         pid = db.execute(text("SELECT pg_backend_pid()")).scalar()
         db.execute(text("CREATE TEMPORARY TABLE t (x int PRIMARY KEY)"))
         db.commit()
-        db.execute(text("INSERT INTO t VALUES (:x)").execution_options(**{WITH_COMMIT_OPTION: True}), {"x": 7})
+        CompiledStatement(text("INSERT INTO t VALUES (:x)"), prepared=False).with_commit(db, {"x": 7})
         assert _last_query(pg_database, pid)[0] == "COMMIT"  # not sent yet
         db.commit()
         assert _last_query(pg_database, pid) == ("BEGIN;INSERT INTO t VALUES (7);COMMIT", "idle")
@@ -61,7 +71,7 @@ def test_a_write_sent_with_the_commit_that_fails_fails_the_commit_and_leaves_not
         db.execute(text("INSERT INTO t VALUES (1)"))
         db.commit()
         db.execute(text("INSERT INTO t VALUES (2)"))
-        db.execute(text("INSERT INTO t VALUES (1)").execution_options(**{WITH_COMMIT_OPTION: True}))
+        _with_commit(db, "INSERT INTO t VALUES (1)")
         raw = db.connection().connection.dbapi_connection
         with pytest.raises(IntegrityError):
             db.commit()
@@ -75,7 +85,7 @@ def test_a_rolled_back_unit_does_not_send_its_write_left_for_the_commit(engine):
     with Session(engine) as db:
         db.execute(text("CREATE TEMPORARY TABLE t (x int)"))
         db.commit()
-        db.execute(text("INSERT INTO t VALUES (3)").execution_options(**{WITH_COMMIT_OPTION: True}))
+        _with_commit(db, "INSERT INTO t VALUES (3)")
         db.rollback()
         db.execute(text("SELECT 1"))
         db.commit()
@@ -88,7 +98,7 @@ def test_a_unit_that_only_reads_runs_without_a_transaction_and_its_writes_at_onc
         pid = db.execute(text("SELECT pg_backend_pid()")).scalar()
         assert _last_query(pg_database, pid) == ("SELECT pg_backend_pid()", "idle")
         db.execute(text("CREATE TEMPORARY TABLE t (x int)"))
-        db.execute(text("INSERT INTO t VALUES (4)").execution_options(**{WITH_COMMIT_OPTION: True}))
+        _with_commit(db, "INSERT INTO t VALUES (4)")
         assert _last_query(pg_database, pid) == ("INSERT INTO t VALUES (4)", "idle")
 
 
@@ -97,9 +107,9 @@ def test_a_read_after_the_commit_travels_with_it_and_sees_what_it_committed(engi
         pid = db.execute(text("SELECT pg_backend_pid()")).scalar()
         db.execute(text("CREATE TEMPORARY TABLE t (x int PRIMARY KEY, label text)"))
         db.commit()
-        db.execute(text("INSERT INTO t VALUES (:x, :label)").execution_options(**{WITH_COMMIT_OPTION: True}),
-                   {"x": 5, "label": "it's five"})
-        rows = read_after_commit(db, text("SELECT x, label FROM t WHERE x >= :least ORDER BY x"), {"least": 1})
+        CompiledStatement(text("INSERT INTO t VALUES (:x, :label)"), prepared=False).with_commit(
+            db, {"x": 5, "label": "it's five"})
+        rows = _after_commit(db, "SELECT x, label FROM t WHERE x >= :least ORDER BY x", {"least": 1})
         assert rows == []  # nothing is sent before the commit
         assert _last_query(pg_database, pid)[0] == "COMMIT"
         db.commit()
@@ -113,38 +123,38 @@ def test_a_read_after_a_failed_or_rolled_back_commit_is_not_run(engine):
         db.execute(text("CREATE TEMPORARY TABLE t (x int PRIMARY KEY)"))
         db.execute(text("INSERT INTO t VALUES (1)"))
         db.commit()
-        db.execute(text("INSERT INTO t VALUES (1)").execution_options(**{WITH_COMMIT_OPTION: True}))
-        failed = read_after_commit(db, text("SELECT x FROM t"), {})
+        _with_commit(db, "INSERT INTO t VALUES (1)")
+        failed = _after_commit(db, "SELECT x FROM t")
         with pytest.raises(IntegrityError):
             db.commit()
         db.rollback()
         assert failed == []
-        rolled_back = read_after_commit(db, text("SELECT x FROM t"), {})
+        rolled_back = _after_commit(db, "SELECT x FROM t")
         db.rollback()
         db.execute(text("SELECT 1"))
         db.commit()
         assert rolled_back == []  # not sent with the next unit's commit either
         # the message returns its last statement's rows: one read per commit
         with pytest.raises(ProgrammingError, match="one read after the commit per transaction"):
-            read_after_commit(db, text("SELECT 1 AS a"), {})
-            read_after_commit(db, text("SELECT 2 AS b"), {})
+            _after_commit(db, "SELECT 1 AS a")
+            _after_commit(db, "SELECT 2 AS b")
         db.rollback()
 
 
 def test_a_prepared_read_after_the_commit_and_one_in_a_unit_that_only_reads(engine, pg_database):
-    query = text("SELECT CAST(:n AS int) * 2 AS twice").execution_options(**{PREPARED_OPTION: True})
+    query = CompiledStatement(text("SELECT CAST(:n AS int) * 2 AS twice"))
     with Session(engine) as db:
         pid = db.execute(text("SELECT pg_backend_pid()")).scalar()
         for n in (3, 4):
-            rows = read_after_commit(db, query, {"n": n})
+            rows = query.after_commit(db, {"n": n})
             db.commit()
             assert [row.twice for row in rows] == [n * 2]
         assert _last_query(pg_database, pid)[0] == "BEGIN;COMMIT;EXECUTE reflect_1(4)"
     with Session(engine) as db:
         begin_reads(db)  # no transaction: read at once
-        assert [row.twice for row in read_after_commit(db, query, {"n": 5})] == [10]
+        assert [row.twice for row in query.after_commit(db, {"n": 5})] == [10]
         # a column whose name cannot name a field ("?column?") is named by its position
-        assert read_after_commit(db, text("SELECT 1, 2 AS x"), {}) == [(1, 2)]
+        assert _after_commit(db, "SELECT 1, 2 AS x") == [(1, 2)]
 
 
 def test_an_isolation_level_asked_for_is_the_transaction_s(engine):
@@ -205,13 +215,13 @@ def test_a_statement_marked_prepared_is_prepared_once_and_gives_what_it_would_un
 
 
 def test_a_prepared_write_sent_with_the_commit_lands_with_it(engine, pg_database):
-    insert = text("INSERT INTO t VALUES (:x)").execution_options(**{WITH_COMMIT_OPTION: True, PREPARED_OPTION: True})
+    insert = CompiledStatement(text("INSERT INTO t VALUES (:x)"))
     with Session(engine) as db:
         pid = db.execute(text("SELECT pg_backend_pid()")).scalar()
         db.execute(text("CREATE TEMPORARY TABLE t (x int PRIMARY KEY)"))
         db.commit()
         for x in (7, 8):
-            db.execute(insert, {"x": x})
+            insert.with_commit(db, {"x": x})
             db.commit()
             assert _last_query(pg_database, pid)[0] == f"BEGIN;EXECUTE reflect_1({x});COMMIT"
         assert db.execute(text("SELECT array_agg(x ORDER BY x) FROM t")).scalar() == [7, 8]
