@@ -43,13 +43,16 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql import Executable
 
-from reflect.db import RowsAfterCommit
 from reflect.pg_connection import Connection as PgConnection
 from reflect.pg_connection import named_rows
 
 # What SQLAlchemy's own log (``echo``) and its events show of a statement it runs, this
 # module's logger shows at DEBUG of one run past SQLAlchemy: its SQL, never its values.
 log = logging.getLogger(__name__)
+
+
+class RowsAfterCommit(list):
+    """Rows that arrive when their unit of work commits (:meth:`CompiledStatement.after_commit`)."""
 
 
 class _Compiled:

@@ -57,11 +57,6 @@ def begin_reads(db: Session) -> None:
         db.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
-class RowsAfterCommit(list):
-    """Rows that arrive when their unit of work commits
-    (``reflect.compiled_statements.CompiledStatement.after_commit``)."""
-
-
 def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 

@@ -19,7 +19,8 @@ from typing import Callable
 from flask import current_app
 from sqlalchemy import select
 
-from reflect.db import RowsAfterCommit, begin_reads, get_session
+from reflect.compiled_statements import RowsAfterCommit
+from reflect.db import begin_reads, get_session
 from reflect.extensions import socketio
 from reflect.i18n import LANGUAGES
 from reflect.models import GroupSession, Participant, SocketPresence
@@ -90,7 +91,7 @@ class Read:
     """What a facilitator command read that its broadcast would read again: its
     ``apply`` may return one in place of an acknowledgement (the acknowledgement is
     then a plain "ok"). ``revealed``: see ``state.Reads``; rows that arrive with the
-    commit (``db.RowsAfterCommit``) make the phones' states wait for it."""
+    commit (``compiled_statements.RowsAfterCommit``) make the phones' states wait for it."""
 
     revealed: list | None = None
 

@@ -13,7 +13,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import (JSON, Column, DateTime, Integer, MetaData, PickleType, String, Table, bindparam,
                         create_engine, func, insert, select, text, update)
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from reflect import compiled_statements
@@ -162,8 +162,6 @@ def test_a_value_left_out_is_named_in_the_error_and_nothing_is_written(store):
 
 
 def test_a_connection_lost_under_a_statement_fails_it_as_sqlalchemy_would_and_is_replaced(pg_database):
-    from sqlalchemy.exc import OperationalError
-
     engine = make_engine(pg_database, pool_size=1)
     pid_query = CompiledStatement(select(func.pg_backend_pid().label("pid")))
     try:

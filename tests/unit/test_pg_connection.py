@@ -33,9 +33,9 @@ def _last_query(pg_database, pid: int) -> tuple[str, str]:
     return row.query, row.state
 
 
-def _with_commit(db: Session, sql: str) -> None:
+def _with_commit(db: Session, sql: str, params: dict | None = None) -> None:
     """``sql`` sent with the unit of work's ``COMMIT``, as reflect's code sends one."""
-    CompiledStatement(text(sql), prepared=False).with_commit(db, {})
+    CompiledStatement(text(sql), prepared=False).with_commit(db, params or {})
 
 
 def _after_commit(db: Session, sql: str, params: dict | None = None) -> list:
@@ -58,7 +58,7 @@ def test_a_write_sent_with_the_commit_lands_with_it(engine, pg_database):
         pid = db.execute(text("SELECT pg_backend_pid()")).scalar()
         db.execute(text("CREATE TEMPORARY TABLE t (x int PRIMARY KEY)"))
         db.commit()
-        CompiledStatement(text("INSERT INTO t VALUES (:x)"), prepared=False).with_commit(db, {"x": 7})
+        _with_commit(db, "INSERT INTO t VALUES (:x)", {"x": 7})
         assert _last_query(pg_database, pid)[0] == "COMMIT"  # not sent yet
         db.commit()
         assert _last_query(pg_database, pid) == ("BEGIN;INSERT INTO t VALUES (7);COMMIT", "idle")
@@ -107,8 +107,7 @@ def test_a_read_after_the_commit_travels_with_it_and_sees_what_it_committed(engi
         pid = db.execute(text("SELECT pg_backend_pid()")).scalar()
         db.execute(text("CREATE TEMPORARY TABLE t (x int PRIMARY KEY, label text)"))
         db.commit()
-        CompiledStatement(text("INSERT INTO t VALUES (:x, :label)"), prepared=False).with_commit(
-            db, {"x": 5, "label": "it's five"})
+        _with_commit(db, "INSERT INTO t VALUES (:x, :label)", {"x": 5, "label": "it's five"})
         rows = _after_commit(db, "SELECT x, label FROM t WHERE x >= :least ORDER BY x", {"least": 1})
         assert rows == []  # nothing is sent before the commit
         assert _last_query(pg_database, pid)[0] == "COMMIT"
