@@ -8,7 +8,7 @@ from flask import Flask, abort
 
 from reflect import config as settings
 from reflect.db import Store
-from reflect.rooms.packets import JsonPacket
+from reflect.rooms.packets import JsonPacket, guard_incoming
 from reflect.session_cookie import SessionCookieInterface
 
 
@@ -98,6 +98,9 @@ def _init_extensions(app: Flask) -> None:
         logger=False,
         engineio_logger=False,
     )
+    # malformed and binary packets dropped, lifecycle events sent as events refused (and counted)
+    guard_incoming(socketio.server, reflect.rooms.handlers.counts_refused_events(
+        app.config["REFLECT_SOCKET_EVENTS_PER_10S"]))
 
     @app.context_processor
     def _template_globals():

@@ -78,12 +78,9 @@ FACILITATOR_NAMES = [
     "Dana Whitfield", "Inés Robles", "Marcus Greene", "Teresa Aguilar", "Naomi Fischer", "Julia Ortega",
     "Helen Park", "Ramón Cruz",
 ]
-FEELINGS = {
-    "en": ["tired", "hopeful", "stretched", "calm", "grateful", "worried", "steady", "heavy", "curious",
-           "scattered", "relieved", "tender", "frustrated", "light", "present"],
-    "es": ["cansada", "esperanzada", "agotada", "tranquila", "agradecida", "preocupada", "serena",
-           "abrumada", "curiosa", "dispersa", "aliviada", "conmovida", "frustrada", "ligera", "presente"],
-}
+# keys of the shared list of feelings (reflect/rooms/data/feelings.toml), whatever the language
+FEELINGS = ["tired", "hopeful", "drained", "calm", "grateful", "worried", "steady", "overwhelmed", "curious",
+            "scattered", "relieved", "moved", "frustrated", "content", "connected"]
 TAKEAWAYS = {
     "en": [
         "I can slow down before I respond.",
@@ -374,7 +371,7 @@ def seed_demo(
                     if row["kind"] == "closing":
                         centre += CLOSING_SHIFT[scale]
                     scores[scale] = _clamp(rng.gauss(centre, 0.7))
-                feeling = rng.choice(FEELINGS[person["lang"]]) if rng.random() < 0.6 else None
+                feeling = rng.choice(FEELINGS) if rng.random() < 0.6 else None
                 checkin_answers.append({"id": secrets.token_hex(16), "round_id": round_id, "passed": False,
                                         "scores": scores, "feeling": feeling})
         _insert(db, CheckinAnswer, checkin_answers)

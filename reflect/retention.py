@@ -1,8 +1,9 @@
 """Retention: the raw text of ended sessions is purged after a while, or at once on request.
 
 What is purged is what people wrote: answers to cards and closing takeaways
-(``Answer.text``), the facilitator's notes (``Note.text``) and check-in feelings
-(``CheckinAnswer.feeling``). The rows stay, so counts, scores, reactions, attendance,
+(``Answer.text``), the facilitator's notes (``Note.text``) and the words of their own
+given with a check-in (``CheckinAnswer.free_word``). The rows stay, so counts, scores,
+the feelings chosen from the shared list (stored as keys, like a score), attendance,
 tags and card themes survive. Every purge is a conditional ``UPDATE ... WHERE text
 IS NOT NULL``: running it twice, or in several processes at once, purges each text
 exactly once and counts it once. Only counts are ever logged or audited.
@@ -75,7 +76,7 @@ def _feelings_left(session_id):
     return (
         exists()
         .where(CheckinAnswer.round_id == CheckinRound.id)
-        .where(CheckinRound.session_id == session_id, CheckinAnswer.feeling.is_not(None))
+        .where(CheckinRound.session_id == session_id, CheckinAnswer.free_word.is_not(None))
     )
 
 
@@ -119,8 +120,8 @@ def _purge_one(db: Session, session_id: int, now: datetime) -> PurgeReport:
     rounds = select(CheckinRound.id).where(CheckinRound.session_id == session_id).scalar_subquery()
     feelings = db.execute(
         update(CheckinAnswer)
-        .where(CheckinAnswer.round_id.in_(rounds), CheckinAnswer.feeling.is_not(None))
-        .values(feeling=None)
+        .where(CheckinAnswer.round_id.in_(rounds), CheckinAnswer.free_word.is_not(None))
+        .values(free_word=None)
         .execution_options(synchronize_session=False)
     ).rowcount
     stamped = db.execute(
@@ -204,7 +205,7 @@ def expired_counts(db: Session, now: datetime, days: int) -> PurgeReport:
         select(func.count())
         .select_from(CheckinAnswer)
         .join(CheckinRound, CheckinRound.id == CheckinAnswer.round_id)
-        .where(CheckinRound.session_id.in_(ids), CheckinAnswer.feeling.is_not(None))
+        .where(CheckinRound.session_id.in_(ids), CheckinAnswer.free_word.is_not(None))
     )
     return PurgeReport(len(ids), answers, notes, feelings)
 

@@ -48,6 +48,9 @@ class SessionForm(FlaskForm):
         default=DEFAULT_SCALES,
     )
     allow_names = BooleanField(_l("Participants may share answers with their name"), default=True)
+    allow_free_feeling = BooleanField(
+        _l("Besides the list of feelings, participants may write a word of their own (only you will see it)"),
+        default=False)
     min_group_size = IntegerField(
         _l("Minimum number of answers before any summary is shown"),
         validators=[NumberRange(min=2, max=50)],

@@ -217,6 +217,7 @@ def create_session(group_id: int):
         db, current_user, grp, deck,
         title=form.title.data or "",
         allow_names=form.allow_names.data,
+        allow_free_feeling=form.allow_free_feeling.data,
         scales=checked_scales(form.scales.data),
         min_group_size=max(floor, form.min_group_size.data or floor),
         planned_for=planned_for,

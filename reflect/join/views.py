@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from reflect.db import get_session
 from reflect.extensions import limiter
 from reflect.models import GroupSession
-from reflect.rooms import groups, participants
+from reflect.rooms import feelings, groups, participants
 from reflect.rooms.errors import RoomError
 from reflect.rooms.handlers import PARTICIPANT_COOKIE
 from reflect.rooms.messages import ERRORS
@@ -103,7 +103,8 @@ def phone():
         participants.set_locale(db, participant, locale)
         db.commit()
     scales = [SCALES[slug] for slug in target.checkin_scales if slug in SCALES]
-    return render_template("join/phone.html", target=target, participant=participant, scales=scales)
+    return render_template("join/phone.html", target=target, participant=participant, scales=scales,
+                           feelings=feelings.choices(locale))
 
 
 @bp.post("/p/leave")

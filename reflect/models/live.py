@@ -4,8 +4,13 @@ Anonymity is a property of these tables, not of the display:
 - ``CheckinAnswer``, anonymous ``Answer`` rows and ``Reaction`` rows carry no
   participant reference and no timestamp; their primary key is random and the
   tables are stored WITHOUT ROWID on SQLite, so no column or hidden row id tells
-  the order in which they were written.
-- "Has answered" is kept apart from the answer (``CheckinMark``, ``ResponseMark``).
+  the order in which they were written. When the round they belong to closes (a
+  check-in round, a card leaving the screen, the closing phase, the session's end)
+  they are written again in a random order (``reflect.rooms.settle``), so that their
+  place in storage says nothing of their arrival either.
+- "Has answered" is kept apart from the answer (``CheckinMark``, ``ResponseMark``),
+  with the id of the command that wrote it (a retry is known by it); the marks go
+  when the session ends, and with them the last record of who did what.
 """
 from __future__ import annotations
 
@@ -34,6 +39,9 @@ class GroupSession(Base):
     join_code: Mapped[str | None] = mapped_column(String(8), unique=True)
     locked: Mapped[bool] = mapped_column(default=False)
     allow_names: Mapped[bool] = mapped_column(default=True)
+    # whether a check-in may carry a word of the participant's own besides the shared
+    # list of feelings (``reflect.rooms.feelings``); it reaches the facilitator only
+    allow_free_feeling: Mapped[bool] = mapped_column(default=False)
     current_position: Mapped[int | None]
     timer_ends_at: Mapped[datetime | None]
     min_group_size: Mapped[int] = mapped_column(default=3)
@@ -113,10 +121,17 @@ class CheckinMark(Base):
 
     round_id: Mapped[int] = mapped_column(ForeignKey("checkin_rounds.id", ondelete="CASCADE"), primary_key=True)
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True)
+    # the id of the command that wrote the mark, so that its retry gets its acknowledgement
+    # again; cleared when the round closes (a retry then finds the round closed)
+    command_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class CheckinAnswer(Base):
-    """One anonymous check-in: no participant, no time, a random key."""
+    """One anonymous check-in: no participant, no time, a random key (a new one each
+    time the round's rows are written again). ``feeling`` is the key of a feeling of
+    the shared list (``reflect.rooms.feelings``), never a participant's spelling;
+    ``free_word``, a word of their own where the facilitator allowed it, reaches the
+    facilitator only, never an aggregate, and is purged with the written text."""
 
     __tablename__ = "checkin_answers"
     __table_args__ = (Index("ix_checkin_answers_round", "round_id"), NO_ROWID)
@@ -126,6 +141,7 @@ class CheckinAnswer(Base):
     passed: Mapped[bool] = mapped_column(default=False)
     scores: Mapped[dict] = mapped_column(default=dict)  # {scale: 1..5}
     feeling: Mapped[str | None] = mapped_column(String(40))
+    free_word: Mapped[str | None] = mapped_column(String(40))
 
 
 class Answer(Base):
@@ -163,6 +179,9 @@ class ResponseMark(Base):
     prompt: Mapped[str] = mapped_column(String(40), primary_key=True)  # "card:<id>" | "takeaway"
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True)
     passed: Mapped[bool] = mapped_column(default=False)
+    # the id of the command that wrote the mark (see ``CheckinMark.command_id``); cleared
+    # when the card leaves the screen or the closing phase ends
+    command_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class Reaction(Base):
@@ -179,8 +198,11 @@ class Reaction(Base):
 class ProcessedCommand(Base):
     """A command id already applied, with the acknowledgement to repeat on a retry.
 
-    For anonymous commands the stored acknowledgement says nothing about the row
-    written, so this table cannot link a person to an answer either.
+    Anonymous commands (a check-in, an answer, a pass, a takeaway, a reaction) are never
+    recorded here: their retry is known by their mark's ``command_id`` (a reaction by
+    its own key). The acknowledgement stored is the service's, never what the command
+    set in the phone's own state (that is worked out again from the retry). Every row
+    of a session is deleted when it ends.
     """
 
     __tablename__ = "processed_commands"

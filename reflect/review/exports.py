@@ -23,7 +23,9 @@ SCALE_LABELS = {
     "present": _l("Present"),
     "hopeful": _l("Hopeful"),
 }
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# what a spreadsheet may take as the start of a formula or a command (``|`` is DDE's:
+# ``=cmd|' /C calc'!A0`` has a sibling that begins with the pipe)
+FORMULA_START = ("=", "+", "-", "@", "|", "\t", "\r")
 
 
 def lang(locale) -> str:

@@ -45,6 +45,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Integer, and_, case, cast, false, func, literal, literal_column, select, true, union_all
 from sqlalchemy.orm import Session
 
+from reflect.rooms import feelings as feeling_list
 from reflect.models import (
     Answer,
     CheckinAnswer,
@@ -575,8 +576,11 @@ def checkin_trends(db: Session, group_ids: list[int], period: Period, k: int) ->
     return out
 
 
-def feeling_words(db: Session, group_ids: list[int], period: Period, k: int, limit: int = 40) -> list[dict]:
-    """Feeling words with their counts, only from closed rounds that hold at least k of them."""
+def feeling_words(db: Session, group_ids: list[int], period: Period, k: int, limit: int = 40,
+                  lang: str = "en") -> list[dict]:
+    """Feeling words with their counts, only from closed rounds that hold at least k of them.
+    Each is a feeling of the shared list (``rooms.feelings``), shown by its label in
+    ``lang``; a word of a participant's own (``free_word``) is never counted here."""
     has_word = and_(CheckinAnswer.passed.is_(False), CheckinAnswer.feeling.is_not(None), CheckinAnswer.feeling != "")
     per_round = (
         select(
@@ -598,12 +602,11 @@ def feeling_words(db: Session, group_ids: list[int], period: Period, k: int, lim
         .group_by(per_round.c.word)
     ).all()
     counts: dict[str, int] = defaultdict(int)
-    for word, n in rows:
-        folded = " ".join(word.split()).casefold()
-        if folded:
-            counts[folded] += int(n)
+    for key, n in rows:
+        if feeling_list.is_feeling(key):
+            counts[key] += int(n)
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
-    return [{"word": w, "count": n} for w, n in ranked]
+    return [{"key": key, "word": feeling_list.label(key, lang), "count": n} for key, n in ranked]
 
 
 # --- takeaways and shared notes ----------------------------------------------------------------
@@ -850,15 +853,15 @@ GROUP_PARTS = ("sessions", "themes", "checkins", "feelings", "attendance", "take
 
 
 def group_report(db: Session, group: Group, period: Period, viewer: Viewer, k: int,
-                 rng: random.Random | None = None, parts: tuple[str, ...] = GROUP_PARTS) -> dict:
-    """The figures of one group; ``parts`` limits the work to what will be shown."""
+                 rng: random.Random | None = None, parts: tuple[str, ...] = GROUP_PARTS, lang: str = "en") -> dict:
+    """The figures of one group; ``parts`` limits the work to what will be shown; words in ``lang``."""
     ids = [group.id]
     facilitator = db.get(User, group.facilitator_id)
     build = {
         "sessions": lambda: sessions_summary(db, ids, period),
         "themes": lambda: theme_counts(db, ids, period, viewer),
         "checkins": lambda: checkin_trends(db, ids, period, k),
-        "feelings": lambda: feeling_words(db, ids, period, k),
+        "feelings": lambda: feeling_words(db, ids, period, k, lang=lang),
         "attendance": lambda: attendance(db, ids, period, log=True),
         "takeaways": lambda: takeaways(db, ids, period, k, rng),
         "shared_notes": lambda: shared_notes(db, ids, period, viewer),
@@ -874,7 +877,8 @@ def group_report(db: Session, group: Group, period: Period, viewer: Viewer, k: i
     return report
 
 
-def overview_report(db: Session, groups: list[Group], period: Period, viewer: Viewer, k: int) -> dict:
+def overview_report(db: Session, groups: list[Group], period: Period, viewer: Viewer, k: int,
+                    lang: str = "en") -> dict:
     ids = [g.id for g in groups]
     sessions = sessions_summary(db, ids, period)
     people = group_attendance_summary(db, ids, period) if ids else {}
@@ -902,5 +906,5 @@ def overview_report(db: Session, groups: list[Group], period: Period, viewer: Vi
         "sessions": sessions,
         "themes": theme_counts(db, ids, period, viewer) if ids else {"totals": [], "cells": []},
         "checkins": checkin_trends(db, ids, period, k) if ids else [],
-        "feelings": feeling_words(db, ids, period, k) if ids else [],
+        "feelings": feeling_words(db, ids, period, k, lang=lang) if ids else [],
     }

@@ -49,6 +49,11 @@ def _today():
     return stats.local_today(_timezone(), utcnow())
 
 
+def _lang() -> str:
+    """The reader's language, for the feelings' labels."""
+    return str(get_locale() or "en")
+
+
 def _viewer() -> stats.Viewer:
     return stats.Viewer(user_id=current_user.id, role=current_user.role)
 
@@ -146,7 +151,7 @@ def index():
     if period is None:
         return render_template("review/index.html", form=form, report=None, groups=groups,
                                **_template_helpers()), 400
-    report = stats.overview_report(db, groups, period, _viewer(), _min_group_size())
+    report = stats.overview_report(db, groups, period, _viewer(), _min_group_size(), lang=_lang())
     return render_template("review/index.html", form=form, report=report, groups=groups,
                            query=_query(period), matrix=_matrix(report), **_template_helpers())
 
@@ -159,7 +164,7 @@ def group(group_id: int):
     if period is None:
         return render_template("review/group.html", form=form, report=None, group=group,
                                **_template_helpers()), 400
-    report = stats.group_report(get_session(), group, period, _viewer(), _min_group_size())
+    report = stats.group_report(get_session(), group, period, _viewer(), _min_group_size(), lang=_lang())
     return render_template("review/group.html", form=form, report=report, group=group,
                            query=_query(period), matrix=_matrix(report), **_template_helpers())
 
@@ -171,7 +176,7 @@ def report(group_id: int):
     form, period = _page_period()
     if period is None:
         abort(400)
-    data = stats.group_report(get_session(), group, period, _viewer(), _min_group_size())
+    data = stats.group_report(get_session(), group, period, _viewer(), _min_group_size(), lang=_lang())
     _audit_export(f"group:{group.id}", "print", period)
     return render_template("review/report.html", report=data, group=group, query=_query(period),
                            matrix=_matrix(data), generated=stats.to_local(utcnow(), _timezone()), **_template_helpers())
@@ -206,7 +211,8 @@ def group_csv(group_id: int, kind: str):
     form, period = _page_period()
     if period is None:
         abort(400)
-    data = stats.group_report(get_session(), group, period, _viewer(), _min_group_size(), parts=CSV_PARTS[kind])
+    data = stats.group_report(get_session(), group, period, _viewer(), _min_group_size(), parts=CSV_PARTS[kind],
+                              lang=_lang())
     text = _csv_for(kind, data, {group.id: group.name})
     _audit_export(f"group:{group.id}", "csv", period, kind)
     return _csv_response(text, f"reflect-group-{group.id}-{kind}-{period.start}_{period.end}.csv")
@@ -240,7 +246,7 @@ def overview_csv(kind: str):
 def api_group(group_id: int):
     group = _group_or_404(group_id)
     period = _api_period()
-    data = stats.group_report(get_session(), group, period, _viewer(), _min_group_size())
+    data = stats.group_report(get_session(), group, period, _viewer(), _min_group_size(), lang=_lang())
     body = exports.group_json(data, get_locale())
     _audit_export(f"group:{group.id}", "json", period)
     return jsonify(body)
@@ -252,7 +258,7 @@ def api_overview():
     period = _api_period()
     db = get_session()
     groups = access.visible_groups(db, current_user)
-    data = stats.overview_report(db, groups, period, _viewer(), _min_group_size())
+    data = stats.overview_report(db, groups, period, _viewer(), _min_group_size(), lang=_lang())
     body = exports.overview_json(data, get_locale())
     _audit_export("review:overview", "json", period)
     return jsonify(body)

@@ -19,7 +19,7 @@ from reflect.compiled_statements import CompiledStatement
 from reflect.models import Answer, GroupSession, Participant, Reaction, ResponseMark
 from reflect.rooms.errors import RoomError
 from reflect.rooms.guard import check_shareable
-from reflect.rooms.lifecycle import bump, current_card_id
+from reflect.rooms.lifecycle import bump, card_ids, current_card_id
 from reflect.rooms.participants import require_admitted
 
 TEXT_MAX = 600
@@ -69,7 +69,8 @@ def _add_mark_and_answer_postgresql():
     inserted means this participant had already responded."""
     mark = (postgresql.insert(_MARKS)
             .values(session_id=bindparam("session_id"), prompt=bindparam("prompt"),
-                    participant_id=bindparam("participant_id"), passed=False)
+                    participant_id=bindparam("participant_id"), passed=False,
+                    command_id=bindparam("command_id", type_=_MARKS.c.command_id.type))
             .on_conflict_do_nothing()
             .returning(_MARKS.c.participant_id)
             .cte("mark"))
@@ -87,30 +88,50 @@ def _add_mark_and_answer_postgresql():
 _ADD_MARK_AND_ANSWER_POSTGRESQL = CompiledStatement(_add_mark_and_answer_postgresql())
 
 
-def _mark(db: Session, session: GroupSession, prompt: str, participant: Participant, passed: bool) -> None:
+def _mark(db: Session, session: GroupSession, prompt: str, participant: Participant, passed: bool,
+          command_id: str | None) -> None:
     statement = _ADD_MARK_ONCE[db.get_bind().dialect.name]
     written = db.execute(statement, {"session_id": session.id, "prompt": prompt, "participant_id": participant.id,
-                                     "passed": passed}).rowcount
+                                     "passed": passed, "command_id": command_id}).rowcount
     if written != 1:
         raise RoomError("already_responded")
 
 
-def _mark_and_add(db: Session, session: GroupSession, prompt: str, participant: Participant, answer: dict) -> None:
-    """The participant's mark for ``prompt`` and their answer (``answer``: its columns but
-    the session's), or ``already_responded`` and neither."""
+def _mark_and_add(db: Session, session: GroupSession, prompt: str, participant: Participant, answer: dict,
+                  command_id: str | None) -> None:
+    """The participant's mark for ``prompt`` (with the id of the command that writes it)
+    and their answer (``answer``: its columns but the session's), or
+    ``already_responded`` and neither."""
     values = {"session_id": session.id, **answer}
     if db.get_bind().dialect.name == "postgresql":
-        written = _ADD_MARK_AND_ANSWER_POSTGRESQL.write(db, {**values, "prompt": prompt,
+        written = _ADD_MARK_AND_ANSWER_POSTGRESQL.write(db, {**values, "prompt": prompt, "command_id": command_id,
                                                              "participant_id": participant.id})
         if written != 1:
             raise RoomError("already_responded")
         return
-    _mark(db, session, prompt, participant, passed=False)
+    _mark(db, session, prompt, participant, passed=False, command_id=command_id)
     db.execute(_ADD_ANSWER, values)
 
 
+_MARK_COMMAND = select(_MARKS.c.command_id).where(
+    _MARKS.c.session_id == bindparam("session_id"), _MARKS.c.prompt == bindparam("prompt"),
+    _MARKS.c.participant_id == bindparam("participant_id"))
+
+
+def retried(db: Session, session: GroupSession, participant: Participant, prompt: str, command_id: str) -> bool:
+    """Whether the phone's mark for ``prompt`` was written by the command ``command_id``
+    (so a command that now fails is that command's retry). Marks keep the id only
+    until their card or the takeaways are settled (``rooms.settle``)."""
+    found = db.execute(_MARK_COMMAND, {"session_id": session.id, "prompt": prompt,
+                                       "participant_id": participant.id}).scalar()
+    return found is not None and found == command_id
+
+
 def _require_current(db: Session, session: GroupSession, session_card_id: int) -> None:
-    """Refuse unless ``session_card_id`` is the card on screen (checked without reading it)."""
+    """Refuse unless ``session_card_id`` is the card on screen (checked without reading
+    it); a card of another session is ``not_found``."""
+    if session_card_id not in card_ids(db, session):
+        raise RoomError("not_found")
     if session.phase != "reflect":
         raise RoomError("not_in_phase", phase="reflect")
     if current_card_id(db, session) != session_card_id:
@@ -127,6 +148,7 @@ def answer_card(
     audience: str,
     named: bool,
     share_anyway: bool = False,
+    command_id: str | None = None,
 ) -> Stored:
     require_admitted(session, participant)
     _require_current(db, session, session_card_id)
@@ -147,14 +169,15 @@ def answer_card(
         "author_participant_id": answer.author_participant_id,
         "author_name": participant.display_name if named else None,
         "text": text,
-    })
+    }, command_id)
     return answer
 
 
-def pass_card(db: Session, session: GroupSession, participant: Participant, session_card_id: int) -> None:
+def pass_card(db: Session, session: GroupSession, participant: Participant, session_card_id: int, *,
+              command_id: str | None = None) -> None:
     require_admitted(session, participant)
     _require_current(db, session, session_card_id)
-    _mark(db, session, card_prompt(session_card_id), participant, passed=True)
+    _mark(db, session, card_prompt(session_card_id), participant, passed=True, command_id=command_id)
 
 
 def response_of(db: Session, session: GroupSession, prompt: str, participant: Participant) -> str | None:
@@ -204,7 +227,10 @@ def named_answers_of(db: Session, session: GroupSession, participant: Participan
 def reveal(db: Session, session: GroupSession, session_card_id: int | None) -> int:
     """Reveal the shared, not hidden answers of a card (None: the takeaways) in a
     random order after any already revealed. Returns how many were newly revealed.
-    After a first reveal, a lone new anonymous answer waits until another comes."""
+    After a first reveal, a lone new anonymous answer waits until another comes. A card
+    of another session is ``not_found``."""
+    if session_card_id is not None and session_card_id not in card_ids(db, session):
+        raise RoomError("not_found")
     new = list(db.scalars(_of_prompt(select(Answer).where(
         Answer.session_id == session.id, Answer.audience == "group", Answer.hidden.is_(False),
         Answer.revealed.is_(False),
@@ -277,13 +303,15 @@ def reaction_key(session: GroupSession, participant: Participant, answer_id: str
 
 
 def react(db: Session, session: GroupSession, participant: Participant, answer_id: str) -> None:
+    """"This resonates with me", once per answer: a second time (a retry, another tab)
+    changes nothing and is acknowledged as the first was. Nothing records who sent it."""
     require_admitted(session, participant)
     answer = db.get(Answer, answer_id)
     if answer is None or answer.session_id != session.id or not answer.revealed or answer.hidden:
         raise RoomError("not_found")
     key = reaction_key(session, participant, answer_id)
     if db.get(Reaction, key) is not None:
-        raise RoomError("already_reacted")
+        return
     db.add(Reaction(key=key, answer_id=answer_id))
     # no new version: a count, sent with the throttled update (broadcast.publish_soon)
     db.execute(update(Answer).where(Answer.id == answer_id).values(resonates=Answer.resonates + 1))
@@ -299,7 +327,7 @@ def reacted_ids(db: Session, session: GroupSession, participant: Participant, an
 
 def submit_takeaway(
     db: Session, session: GroupSession, participant: Participant, text: str, *, audience: str,
-    share_anyway: bool = False,
+    share_anyway: bool = False, command_id: str | None = None,
 ) -> None:
     """A closing takeaway: always anonymous, shared with the group or only the facilitator."""
     require_admitted(session, participant)
@@ -312,7 +340,7 @@ def submit_takeaway(
         check_shareable(text, share_anyway)
     _mark_and_add(db, session, TAKEAWAY, participant, {
         "id": secrets.token_hex(16), "session_card_id": None, "kind": TAKEAWAY, "audience": audience,
-        "author_participant_id": None, "author_name": None, "text": text})
+        "author_participant_id": None, "author_name": None, "text": text}, command_id)
 
 
 # Built once (sent to the console about once a second per busy room): a card's answers,

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from reflect.models import CheckinAnswer, CheckinMark, CheckinRound, GroupSession, Participant
+from reflect.rooms import feelings as feeling_list
 from reflect.rooms import scales as scale_defs
 from reflect.rooms.errors import RoomError
 from reflect.rooms.lifecycle import bump, close_open_round, results_shown
@@ -65,7 +66,13 @@ def submit(
     passed: bool,
     scores: dict[str, int] | None = None,
     feeling: str | None = None,
+    free_word: str | None = None,
+    command_id: str | None = None,
 ) -> None:
+    """One anonymous check-in: scores, the key of a feeling of the shared list
+    (``rooms.feelings``) and, where the facilitator allows it, a word of the
+    participant's own (``free_word``), which reaches the facilitator only. Its mark
+    carries ``command_id``, by which a retry is known (``retried``)."""
     require_admitted(session, participant)
     round_ = get_round(db, session, kind)
     if round_ is None or round_.status != "open":
@@ -76,15 +83,32 @@ def submit(
             raise RoomError("scale_invalid")
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 5:
             raise RoomError("score_invalid")
-    feeling = None if passed else (" ".join((feeling or "").split()) or None)
-    if feeling and len(feeling) > scale_defs.FEELING_MAX:
-        raise RoomError("feeling_too_long")
-    if not passed and not scores and not feeling:
+    feeling = None if passed else (feeling or None)
+    if feeling is not None and not feeling_list.is_feeling(feeling):
+        raise RoomError("feeling_invalid")
+    free_word = None if passed else (" ".join((free_word or "").split()) or None)
+    if free_word is not None:
+        if not session.allow_free_feeling:
+            raise RoomError("free_word_not_allowed")
+        if len(free_word) > scale_defs.FEELING_MAX:
+            raise RoomError("feeling_too_long")
+    if not passed and not scores and not feeling and not free_word:
         raise RoomError("checkin_empty")
     if db.get(CheckinMark, (round_.id, participant.id)) is not None:
         raise RoomError("already_checked_in")
-    db.add(CheckinMark(round_id=round_.id, participant_id=participant.id))
-    db.add(CheckinAnswer(id=secrets.token_hex(16), round_id=round_.id, passed=passed, scores=scores, feeling=feeling))
+    db.add(CheckinMark(round_id=round_.id, participant_id=participant.id, command_id=command_id))
+    db.add(CheckinAnswer(id=secrets.token_hex(16), round_id=round_.id, passed=passed, scores=scores, feeling=feeling,
+                         free_word=free_word))
+
+
+def retried(db: Session, session: GroupSession, participant: Participant, kind: str, command_id: str) -> bool:
+    """Whether the phone's check-in in the ``kind`` round was written by the command
+    ``command_id`` (kept on its mark until the round closes and is settled)."""
+    round_ = get_round(db, session, kind)
+    if round_ is None:
+        return False
+    mark = db.get(CheckinMark, (round_.id, participant.id))
+    return mark is not None and mark.command_id == command_id
 
 
 def has_checked_in(db: Session, round_: CheckinRound | None, participant: Participant) -> bool:
@@ -124,10 +148,27 @@ def result(db: Session, round_: CheckinRound, min_group_size: int) -> dict:
         scale: round(sum((i + 1) * c for i, c in enumerate(counts)) / sum(counts), 2) if counts else None
         for scale, counts in distribution.items()
     }
-    # The words are withheld as a whole unless enough people wrote one: a lone word
-    # among numbers would stand out as one person's.
-    words = [feeling for _scores, feeling in rows if feeling]
+    # The words are withheld as a whole unless enough people chose one: a lone word
+    # among numbers would stand out as one person's. They are keys of the shared list,
+    # shown to each viewer in their language (``rooms.feelings``); words of a
+    # participant's own are never here (``free_words``: the facilitator's only).
+    words = [feeling for _scores, feeling in rows if feeling and feeling_list.is_feeling(feeling)]
     words = words if len(words) >= min_group_size else []
     random.SystemRandom().shuffle(words)
     out.update(shown=True, n=len(rows), distribution=distribution, means=means, words=words)
     return out
+
+
+def free_words(db: Session, round_: CheckinRound, min_group_size: int) -> list[str]:
+    """The words of their own that participants gave with a check-in, for the facilitator
+    alone: only once the round is closed and its figures shown (at least the minimum
+    group size answered), shuffled. Never part of an aggregate."""
+    if round_.status != "closed":
+        return []
+    rows = db.execute(select(CheckinAnswer.free_word).where(
+        CheckinAnswer.round_id == round_.id, CheckinAnswer.passed.is_(False))).scalars().all()
+    if len(rows) < min_group_size:
+        return []
+    words = [w for w in rows if w]
+    random.SystemRandom().shuffle(words)
+    return words

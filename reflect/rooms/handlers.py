@@ -26,7 +26,9 @@ from reflect import compiled_statements
 from reflect.db import begin_write, get_session
 from reflect.extensions import socketio
 from reflect.models import GroupSession, Participant
-from reflect.rooms import answers, broadcast, checkins, commands, lifecycle, notes, participants, schemas, screens, state
+from reflect.rooms import (
+    answers, broadcast, checkins, commands, lifecycle, notes, participants, schemas, screens, settle, state,
+)
 from reflect.rooms.broadcast import DISPLAY_NS, FACILITATOR_NS, PHONE_NS
 from reflect.rooms.errors import RoomError
 from reflect.rooms.event_limit import SlidingWindowCounter
@@ -46,6 +48,12 @@ def display_key(session_id: int) -> str:
 
 def _rate_ok() -> bool:
     return _event_counter.hit(request.sid, current_app.config["REFLECT_SOCKET_EVENTS_PER_10S"], 10.0)
+
+
+def counts_refused_events(limit: int) -> Callable[[str], None]:
+    """What ``packets.guard_incoming`` calls for an event it refuses: counted toward the
+    socket's limit like any other."""
+    return lambda sid: _event_counter.hit(sid, limit, 10.0)
 
 
 def _ok(extra: dict | None = None) -> dict:
@@ -136,6 +144,23 @@ def _command(actor: str, session: GroupSession, cid: str | None, apply: Callable
     return response, applied
 
 
+def _unrecorded(cid: str | None, apply: Callable[[], dict], retried: Callable[[str], bool] | None
+                ) -> tuple[dict, bool]:
+    """An anonymous command, applied and committed with no record of its own (see
+    ``commands.py``): its retry is known by ``retried(cid)`` (the mark it wrote carries
+    the command id) and gets the plain acknowledgement its first run got."""
+    db = get_session()
+    try:
+        response = apply()
+        db.commit()
+        return response, True
+    except (RoomError, IntegrityError):
+        db.rollback()
+        if cid is not None and retried is not None and retried(cid):
+            return {"ok": True}, False
+        raise
+
+
 # --- phones -----------------------------------------------------------------------------
 
 
@@ -173,17 +198,18 @@ def phone_disconnect(*_args):
         broadcast.presence_changed(session_id)
 
 
-def _with_changes(result, payload: dict, me_changes: Callable | None) -> dict:
-    """The service's acknowledgement, plus what changed in the phone's own state when
-    that can be said without reading it again (see ``phone_command``)."""
-    ack = _ack(result)
-    changes = me_changes(payload, result) if me_changes is not None else None
+def _with_changes(ack: dict, payload: dict, me_changes: Callable | None) -> dict:
+    """The acknowledgement, plus what changed in the phone's own state when that can be
+    said without reading it again (see ``phone_command``): from the payload alone, so a
+    retry gets the same with nothing stored."""
+    changes = me_changes(payload, ack) if me_changes is not None else None
     return {**ack, "me_changes": changes} if changes is not None else ack
 
 
 def phone_command(event: str, schema: type[Schema], apply: Callable, *, changes_version: bool = True,
                   me_changes: Callable[[dict, object], dict | None] | None = None,
-                  parts: frozenset[str] = state.PARTS, reads_only: bool = False, phones_soon: bool = False):
+                  parts: frozenset[str] = state.PARTS, reads_only: bool = False, phones_soon: bool = False,
+                  anonymous: bool = False, retried: Callable | None = None):
     """Register a phone command: ``apply(db, session, participant, payload)``.
 
     ``changes_version=False``: the command never changes what phones share (an answer, a
@@ -201,7 +227,13 @@ def phone_command(event: str, schema: type[Schema], apply: Callable, *, changes_
     own), so both are read as plain read-only views, not ORM objects.
 
     ``phones_soon``: the command changes what phones see without a new version (a
-    reaction's count); phones get it with the throttled update."""
+    reaction's count); phones get it with the throttled update.
+
+    ``anonymous``: the command writes an anonymous row, so it is not recorded in
+    ``processed_commands`` (a record naming the phone, written in the same transaction,
+    would link the two): ``retried(db, session, participant, payload, cid)`` tells its
+    retry by the mark it wrote; without it, the command is idempotent by itself (a
+    reaction). Either way ``me_changes`` is worked out from the payload, never stored."""
     find = participants.views_by_token_with_session if reads_only else participants.by_token_with_session
 
     def handler(data=None):
@@ -220,10 +252,13 @@ def phone_command(event: str, schema: type[Schema], apply: Callable, *, changes_
                 raise RoomError("forbidden")
             payload = _load(schema, data)
             before = session.version
-            response, applied = _command(
-                f"p:{participant.id}", session, payload.pop("cid", None),
-                lambda: _with_changes(apply(db, session, participant, payload), payload, me_changes),
-            )
+            cid, run_once = payload.get("cid"), (lambda: _ack(apply(db, session, participant, payload)))
+            if anonymous:
+                response, applied = _unrecorded(cid, run_once, None if retried is None else (
+                    lambda c: retried(db, session, participant, payload, c)))
+            else:
+                response, applied = _command(f"p:{participant.id}", session, cid, run_once)
+            response = _with_changes(response, payload, me_changes)
             if applied:
                 if session.version != before:
                     broadcast.publish(session.id)
@@ -239,28 +274,40 @@ def phone_command(event: str, schema: type[Schema], apply: Callable, *, changes_
     socketio.on(event, namespace=PHONE_NS)(handler)
 
 
-def _answered(payload: dict, answer) -> dict | None:
-    if answer.author_participant_id is not None:
+def _answered(payload: dict, _ack) -> dict | None:
+    if payload["named"]:
         return None  # a named answer: the whole ``me`` (its list of named answers holds text)
-    return {"responses": {str(answer.session_card_id): "answered"}}
+    return {"responses": {str(payload["card"]): "answered"}}
+
+
+def _marked(prompt: Callable[[dict], str]) -> Callable:
+    """``retried`` for an answer, a pass or a takeaway: the phone's mark for the prompt
+    carries this command id."""
+    return lambda db, s, p, d, cid: answers.retried(db, s, p, prompt(d), cid)
 
 
 phone_command("checkin", schemas.CheckinIn, lambda db, s, p, d: checkins.submit(
-    db, s, p, d["kind"], passed=d["passed"], scores=d["scores"], feeling=d["feeling"]), changes_version=False,
-    me_changes=lambda d, _r: {"checked_in": {d["kind"]: True}}, parts=frozenset({"checkins"}), reads_only=True)
+    db, s, p, d["kind"], passed=d["passed"], scores=d["scores"], feeling=d["feeling"], free_word=d["free_word"],
+    command_id=d["cid"]), changes_version=False,
+    me_changes=lambda d, _r: {"checked_in": {d["kind"]: True}}, parts=frozenset({"checkins"}), reads_only=True,
+    anonymous=True, retried=lambda db, s, p, d, cid: checkins.retried(db, s, p, d["kind"], cid))
 phone_command("answer", schemas.AnswerIn, lambda db, s, p, d: answers.answer_card(
-    db, s, p, d["card"], d["text"], audience=d["audience"], named=d["named"], share_anyway=d["share_anyway"]),
-    changes_version=False, me_changes=_answered, parts=frozenset({"answers"}), reads_only=True)
-phone_command("pass", schemas.PassIn, lambda db, s, p, d: answers.pass_card(db, s, p, d["card"]), changes_version=False,
-              me_changes=lambda d, _r: {"responses": {str(d["card"]): "passed"}}, parts=frozenset({"answers"}),
-              reads_only=True)
+    db, s, p, d["card"], d["text"], audience=d["audience"], named=d["named"], share_anyway=d["share_anyway"],
+    command_id=d["cid"]), changes_version=False, me_changes=_answered, parts=frozenset({"answers"}), reads_only=True,
+    anonymous=True, retried=_marked(lambda d: answers.card_prompt(d["card"])))
+phone_command("pass", schemas.PassIn, lambda db, s, p, d: answers.pass_card(db, s, p, d["card"], command_id=d["cid"]),
+              changes_version=False, me_changes=lambda d, _r: {"responses": {str(d["card"]): "passed"}},
+              parts=frozenset({"answers"}), reads_only=True, anonymous=True,
+              retried=_marked(lambda d: answers.card_prompt(d["card"])))
 phone_command("takeaway", schemas.TakeawayIn, lambda db, s, p, d: answers.submit_takeaway(
-    db, s, p, d["text"], audience=d["audience"], share_anyway=d["share_anyway"]), changes_version=False,
-    me_changes=lambda _d, _r: {"takeaway_done": True}, parts=frozenset({"takeaways"}), reads_only=True)
+    db, s, p, d["text"], audience=d["audience"], share_anyway=d["share_anyway"], command_id=d["cid"]),
+    changes_version=False, me_changes=lambda _d, _r: {"takeaway_done": True}, parts=frozenset({"takeaways"}),
+    reads_only=True, anonymous=True, retried=_marked(lambda _d: answers.TAKEAWAY))
 # a reaction changes only a count: phones get it with the throttled update (a burst of
-# taps in a big room is one state per interval, not one per tap to every phone)
+# taps in a big room is one state per interval, not one per tap to every phone); applied
+# once by its own key, it needs no record
 phone_command("react", schemas.AnswerRefIn, lambda db, s, p, d: answers.react(db, s, p, d["answer"]),
-              changes_version=False, parts=frozenset({"answers", "takeaways"}), phones_soon=True)
+              changes_version=False, parts=frozenset({"answers", "takeaways"}), phones_soon=True, anonymous=True)
 phone_command("withdraw", schemas.AnswerRefIn, lambda db, s, p, d: answers.withdraw(db, s, p, d["answer"]))
 phone_command("hand", schemas.HandIn, lambda db, s, p, d: participants.raise_hand(db, s, p, d["raised"]),
               changes_version=False, me_changes=lambda d, _r: {"hand_raised": d["raised"]},
@@ -416,12 +463,13 @@ def facilitator_connect(auth=None):
 
 def facilitator_command(event: str, schema: type[Schema], apply: Callable, *, nudge: bool = False,
                         after: Callable[[GroupSession, dict], None] | None = None,
-                        parts: frozenset[str] | None = None):
+                        parts: frozenset[str] | None = None, then: Callable[[int], None] | None = None):
     """Register a facilitator command: ``apply(db, session, user, payload)`` (``user``: the
     signed-in person as ``accounts.SignedIn``, its id and role); ``after``
     runs once the change is committed, before the broadcast. ``parts``: the command
     changes only these parts of the facilitator's state (see ``state.facilitator_state``),
-    so the console is sent a partial state; None: the whole state."""
+    so the console is sent a partial state; None: the whole state. ``then(session_id)``
+    runs once the change is broadcast (work the broadcast need not wait for)."""
 
     def handler(data=None):
         info = _socket_data(FACILITATOR_NS) or {}
@@ -462,6 +510,8 @@ def facilitator_command(event: str, schema: type[Schema], apply: Callable, *, nu
                                   parts=parts if parts is not None else state.PARTS, prepared=prepared)
                 if nudge and "participant" in payload:
                     broadcast.nudge_participant(payload["participant"])
+                if then is not None:
+                    then(session.id)
             return response
 
         return _dispatch(info.get("lang", "en"), run, within_limit=within_limit)
@@ -496,8 +546,27 @@ def _card_move(db, session, _user, d) -> broadcast.Read:
 
 facilitator_command("phase", schemas.PhaseIn, lambda db, s, u, d: lifecycle.set_phase(db, s, d["to"]),
                     after=lambda s, d: broadcast.nudge_waiting(s.id) if s.phase == "ended" else None)
+def _settle_left_card(session_id: int) -> None:
+    """Once a card move is broadcast, the card left is settled (``rooms.settle``) in a unit
+    of work of its own: the phones' new card does not wait for it. Should it fail, the
+    next settling (another move, a phase, the end) takes the card with it."""
+    db = get_session()
+    try:
+        begin_write(db)
+        session = db.scalar(select(GroupSession).where(GroupSession.id == session_id).with_for_update()
+                            .execution_options(populate_existing=True))
+        if session is not None and settle.settle_closed(db, session):
+            db.commit()
+        else:
+            db.rollback()
+    except Exception as err:  # the move stands; only its settling is left for later
+        db.rollback()
+        log.error("settling a card failed: %s", type(err).__name__)
+
+
 # a card move changes the card on screen, its answers and counts, and which cards were shown
-facilitator_command("card", schemas.CardMoveIn, _card_move, parts=frozenset({"answers", "cards"}))
+facilitator_command("card", schemas.CardMoveIn, _card_move, parts=frozenset({"answers", "cards"}),
+                    then=_settle_left_card)
 facilitator_command("lock", schemas.FlagIn, lambda db, s, u, d: lifecycle.set_locked(db, s, d["value"]))
 facilitator_command("allow_names", schemas.FlagIn, lambda db, s, u, d: lifecycle.set_allow_names(db, s, d["value"]))
 facilitator_command("admit", schemas.ParticipantIn, lambda db, s, u, d: lifecycle.admit(db, s, d["participant"]), nudge=True)

@@ -21,13 +21,14 @@ from sqlalchemy.orm.attributes import set_committed_value
 from reflect.compiled_statements import CompiledStatement
 from reflect.db import utcnow
 from reflect.models import (
-    Answer, CheckinAnswer, CheckinMark, CheckinRound, Group, GroupSession, Note, Participant, Reaction, ResponseMark,
-    SessionCard, User,
+    Answer, CheckinAnswer, CheckinMark, CheckinRound, Group, GroupSession, Note, Participant, ProcessedCommand,
+    Reaction, ResponseMark, SessionCard, User,
 )
 from reflect.prompts.model import Deck
 from reflect.rooms import scales as scale_defs
 from reflect.rooms.codes import new_join_code
 from reflect.rooms.errors import RoomError
+from reflect.rooms.settle import settle_all, settle_closed, settle_round
 
 PHASES = ("lobby", "connect", "reflect", "grow", "ended")
 TIMER_MIN, TIMER_MAX = 10, 60 * 60
@@ -57,6 +58,7 @@ def create_session(
     *,
     title: str = "",
     allow_names: bool = True,
+    allow_free_feeling: bool = False,
     scales: list[str] | None = None,
     min_group_size: int = 3,
     planned_for: datetime | None = None,
@@ -74,6 +76,7 @@ def create_session(
         version=1,
         join_code=_unique_code(db),
         allow_names=allow_names,
+        allow_free_feeling=allow_free_feeling,
         min_group_size=max(2, int(min_group_size)),
         checkin_scales=scale_defs.checked_scales(scales),
         anon_salt=secrets.token_hex(32),
@@ -231,6 +234,7 @@ def set_phase(db: Session, session: GroupSession, phase: str) -> None:
             round_.status, round_.closed_at = "open", None  # back to check in: nothing was shown yet
     if phase == "reflect" and session.current_position is None and card_ids(db, session):
         _show_card(db, session, 0)
+    settle_closed(db, session)  # the card or the takeaways the phase leaves behind
     bump(session)
 
 
@@ -358,36 +362,53 @@ def lower_hand(db: Session, session: GroupSession, participant_id: int) -> None:
 
 def end_session(db: Session, session: GroupSession, *, at: datetime | None = None) -> None:
     """Close the session (``at``: when it ended; now unless given): the join code stops
-    working, open rounds close, and what could still link a person to an anonymous row
-    goes: the salt that keyed anonymous reactions, and the "has answered" marks (each
-    round's count is kept). A session that never left the lobby keeps no start: it was
-    never held."""
+    working, open rounds close, and in this same transaction everything that tied a
+    person to what they did in it goes (see ``unlink_people``). A session that never
+    left the lobby keeps no start: it was never held."""
     now = at or utcnow()
     session.phase = "ended"
     session.ended_at = now
     session.join_code = None
     session.anon_salt = None
     session.timer_ends_at = None
-    rounds = select(CheckinRound.id).where(CheckinRound.session_id == session.id)
     db.execute(
         update(CheckinRound)
         .where(CheckinRound.session_id == session.id, CheckinRound.status == "open")
         .values(status="closed", closed_at=now)
         .execution_options(synchronize_session=False)
     )
-    counted = (select(func.count()).select_from(CheckinMark)
-               .where(CheckinMark.round_id == CheckinRound.id).scalar_subquery())
-    db.execute(update(CheckinRound).where(CheckinRound.session_id == session.id)
-               .values(answered=counted).execution_options(synchronize_session=False))
-    db.execute(delete(CheckinMark).where(CheckinMark.round_id.in_(rounds)).execution_options(synchronize_session=False))
-    db.execute(delete(ResponseMark).where(ResponseMark.session_id == session.id)
-               .execution_options(synchronize_session=False))
-    db.execute(update(Participant).where(Participant.session_id == session.id).values(hand_raised_at=None))
-    unlink_write_transactions(db, session.id)
+    unlink_people(db, session.id)
     for obj in list(db.identity_map.values()):  # rounds loaded before see what was just written
         if isinstance(obj, CheckinRound) and obj.session_id == session.id:
             db.expire(obj)
     bump(session)
+
+
+def unlink_people(db: Session, session_id: int) -> None:
+    """Everything of an ended session that tied a participant to what they did in it,
+    deleted: the commands' records (with their acknowledgements), the "has answered"
+    marks (each check-in round's count kept first), the reactions (each answer's count
+    stays) and the salt that keyed them, the time a hand went up; and every anonymous
+    row written again in a random order (``settle.settle_all``). Attendance (who was
+    admitted, when they joined and last left) is kept: it is linked to nothing anyone
+    wrote. Used by ``end_session`` and by the migration that did the same to sessions
+    ended before it."""
+    rounds = select(CheckinRound.id).where(CheckinRound.session_id == session_id)
+    counted = (select(func.count()).select_from(CheckinMark)
+               .where(CheckinMark.round_id == CheckinRound.id).scalar_subquery())
+    db.execute(update(CheckinRound).where(CheckinRound.session_id == session_id, CheckinRound.answered.is_(None))
+               .values(answered=counted).execution_options(synchronize_session=False))
+    options = {"synchronize_session": False}
+    db.execute(delete(CheckinMark).where(CheckinMark.round_id.in_(rounds)).execution_options(**options))
+    db.execute(delete(ResponseMark).where(ResponseMark.session_id == session_id).execution_options(**options))
+    db.execute(delete(ProcessedCommand).where(ProcessedCommand.session_id == session_id).execution_options(**options))
+    db.execute(delete(Reaction).where(Reaction.answer_id.in_(select(Answer.id).where(Answer.session_id == session_id)))
+               .execution_options(**options))
+    db.execute(update(GroupSession).where(GroupSession.id == session_id).values(anon_salt=None)
+               .execution_options(**options))
+    db.execute(update(Participant).where(Participant.session_id == session_id).values(hand_raised_at=None)
+               .execution_options(**options))
+    settle_all(db, session_id)
 
 
 def last_activity(db: Session, session: GroupSession) -> datetime:
@@ -436,37 +457,13 @@ def results_shown(db: Session, session: GroupSession, round_: CheckinRound) -> b
 
 
 def close_open_round(db: Session, session: GroupSession, round_: CheckinRound | None) -> bool:
-    """Close ``round_`` if it is open, its anonymous rows rewritten (see
-    ``unlink_write_transactions``); returns whether it was open. Bumps nothing."""
+    """Close ``round_`` if it is open, its anonymous rows settled (written again in a
+    random order: ``rooms.settle``); returns whether it was open. Bumps nothing."""
     if round_ is None or round_.status == "closed":
         return False
     round_.status, round_.closed_at = "closed", utcnow()
-    unlink_write_transactions(db, session.id, round_.id)
+    settle_round(db, round_.id)
     return True
-
-
-def unlink_write_transactions(db: Session, session_id: int, round_id: int | None = None) -> None:
-    """Rewrite the session's anonymous rows (or one check-in round's) in this transaction.
-
-    PostgreSQL stamps every row version with the id of the transaction that wrote it
-    (the ``xmin`` system column). An anonymous answer is written in the same transaction
-    as its author's "has answered" mark and command record, so until it is rewritten the
-    two share that stamp and anyone who can SELECT could join them. Rewritten together,
-    all of them carry this transaction's stamp instead. (SQLite has no such column.)"""
-    rounds = select(CheckinRound.id).where(CheckinRound.session_id == session_id)
-    if round_id is not None:
-        rounds = rounds.where(CheckinRound.id == round_id)
-    db.execute(update(CheckinAnswer).where(CheckinAnswer.round_id.in_(rounds))
-               .values(passed=CheckinAnswer.passed).execution_options(synchronize_session=False))
-    if round_id is not None:
-        return
-    anonymous = select(Answer.id).where(Answer.session_id == session_id)
-    # every answer, named ones too: a reaction to a named answer updated it in the
-    # reactor's transaction
-    db.execute(update(Answer).where(Answer.session_id == session_id)
-               .values(hidden=Answer.hidden).execution_options(synchronize_session=False))
-    db.execute(update(Reaction).where(Reaction.answer_id.in_(anonymous))
-               .values(answer_id=Reaction.answer_id).execution_options(synchronize_session=False))
 
 
 def _require_open(session: GroupSession) -> None:

@@ -24,6 +24,8 @@ ERRORS = {
     "scale_invalid": _l("That question is not part of this check-in."),
     "score_invalid": _l("Choose a number from 1 to 5."),
     "feeling_too_long": _l("A feeling word is at most 40 characters."),
+    "feeling_invalid": _l("Choose a feeling from the list."),
+    "free_word_not_allowed": _l("In this session, feelings are chosen from the list."),
     "checkin_empty": _l("Answer at least one question, or choose pass."),
     "already_checked_in": _l("You have already checked in. Thank you!"),
     "checkin_results_shown": _l("This check-in's results have been shown, so it stays closed: "

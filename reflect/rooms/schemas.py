@@ -37,6 +37,7 @@ class CheckinIn(Schema):
         validate=validate.Length(max=3),
     )
     feeling = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=FEELING_MAX))
+    free_word = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=FEELING_MAX))
 
 
 class AnswerIn(Schema):

@@ -24,7 +24,7 @@ from reflect.models import (
 from reflect.prompts.localize import localize_text
 from reflect.prompts.themes import perspective_label
 from reflect.rooms import answers as answer_svc
-from reflect.rooms import checkins, notes, participants
+from reflect.rooms import checkins, feelings, notes, participants
 from reflect.rooms.codes import display_code
 from reflect.rooms.lifecycle import CardFace, card_faces, current_card, shown_card_ids
 from reflect.rooms.scales import SCALES
@@ -152,6 +152,8 @@ def _checkin_view(reads: Reads, lang: str) -> dict | None:
     if view is None:
         return None
     view["scale_labels"] = scales_view(reads.rounds[kind].scales, lang)
+    if "words" in view:  # keys of the shared list, shown in the viewer's language
+        view["words"] = feelings.labels(view["words"], lang)
     return view
 
 
@@ -267,6 +269,9 @@ def _facilitator_core(reads: Reads, user_id: int, parts: frozenset[str] = PARTS)
         core["talk_after"] = [person(n, p) for n, p in numbered if p.talk_after]
     if "checkins" in parts:
         core["checkins"] = {kind: reads.checkin_result(kind) for kind in checkins.KINDS}
+        for kind, result in core["checkins"].items():  # words of their own: the facilitator's only
+            if result is not None:
+                result["free_words"] = checkins.free_words(db, reads.rounds[kind], session.min_group_size)
     if "answers" in parts:
         core["answers"] = [answer(a) for a in answer_svc.answers_for_facilitator(db, session, card.id)] if card else []
     if "takeaways" in parts:
@@ -310,7 +315,9 @@ def facilitator_state(reads: Reads, user_id: int, lang: str, *, full: bool = Tru
     state["card"] = card_view(reads.card, lang, len(reads.cards))
     if "checkins" in state:  # the questions in the console's language, as the phones and the display have them
         state["checkins"] = {
-            kind: None if result is None else {**result, "scale_labels": scales_view(result["scales"], lang)}
+            kind: None if result is None else {**result, "scale_labels": scales_view(result["scales"], lang),
+                                               **({"words": feelings.labels(result["words"], lang)}
+                                                  if "words" in result else {})}
             for kind, result in state["checkins"].items()
         }
     if "cards" in parts:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from reflect.models import Answer, GroupSession, Note, Participant
 from reflect.prompts.localize import localize_text
 from reflect.prompts.themes import perspective_label, theme_label
-from reflect.rooms import checkins
+from reflect.rooms import checkins, feelings
 from reflect.rooms.state import scales_view
 
 
@@ -25,6 +25,10 @@ def _change(opening: dict | None, closing: dict | None) -> dict:
 def build(db, session: GroupSession, lang: str) -> dict:
     rounds = {kind: checkins.get_round(db, session, kind) for kind in checkins.KINDS}
     results = {kind: checkins.result(db, r, session.min_group_size) if r else None for kind, r in rounds.items()}
+    for kind, result in results.items():
+        if result is not None:  # the shared list's words in the reader's language; their own words apart
+            result["words"] = feelings.labels(result.get("words", []), lang)
+            result["free_words"] = checkins.free_words(db, rounds[kind], session.min_group_size)
     shown_cards = [c for c in session.cards if c.shown_at is not None]
     answers = db.scalars(select(Answer).where(
         Answer.session_id == session.id, Answer.revealed.is_(True), Answer.hidden.is_(False)

@@ -147,6 +147,8 @@ function renderCheckin() {
   if (!result.shown) { clear(target).append(el("p", t("too-few", { n: st.min_group_size }))); return; }
   checkinResult(target, result, result.scale_labels || result.scales.map((slug) => ({ slug, question: slug, low: "1", high: "5" })), t,
     result.min_group_size ?? st.min_group_size);
+  // words of their own (where allowed) come to the facilitator only, never in the aggregate
+  if (result.free_words?.length) target.append(el("p", `${t("free-words")}: ${result.free_words.join(", ")}`, "muted"));
 }
 
 function renderCard() {

@@ -295,8 +295,10 @@ $("checkin-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const scores = {};
   for (const input of $("checkin-form").querySelectorAll("input[type=radio]:checked")) scores[input.name] = Number(input.value);
-  const feeling = $("feeling").value.trim();
-  await command("checkin", { kind: pub.checkin.kind, passed: false, scores, feeling: feeling || null }, $("checkin-form"));
+  const feeling = $("feeling").value;
+  const own = $("free-word") ? $("free-word").value.trim() : "";
+  await command("checkin", { kind: pub.checkin.kind, passed: false, scores, feeling: feeling || null, free_word: own || null },
+    $("checkin-form"));
 });
 $("checkin-pass").addEventListener("click", () => command("checkin", { kind: pub.checkin.kind, passed: true }, $("checkin-form")));
 
