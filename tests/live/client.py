@@ -36,7 +36,10 @@ async def facilitator(base: str, server) -> aiohttp.ClientSession:
     return http
 
 
-async def create_session(http: aiohttp.ClientSession, base: str, roster: str = "Ana\nBeto") -> tuple[int, str]:
+async def create_session(http: aiohttp.ClientSession, base: str, roster: str = "Ana\nBeto",
+                         **options: str) -> tuple[int, str]:
+    """A group and a session of it; ``options``: more of the session form's fields
+    (``allow_free_feeling="y"``)."""
     token, _ = await _csrf(http, base + "/facilitate")
     async with http.post(base + "/facilitate/groups", data={"csrf_token": token, "name": "Live group",
                                                             "roster": roster}, allow_redirects=False) as response:
@@ -45,7 +48,7 @@ async def create_session(http: aiohttp.ClientSession, base: str, roster: str = "
     deck = re.search(r'<option value="([^"]+)"', page).group(1)
     async with http.post(group_url + "/sessions", data={
         "csrf_token": token, "deck": deck, "scales": ["energy", "supported"], "allow_names": "y",
-        "min_group_size": "3", "title": "Live"}, allow_redirects=False) as response:
+        "min_group_size": "3", "title": "Live", **options}, allow_redirects=False) as response:
         session_url = response.headers["Location"]
     session_id = int(session_url.rstrip("/").rsplit("/", 1)[1])
     async with http.get(base + session_url) as response:
