@@ -145,7 +145,22 @@ def _refresh(db: Session, session_id: int) -> None:
             db.expire(obj)
 
 
-def reclaim_erased_space(db: Session) -> None:
+# what a session's end deletes or writes again, and so leaves behind as old row versions
+SESSION_TABLES = ("answers", "checkin_answers", "reactions", "checkin_marks", "response_marks", "processed_commands")
+
+
+def reclaim_after_end(db: Session) -> None:
+    """After a session's end is committed, on PostgreSQL: ``VACUUM`` the tables whose
+    rows the end deleted or wrote again (``lifecycle.unlink_people``), so that their old
+    versions, which kept the authors' transaction stamps and order, are no longer in
+    the tables (see docs/security.md for what VACUUM does not reach). Nothing on SQLite,
+    which zeroes what is deleted (``secure_delete``); its write-ahead log is emptied by
+    the hourly purge."""
+    if db.get_bind().dialect.name == "postgresql":
+        reclaim_erased_space(db, SESSION_TABLES)
+
+
+def reclaim_erased_space(db: Session, tables: tuple[str, ...] = ("answers", "notes", "checkin_answers")) -> None:
     """After a purge is committed: take the erased text out of the files too, as far as
     the database allows. SQLite (which zeroes what is overwritten, ``secure_delete``)
     copies its write-ahead log, which still holds the pages as they were, into the
@@ -160,7 +175,7 @@ def reclaim_erased_space(db: Session) -> None:
             raw.close()
         return
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql("VACUUM answers, notes, checkin_answers")
+        conn.exec_driver_sql("VACUUM " + ", ".join(tables))
 
 
 def _audit(db: Session, actor: User | None, session_id: int, report: PurgeReport, reason: str) -> None:

@@ -463,13 +463,13 @@ def facilitator_connect(auth=None):
 
 def facilitator_command(event: str, schema: type[Schema], apply: Callable, *, nudge: bool = False,
                         after: Callable[[GroupSession, dict], None] | None = None,
-                        parts: frozenset[str] | None = None, then: Callable[[int], None] | None = None):
+                        parts: frozenset[str] | None = None, then: Callable[[int, dict], None] | None = None):
     """Register a facilitator command: ``apply(db, session, user, payload)`` (``user``: the
     signed-in person as ``accounts.SignedIn``, its id and role); ``after``
     runs once the change is committed, before the broadcast. ``parts``: the command
     changes only these parts of the facilitator's state (see ``state.facilitator_state``),
-    so the console is sent a partial state; None: the whole state. ``then(session_id)``
-    runs once the change is broadcast (work the broadcast need not wait for)."""
+    so the console is sent a partial state; None: the whole state. ``then(session_id,
+    payload)`` runs once the change is broadcast (work the broadcast need not wait for)."""
 
     def handler(data=None):
         info = _socket_data(FACILITATOR_NS) or {}
@@ -511,7 +511,7 @@ def facilitator_command(event: str, schema: type[Schema], apply: Callable, *, nu
                 if nudge and "participant" in payload:
                     broadcast.nudge_participant(payload["participant"])
                 if then is not None:
-                    then(session.id)
+                    then(session.id, payload)
             return response
 
         return _dispatch(info.get("lang", "en"), run, within_limit=within_limit)
@@ -544,9 +544,20 @@ def _card_move(db, session, _user, d) -> broadcast.Read:
                                                        reading=answers.CARD_REVEALED))
 
 
+def _reclaim_if_ended(_session_id: int, payload: dict) -> None:
+    if payload["to"] == "ended":  # the old row versions the end left (``retention.reclaim_after_end``)
+        from reflect.retention import reclaim_after_end
+
+        try:
+            reclaim_after_end(get_session())
+        except Exception as err:  # the end stands; the next purge's VACUUM takes them
+            log.error("vacuum after an end failed: %s", type(err).__name__)
+
+
 facilitator_command("phase", schemas.PhaseIn, lambda db, s, u, d: lifecycle.set_phase(db, s, d["to"]),
-                    after=lambda s, d: broadcast.nudge_waiting(s.id) if s.phase == "ended" else None)
-def _settle_left_card(session_id: int) -> None:
+                    after=lambda s, d: broadcast.nudge_waiting(s.id) if s.phase == "ended" else None,
+                    then=_reclaim_if_ended)
+def _settle_left_card(session_id: int, _payload: dict) -> None:
     """Once a card move is broadcast, the card left is settled (``rooms.settle``) in a unit
     of work of its own: the phones' new card does not wait for it. Should it fail, the
     next settling (another move, a phase, the end) takes the card with it."""

@@ -60,6 +60,7 @@ def end_idle_sessions(app: Flask, previous: datetime | None) -> None:
         broadcast.publish(session_id)
         broadcast.nudge_waiting(session_id)
     if ended:
+        reflect.retention.reclaim_after_end(db)
         log.info("ended %d idle sessions", len(ended))
 
 

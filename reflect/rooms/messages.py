@@ -36,7 +36,6 @@ ERRORS = {
     "names_not_allowed": _l("In this session answers are shared without names."),
     "no_name": _l("You joined without a name, so your answer can only be anonymous."),
     "already_responded": _l("You have already answered this card."),
-    "already_reacted": _l("You already said this resonates with you."),
     "reveal_waits_for_another": _l("Only one new answer came since the last reveal. It will be revealed with the "
                                    "next one, so that nobody can tell whose it is."),
     "identifiers": _l("This might identify a child or family. Edit it, or share anyway."),

@@ -80,10 +80,10 @@ def save_note(
         raise RoomError("text_too_long", limit=NOTE_MAX)
     allowed = {tag.id: tag for tag in visible_tags(db, author.id)}
     if any(tag_id not in allowed for tag_id in tags):
-        raise RoomError("tag_invalid")
+        raise RoomError("not_found")  # another facilitator's tag, or none
     note = db.scalar(select(Note).where(Note.author_id == author.id, Note.client_id == client_id))
     if note is not None and note.session_id != session.id:
-        raise RoomError("forbidden")
+        raise RoomError("not_found")  # a note of another session
     if note is None:
         note = Note(session_id=session.id, author_id=author.id, client_id=client_id, phase=session.phase,
                     session_card_id=current_card_id(db, session) if session.phase == "reflect" else None)

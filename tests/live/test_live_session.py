@@ -110,3 +110,39 @@ def test_too_many_events_get_a_clear_error_and_the_connection_stays(live_server)
         await asyncio.gather(phone.sio.disconnect(), console.sio.disconnect(), http.close())
 
     run(scenario())
+
+
+def test_connect_and_disconnect_sent_as_events_are_refused_and_counted(live_server):
+    """A client that emits ``connect`` or ``disconnect`` as an ordinary event gets no
+    second connect (no snapshot, no presence write, no broadcast) and is not shown as gone;
+    each counts toward its event limit."""
+    import aiohttp
+
+    async def scenario():
+        http, _sid, _code, console, cookies, (phone,) = await _setup(live_server)
+        await console.wait_for(lambda s: s["counts"]["here"] == 1)
+        url = live_server.url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+        async with aiohttp.ClientSession(headers={"Cookie": cookies[0]}) as raw:
+            async with raw.ws_connect(url) as ws:
+                assert (await ws.receive(timeout=10)).data.startswith("0")
+                await ws.send_str("40/phone,")
+                for _ in range(70):
+                    await ws.send_str('42/phone,["connect",{}]')
+                await ws.send_str('42/phone,["disconnect"]')
+                await ws.send_str('42/phone,5["sync",{}]')
+                snapshots, reply = 0, None
+                while reply is None:
+                    message = str((await ws.receive(timeout=10)).data)
+                    if message.startswith("2"):
+                        await ws.send_str("3")
+                    snapshots += message.startswith('42/phone,["snapshot"')
+                    if message.startswith("43/phone,5"):
+                        reply = message
+                assert snapshots == 1  # the real connect's, and no other
+                assert '"rate_limited"' in reply  # 71 refused events counted, then the limit
+                # the "disconnect" event forgot no socket: both of the phone's are still there
+                assert count(db_path(live_server), "SELECT count(*) FROM socket_presence") == 2
+        assert phone.sio.connected
+        await asyncio.gather(phone.sio.disconnect(), console.sio.disconnect(), http.close())
+
+    run(scenario())

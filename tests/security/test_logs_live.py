@@ -41,8 +41,10 @@ def cookie_value(header: str, name: str) -> str:
 
 async def malformed_packets(base: str, cookie: str, mark: str) -> None:
     """Raw Socket.IO packets no client library would send: broken JSON with a marker in
-    it, and JSON nested deeper than the decoder goes. python-socketio drops each (and logs
-    the decoder's error, which does not quote the input); the socket stays usable."""
+    it, JSON nested deeper than the decoder goes, a binary packet announcing an
+    attachment, and ``connect``/``disconnect`` sent as ordinary events. Each is dropped
+    (``packets.guard_incoming``: one short log line, no traceback, no content); the
+    socket stays usable and its next event is answered."""
     url = base.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
     async with aiohttp.ClientSession(headers={"Cookie": cookie}) as http:
         async with http.ws_connect(url) as ws:
@@ -52,7 +54,9 @@ async def malformed_packets(base: str, cookie: str, mark: str) -> None:
                 pass
             deep = "[" * 20_000 + "]" * 20_000  # under the 64 KB limit
             for bad in ('42/phone,5["answer",{"text":"' + mark + ' never closed',
-                        '42/phone,6["answer",' + deep + "]", "42/phone,7" + mark):
+                        '42/phone,6["answer",' + deep + "]", "42/phone,7" + mark,
+                        '451-/phone,9["answer",{"_placeholder":true,"num":0}]',
+                        '42/phone,10["connect",{}]', '42/phone,11["disconnect"]'):
                 await ws.send_str(bad)
             await ws.send_str('42/phone,8["sync",{}]')
             while True:  # the socket still answers
@@ -62,7 +66,8 @@ async def malformed_packets(base: str, cookie: str, mark: str) -> None:
                 if message.startswith("43/phone,8"):
                     assert '"ok":true' in message
                     break
-                assert not message.startswith(("43/phone,5", "43/phone,6", "43/phone,7")), message
+                assert not message.startswith(("43/phone,5", "43/phone,6", "43/phone,7", "43/phone,9",
+                                               "43/phone,10", "43/phone,11")), message
 
 
 def test_a_whole_session_leaves_no_words_tokens_or_codes_in_the_log(live_server):
@@ -78,7 +83,7 @@ def test_a_whole_session_leaves_no_words_tokens_or_codes_in_the_log(live_server)
         async with http.post(base + "/facilitate/groups", data={"csrf_token": token, "name": marks["group"],
                                                                 "roster": marks["roster"]}) as response:
             assert response.status == 200
-        session_id, code = await create_session(http, base)
+        session_id, code = await create_session(http, base, allow_free_feeling="y")
         secrets_seen["join code"] = code
         secrets_seen["facilitator session cookie"] = next(c.value for c in http.cookie_jar if c.key == "reflect_session")
         console = await connect(base, "/facilitator", cookie=_cookie_header(http), auth={"session": session_id})
@@ -91,8 +96,8 @@ def test_a_whole_session_leaves_no_words_tokens_or_codes_in_the_log(live_server)
 
         await console.command("phase", to="connect")
         for i, phone in enumerate(phones):
-            assert (await phone.command("checkin", kind="opening", scores={"energy": 3},
-                                        feeling=marks["feeling"][: 40] if i == 0 else None))["ok"]
+            assert (await phone.command("checkin", kind="opening", scores={"energy": 3}, feeling="calm",
+                                        free_word=marks["feeling"][: 40] if i == 0 else None))["ok"]
         await console.command("phase", to="reflect")
         state = await console.wait_for(lambda s: s.get("card") is not None)
         card = state["card"]["id"]
@@ -155,6 +160,8 @@ def test_a_whole_session_leaves_no_words_tokens_or_codes_in_the_log(live_server)
     live_server.stop()  # flush and close: everything it will ever write is in the file
     log = live_server.log()
     assert "serving on" in log  # the log file is the right one, and it was written to
+    assert "Traceback" not in log, log[-3000:]  # malformed packets: one short line each
+    assert "socket packet dropped" in log
     setup_lines = [line for line in log.splitlines() if "?token=" in line]
     assert not setup_lines, "no first-run link is printed once accounts exist"
     leaks = {name: value for name, value in {**secrets_seen, **marks}.items()

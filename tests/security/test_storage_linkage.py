@@ -63,7 +63,7 @@ def test_no_write_stamp_links_an_anonymous_row_to_its_author(world, app, databas
     _cmd(console, FAC, "phase", to="lobby")
     _cmd(console, FAC, "phase", to="connect")
     for i, phone in enumerate(phones):
-        _cmd(phone, PHONE, "checkin", kind="opening", scores={"energy": i + 1}, feeling=f"word{i}")
+        _cmd(phone, PHONE, "checkin", kind="opening", scores={"energy": i + 1}, feeling=("calm", "tired", "sad", "proud")[i])
     _cmd(console, FAC, "checkin_control", kind="opening", open=False)
     pg = database_url.startswith("postgresql")
     with app.app_context():
@@ -91,11 +91,13 @@ def test_no_write_stamp_links_an_anonymous_row_to_its_author(world, app, databas
 
     with app.app_context():
         db = get_session()
-        # the "has answered" marks, which named who answered what, are gone with the session
-        for table in ("checkin_marks", "response_marks"):
+        # the "has answered" marks, the phones' command records and the reactions are gone
+        # with the session
+        assert db.execute(text("SELECT count(*) FROM processed_commands WHERE actor LIKE 'p:%'")).scalar() == 0
+        for table in ("checkin_marks", "response_marks", "reactions"):
             assert db.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0, table
         if pg:
-            for table in ANONYMOUS:  # every answer, named ones included
+            for table in ("checkin_answers", "answers"):  # every answer, named ones included
                 assert _xmins(db, table), table
                 found = _identifying(db, table, "", everyone)
                 assert not found, f"{table} shares a write transaction with rows naming {found}"

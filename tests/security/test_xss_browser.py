@@ -151,6 +151,7 @@ def test_markup_and_script_stay_text_on_every_page(server, new_page):
     group_url = page.url
     page.locator("#title").fill(ALL)
     page.locator("select#deck").select_option(deck_id)
+    page.locator("#allow_free_feeling").check()  # words of their own: the facilitator sees them
     page.get_by_role("button", name="Open the session").click()
     expect(page.locator("#join-code")).to_be_visible()
     code = page.locator("#join-code").inner_text().replace(" ", "")
@@ -178,12 +179,14 @@ def test_markup_and_script_stay_text_on_every_page(server, new_page):
     page.get_by_role("button", name="Check-in").click()
     for phone, feeling in zip(phones, PAYLOADS):
         phone.page.locator("input[name=energy][value='3']").check()
-        phone.page.locator("#feeling").fill(feeling)
+        phone.page.locator("#feeling").select_option("calm")
+        phone.page.locator("#free-word").fill(feeling)
         phone.page.locator("#checkin-form button[type=submit]").press("Enter")
         expect(phone.page.locator("#checkin-done")).to_be_visible()
     expect(page.locator("#checkin-count")).to_contain_text("4 checked in")
     page.get_by_role("button", name="Close and show the results").click()
     expect(display.page.locator("#checkin-result")).to_contain_text("average")
+    expect(page.locator("#checkin-result")).to_contain_text(PAYLOADS[0][:20])  # the console alone shows them
     for watched in (console, display, *phones):
         watched.check("the check-in results")
 

@@ -94,8 +94,8 @@ def make_session(db, facilitator: User, label: str, *, started_days_ago: float, 
         ResponseMark(session_id=session.id, prompt="takeaway", participant_id=named.id),
         CheckinMark(round_id=opening.id, participant_id=named.id),
         CheckinMark(round_id=opening.id, participant_id=anonymous.id),
-        CheckinAnswer(id=_key(), round_id=opening.id, scores={"energy": 4}, feeling=f"{label} hopeful"),
-        CheckinAnswer(id=_key(), round_id=opening.id, scores={"energy": 2}, feeling=f"{label} tired"),
+        CheckinAnswer(id=_key(), round_id=opening.id, scores={"energy": 4}, feeling="hopeful", free_word=f"{label} hopeful"),
+        CheckinAnswer(id=_key(), round_id=opening.id, scores={"energy": 2}, feeling="tired", free_word=f"{label} tired"),
         CheckinAnswer(id=_key(), round_id=opening.id, passed=True),
     ])
     tags = db.scalars(select(ThemeTag).where(ThemeTag.owner_id.is_(None)).order_by(ThemeTag.slug).limit(2)).all()
@@ -117,7 +117,7 @@ def texts_of(db, session: GroupSession) -> dict[str, list]:
     return {
         "answers": sorted(db.scalars(select(Answer.text).where(Answer.session_id == session.id)), key=str),
         "notes": list(db.scalars(select(Note.text).where(Note.session_id == session.id))),
-        "feelings": sorted(db.scalars(select(CheckinAnswer.feeling).where(CheckinAnswer.round_id.in_(rounds))),
+        "feelings": sorted(db.scalars(select(CheckinAnswer.free_word).where(CheckinAnswer.round_id.in_(rounds))),
                            key=str),
     }
 

@@ -322,11 +322,14 @@ def test_differencing_with_and_without_one_person_cannot_isolate_their_answer(db
 def test_feeling_words_only_from_rounds_with_k_words(db, world):
     _fac, g = world
     a = held(db, g, at(2))
-    rnd(db, a, "opening", [(e(3), "Tired"), (e(3), "tired "), (e(3), "Cansada")])
+    rnd(db, a, "opening", [(e(3), "tired"), (e(3), "tired"), (e(3), "drained")])
     b = held(db, g, at(3))
-    rnd(db, b, "opening", [(e(3), "grief"), (e(3), None), (e(3), None), (None, None)])
+    rnd(db, b, "opening", [(e(3), "grieving"), (e(3), None), (e(3), None), (None, None)])
     words = stats.feeling_words(db, [g.id], PERIOD, K)
-    assert words == [{"word": "tired", "count": 2}, {"word": "cansada", "count": 1}]
+    assert words == [{"key": "tired", "word": "tired", "count": 2}, {"key": "drained", "word": "drained", "count": 1}]
+    # shown in the reader's language: a key of the shared list, never anyone's spelling
+    spanish = stats.feeling_words(db, [g.id], PERIOD, K, lang="es")
+    assert [w["word"] for w in spanish] == ["cansancio", "agotamiento"]
 
 
 def test_takeaways_only_anonymous_from_sessions_with_k_and_month_only(db, world):

@@ -56,7 +56,7 @@ def ended_session_with_text(app, facilitator_id: int) -> int:
                    text=f"{SECRET} takeaway"),
             Note(session_id=session.id, author_id=facilitator_id, client_id=uuid.uuid4().hex, phase="card",
                  text=f"{SECRET} note"),
-            CheckinAnswer(id=uuid.uuid4().hex, round_id=rnd.id, scores={"energy": 3}, feeling=f"{SECRET}"[:40]),
+            CheckinAnswer(id=uuid.uuid4().hex, round_id=rnd.id, scores={"energy": 3}, feeling="calm", free_word=f"{SECRET}"[:40]),
         ])
         db.commit()
         return session.id
