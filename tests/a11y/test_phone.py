@@ -69,8 +69,10 @@ def test_check_in_answer_and_reveal_with_the_keyboard_only(server, new_page):
     tab_to(phone, "input[name=supported]")
     phone.keyboard.press("ArrowRight")
     expect(phone.locator("input[name=supported]:checked")).to_have_count(1)
-    tab_to(phone, "#feeling")
+    tab_to(phone, "#feeling")  # the shared list of feelings: typing picks one
     phone.keyboard.type("calm")
+    expect(phone.locator("#feeling")).to_have_value("calm")
+    tab_to(phone, "#checkin-form button[type=submit]")
     phone.keyboard.press("Enter")
     expect(phone.locator("#checkin-done")).to_be_visible()
     expect(phone.locator("#checkin-heading")).to_be_focused()  # not lost on the page's body
