@@ -159,8 +159,25 @@ def phone_connect(auth=None):
     if participant.status == "admitted":  # waiting or removed: not sent what the group shares
         join_room(broadcast.phones_room(session.id, participant.locale))
     join_room(broadcast.participant_room(participant.id))
-    socketio.emit("snapshot", state.phone_snapshot(db, session, participant), to=request.sid, namespace=PHONE_NS)
+    db.refresh(session)  # read once in the room: a change committed before is in the snapshot
+    snapshot = state.phone_snapshot(db, session, participant)
+    socketio.emit("snapshot", snapshot, to=request.sid, namespace=PHONE_NS)
+    _sync_if_moved_on(PHONE_NS, session.id, snapshot["public"]["version"])
     broadcast.presence_changed(session.id)
+
+
+def _sync_if_moved_on(namespace: str, session_id: int, sent: int) -> None:
+    """After a socket's first state: if the session's version has moved past it, tell the
+    socket to sync. A change committed after the state was read was broadcast to the
+    socket (already in its room), but its broadcast may have left before the older first
+    state, which the client takes as the truth; a change committed after this read is
+    broadcast after the first state, so it arrives after it."""
+    db = get_session()
+    db.commit()  # a fresh read (SQLite would keep the snapshot's own transaction)
+    current = db.scalar(select(GroupSession.version).where(GroupSession.id == session_id))
+    db.commit()
+    if current is not None and current > sent:
+        socketio.emit("sync_needed", {}, to=request.sid, namespace=namespace)
 
 
 @socketio.on("disconnect", namespace=PHONE_NS)
@@ -410,8 +427,9 @@ def facilitator_connect(auth=None):
     join_room(login_room(user.login_hash))
     _screen_connected(session, "facilitator", lang)
     db = get_session()
-    socketio.emit("snapshot", state.facilitator_state(broadcast.reads(db, session), user.id, lang),
-                  to=request.sid, namespace=FACILITATOR_NS)
+    snapshot = state.facilitator_state(broadcast.reads(db, session), user.id, lang)
+    socketio.emit("snapshot", snapshot, to=request.sid, namespace=FACILITATOR_NS)
+    _sync_if_moved_on(FACILITATOR_NS, session.id, snapshot["version"])
 
 
 def facilitator_command(event: str, schema: type[Schema], apply: Callable, *, nudge: bool = False,
@@ -556,8 +574,9 @@ def display_connect(auth=None):
     _remember(DISPLAY_NS, {"session": session.id, "key": auth["key"], "lang": lang})
     join_room(broadcast.display_room(session.id, lang))
     _screen_connected(session, "display", lang)
-    socketio.emit("state", state.display_state(broadcast.reads(get_session(), session), lang),
-                  to=request.sid, namespace=DISPLAY_NS)
+    first = state.display_state(broadcast.reads(get_session(), session), lang)
+    socketio.emit("state", first, to=request.sid, namespace=DISPLAY_NS)
+    _sync_if_moved_on(DISPLAY_NS, session.id, first["version"])
 
 
 @socketio.on("sync", namespace=DISPLAY_NS)
