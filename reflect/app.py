@@ -124,8 +124,10 @@ def _register_blueprints(app: Flask) -> None:
     auth_views.init_login(app)
     _socket_path_route(app)
     from reflect.errors import init_app as init_errors
+    from reflect.input_guard import init_app as init_input_guard
 
     init_errors(app)
+    init_input_guard(app)
 
 
 def _socket_path_route(app: Flask) -> None:

@@ -21,6 +21,11 @@ def _render(status: int, message=None):
     return render_template("error.html", status=status, message=message), status
 
 
+def error_response(status: int, message=None):
+    """The error page (or JSON error) for ``status``, with ``message`` or the status's own."""
+    return _render(status, message)
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(401)
     def _unauthorised(_err):

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from reflect.db import get_session
 from reflect.extensions import limiter
+from reflect.join.forms import read_choice
 from reflect.models import GroupSession
 from reflect.rooms import groups, participants
 from reflect.rooms.errors import RoomError
@@ -58,16 +59,11 @@ def welcome():
     error = None
     if request.method == "POST":
         db = get_session()
-        choice = request.form.get("who", "none")
-        typed = request.form.get("display_name", "")[:40]
-        roster_id = int(choice[7:]) if choice.startswith("roster:") and choice[7:].isdigit() else None
-        # A name typed in the box is meant, even when its radio was not chosen ("Without
-        # a name" is pre-selected, and a page without its script cannot select it).
-        name = typed if roster_id is None and (choice == "typed" or typed.strip()) else None
         try:
+            choice = read_choice(request.form)  # a roster choice or a name, else a form error
             participant, raw = participants.join(
-                db, target, agreed=request.form.get("agree") == "yes", display_name=name,
-                roster_member_id=roster_id, locale=str(get_locale() or "en"),
+                db, target, agreed=request.form.get("agree") == "yes", display_name=choice.display_name,
+                roster_member_id=choice.roster_member_id, locale=str(get_locale() or "en"),
             )
         except RoomError as err:
             db.rollback()

@@ -15,6 +15,8 @@ ERRORS = {
     "timer_invalid": _l("The timer must be between 10 seconds and one hour."),
     "agreements_required": _l("Please accept the group agreements to join."),
     "roster_member_invalid": _l("That name is not on this group's list."),
+    "who_invalid": _l("Choose how you will appear: a name on the list, a name you type, or no name."),
+    "name_invalid": _l("A name cannot hold control characters. Type it again."),
     "roster_name_invalid": _l("Give a name of up to 80 characters."),
     "roster_name_taken": _l("Someone on this group's list, now or before, already has that name."),
     "waiting_to_be_admitted": _l("The facilitator will let you in in a moment."),
