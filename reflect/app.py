@@ -46,7 +46,8 @@ def create_app(config: dict | None = None) -> Flask:
     logging.getLogger("reflect").setLevel(logging.INFO)
     app.session_interface = SessionCookieInterface()  # checked once per socket, not per event
 
-    store = Store(app.config["REFLECT_DATABASE_URL"], app.config["REFLECT_DATABASE_POOL_SIZE"])
+    store = Store(app.config["REFLECT_DATABASE_URL"], app.config["REFLECT_DATABASE_POOL_SIZE"],
+                  app.config["REFLECT_DATABASE_POOL_TIMEOUT"])
     app.extensions["reflect.store"] = store
     app.teardown_appcontext(store.remove)
 

@@ -20,10 +20,11 @@ from flask_socketio import ConnectionRefusedError, disconnect, join_room, leave_
 from marshmallow import Schema, ValidationError
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from reflect.auth import accounts
 from reflect import compiled_statements
-from reflect.db import begin_write, get_session
+from reflect.db import begin_write, get_session, get_store
 from reflect.extensions import socketio
 from reflect.models import GroupSession, Participant
 from reflect.rooms import answers, broadcast, checkins, commands, lifecycle, notes, participants, schemas, screens, state
@@ -111,6 +112,8 @@ def _dispatch(locale: str, run: Callable[[], dict], *, within_limit: bool | None
         db.rollback()
         with force_locale(locale):
             return error_payload(err.code, err.details)
+    except PoolTimeout as err:  # no connection came free in time: nothing done, the client retries
+        return _busy(err, locale)
     except Exception as err:  # never let input crash the connection; log the type, not the data
         db.rollback()
         log.error("event failed: %s", type(err).__name__, exc_info=current_app.debug or current_app.testing)
@@ -595,7 +598,22 @@ def display_sync(data=None):
     return _dispatch(info.get("lang", "en"), run)
 
 
+def _busy(err: PoolTimeout, locale: str = "en") -> dict:
+    """Every database connection in use for longer than the pool's timeout: the command
+    did nothing and is answered "busy" (the pages send it again, with the same id);
+    logged once per outage."""
+    get_session().rollback()
+    get_store().pool_busy(err, "a socket event")
+    with force_locale(locale):
+        return error_payload("busy")
+
+
 @socketio.on_error_default
 def _any_error(err):  # an exception outside _dispatch: log its type only, keep the socket
+    if isinstance(err, PoolTimeout):
+        if (getattr(request, "event", None) or {}).get("message") == "connect":
+            _busy(err)
+            raise ConnectionRefusedError("busy")  # the pages connect again a moment later
+        return _busy(err)
     log.error("socket handler failed: %s", type(err).__name__, exc_info=current_app.debug or current_app.testing)
     return error_payload("server_error")

@@ -7,6 +7,7 @@ ERRORS = {
     "not_found": _l("That no longer exists."),
     "rate_limited": _l("Too many actions at once. Wait a few seconds and try again."),
     "server_error": _l("Something went wrong. Nothing was saved; try again."),
+    "busy": _l("The server is busy just now. Nothing was saved; try again in a moment."),
     "session_ended": _l("This session has ended."),
     "phase_invalid": _l("That step is not available."),
     "not_in_phase": _l("That is not possible at this point in the session."),
