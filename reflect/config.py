@@ -112,6 +112,9 @@ def check_timezone(name: str) -> None:
         ) from exc
 
 
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+
+
 def ratelimit_storage(config: dict) -> str:
     """Where rate-limit counters live: as set; else the Redis message queue shared by
     every process; else this process's memory."""
@@ -119,7 +122,16 @@ def ratelimit_storage(config: dict) -> str:
     if explicit:
         return explicit
     queue = config.get("REFLECT_MESSAGE_QUEUE") or ""
-    return queue if queue.startswith(("redis://", "rediss://", "unix://")) else "memory://"
+    return queue if queue.startswith(REDIS_SCHEMES) else "memory://"
+
+
+def ratelimit_storage_options(config: dict) -> dict:
+    """Options for the rate-limit storage: its errors in one class (``limits``'
+    StorageError, answered with a 503 page), and a Redis that does not answer given up on
+    after 2 s rather than holding the request."""
+    if ratelimit_storage(config).startswith(REDIS_SCHEMES):
+        return {"wrap_exceptions": True, "socket_connect_timeout": 2, "socket_timeout": 2}
+    return {"wrap_exceptions": True}
 
 
 def allowed_origins(value: str | list | None) -> list[str] | None:

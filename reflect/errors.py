@@ -1,4 +1,6 @@
 """Error pages, translated, and JSON errors for the API."""
+import logging
+
 from flask import Flask, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -55,6 +57,25 @@ def init_app(app: Flask) -> None:
 
     for status in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(status, lambda err, status=status: _render(status))
+
+    from limits.errors import StorageError
+
+    from reflect.extensions import limiter
+    from reflect.outage import Outage
+
+    storage = app.extensions["reflect.ratelimit_outage"] = Outage(
+        logging.getLogger("reflect.ratelimit"), "rate-limit storage (Redis)", "REFLECT_RATELIMIT_STORAGE_URL")
+
+    @app.errorhandler(StorageError)
+    def _ratelimit_storage_down(err):  # sign-in and join count attempts there: try again soon
+        storage.failed(err, f"{request.method} {request.url_rule.rule if request.url_rule else '?'}")
+        return busy_response()
+
+    @app.after_request
+    def _ratelimit_storage_back(response):
+        if storage.down and limiter.current_limit is not None:  # a limited request was counted
+            storage.recovered()
+        return response
 
     @app.errorhandler(PoolTimeout)
     def _pool_exhausted(err):

@@ -22,7 +22,8 @@ COOKIE_MAX_AGE = 12 * 3600
 
 
 def _wrong_code(response) -> bool:
-    return response.status_code != 302
+    # a refused code (400); not a "try again in a moment" (503), whose storage may be down
+    return response.status_code == 400
 
 
 @bp.get("/join")
