@@ -377,6 +377,12 @@ def _deploy_upstream_method(text: str) -> str:
     return match.group(1) if match else ""
 
 
+def _deploy_server_parameters(text: str) -> str:
+    """What deploy/nginx.conf puts after each process's address (e.g. ``max_fails=0``)."""
+    match = re.search(r"^\s*server 127\.0\.0\.1:\d+([^;]*);", text, re.M)
+    return match.group(1).strip() if match else ""
+
+
 @dataclass
 class Nginx:
     """Debian's nginx in the foreground, with a config made from deploy/nginx.conf's
@@ -401,7 +407,8 @@ class Nginx:
         method = _deploy_upstream_method(deploy) if self.balance == "deploy" else ""
         root = self.root
         user = "user root;\n" if os.geteuid() == 0 else ""
-        servers = "\n".join(f"        server {line} max_fails=1 fail_timeout=10s;" if "backup" not in line
+        parameters = _deploy_server_parameters(deploy)  # the deploy file's own failover settings
+        servers = "\n".join(f"        server {line} {parameters};" if "backup" not in line
                             else f"        server {line};" for line in self.servers)
         temp = "\n".join(f"    {kind}_temp_path {root}/tmp/{kind};" for kind in
                          ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
