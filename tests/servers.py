@@ -574,3 +574,51 @@ class LiveSocket:
             await self.sio.disconnect()
         except Exception:  # already gone
             pass
+
+
+# --- a Redis of a test's own, to stop and start (never the machine's shared one) ------
+
+REDIS_SERVER = os.environ.get("REFLECT_REDIS_SERVER", "/usr/bin/redis-server")
+
+
+class OwnRedis:
+    """A redis-server on 127.0.0.1:``port`` that keeps nothing on disk."""
+
+    def __init__(self, port: int, folder: Path):
+        self.port, self.folder, self.process = port, folder, None
+        folder.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> "OwnRedis":
+        import redis
+
+        if not os.path.exists(REDIS_SERVER):
+            raise RuntimeError(f"redis-server is required at {REDIS_SERVER} (apt-get install redis-server)")
+        self.process = subprocess.Popen(
+            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                redis.Redis(port=self.port, socket_connect_timeout=0.5).ping()
+                return self
+            except redis.RedisError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not answer within 10 s")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+
+
+@contextmanager
+def own_redis(tmp_path):
+    server = OwnRedis(free_port(), tmp_path / "redis").start()
+    try:
+        yield server
+    finally:
+        server.stop()

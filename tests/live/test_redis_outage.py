@@ -13,72 +13,27 @@ one), so that it can stop it and start it again.
 """
 from __future__ import annotations
 
-import shutil
-import subprocess
 import time
-import urllib.error
-import urllib.request
-from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
-import redis
 
 from tests.live.client import run
 from tests.servers import (
     Browser,
     LiveSocket,
+    OwnRedis,
     Server,
-    fresh_pg_database,
     free_port,
+    fresh_pg_database,
     join_phone,
+    own_redis,
     seed_sessions,
     sign_in,
     stagger_ids,
 )
 
 pytestmark = [pytest.mark.live, pytest.mark.timeout(150)]
-REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 EMAIL, PASSWORD = "fac@example.org", "a long enough password"
-
-
-class OwnRedis:
-    """A redis-server on 127.0.0.1:``port`` that keeps nothing on disk."""
-
-    def __init__(self, port: int, folder: Path):
-        self.port, self.folder, self.process = port, folder, None
-        folder.mkdir(parents=True, exist_ok=True)
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> "OwnRedis":
-        self.process = subprocess.Popen(
-            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                redis.Redis(port=self.port, socket_connect_timeout=0.5).ping()
-                return self
-            except redis.RedisError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not answer within 10 s")
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(10)
-
-
-@contextmanager
-def own_redis(tmp_path):
-    server = OwnRedis(free_port(), tmp_path / "redis").start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def _post_status(base: str, path: str, form: dict) -> tuple[int, str]:
