@@ -24,7 +24,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from reflect.auth import accounts
 from reflect import compiled_statements
-from reflect.db import begin_write, get_session, get_store
+from reflect.db import begin_reads, begin_write, get_session, get_store
 from reflect.extensions import socketio
 from reflect.models import GroupSession, Participant
 from reflect.rooms import answers, broadcast, checkins, commands, lifecycle, notes, participants, schemas, screens, state
@@ -177,6 +177,7 @@ def _sync_if_moved_on(namespace: str, session_id: int, sent: int) -> None:
     broadcast after the first state, so it arrives after it."""
     db = get_session()
     db.commit()  # a fresh read (SQLite would keep the snapshot's own transaction)
+    begin_reads(db)  # one statement: on PostgreSQL without a transaction around it
     current = db.scalar(select(GroupSession.version).where(GroupSession.id == session_id))
     db.commit()
     if current is not None and current > sent:
