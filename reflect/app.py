@@ -37,6 +37,8 @@ def create_app(config: dict | None = None) -> Flask:
         REMEMBER_COOKIE_SECURE=secure,
         WTF_CSRF_TIME_LIMIT=None,
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage(app.config),
+        # a storage that does not answer raises limits' StorageError: a 503 page (errors.py)
+        RATELIMIT_STORAGE_OPTIONS=settings.ratelimit_storage_options(app.config),
         RATELIMIT_HEADERS_ENABLED=True,
         BABEL_TRANSLATION_DIRECTORIES=os.path.join(app.root_path, "translations"),
         # times are stored in UTC; pages show them in the program's zone, as the review counts days
@@ -46,7 +48,8 @@ def create_app(config: dict | None = None) -> Flask:
     logging.getLogger("reflect").setLevel(logging.INFO)
     app.session_interface = SessionCookieInterface()  # checked once per socket, not per event
 
-    store = Store(app.config["REFLECT_DATABASE_URL"], app.config["REFLECT_DATABASE_POOL_SIZE"])
+    store = Store(app.config["REFLECT_DATABASE_URL"], app.config["REFLECT_DATABASE_POOL_SIZE"],
+                  app.config["REFLECT_DATABASE_POOL_TIMEOUT"])
     app.extensions["reflect.store"] = store
     app.teardown_appcontext(store.remove)
 
@@ -81,8 +84,8 @@ def _init_extensions(app: Flask) -> None:
     socketio.init_app(
         app,
         async_mode=app.config["REFLECT_ASYNC_MODE"],
-        message_queue=app.config.get("REFLECT_MESSAGE_QUEUE"),
-        channel=app.config["REFLECT_MESSAGE_QUEUE_CHANNEL"],
+        # always given (None: this process alone), so that no earlier app's stays behind
+        client_manager=_message_queue(app.config),
         cors_allowed_origins=settings.allowed_origins(app.config.get("REFLECT_ALLOWED_ORIGINS")),
         max_http_buffer_size=app.config["REFLECT_SOCKET_MAX_MESSAGE_BYTES"],
         manage_session=False,
@@ -109,6 +112,20 @@ def _init_extensions(app: Flask) -> None:
         return {"languages": i18n.LANGUAGES, "current_locale": str(get_locale() or "en")}
 
 
+def _message_queue(config: dict):
+    """The manager carrying emits to the other processes, or None for this one alone."""
+    url = config.get("REFLECT_MESSAGE_QUEUE")
+    if not url:
+        return None
+    if url.startswith(settings.REDIS_SCHEMES):
+        from reflect.message_queue import QuietRedisManager
+
+        return QuietRedisManager(url, config["REFLECT_MESSAGE_QUEUE_CHANNEL"])
+    import socketio as python_socketio
+
+    return python_socketio.KombuManager(url, channel=config["REFLECT_MESSAGE_QUEUE_CHANNEL"])
+
+
 def _register_blueprints(app: Flask) -> None:
     from reflect.admin.views import bp as admin_bp
     from reflect.auth import views as auth_views
@@ -127,8 +144,10 @@ def _register_blueprints(app: Flask) -> None:
     auth_views.init_login(app)
     _socket_path_route(app)
     from reflect.errors import init_app as init_errors
+    from reflect.input_guard import init_app as init_input_guard
 
     init_errors(app)
+    init_input_guard(app)
 
 
 def _socket_path_route(app: Flask) -> None:

@@ -38,10 +38,13 @@ _ENV = {
     # answered, hands) go at most once per this interval per session (a lone one at once),
     # each carrying the latest state.
     "UPDATE_INTERVAL_MS": (int, 1000),
-    # Database connections kept open per server process (a quarter more on demand), on
-    # PostgreSQL and on a SQLite file; with PostgreSQL, processes x 1.25 x this must stay
-    # under its max_connections (100).
+    # Database connections kept open per server process, on PostgreSQL and on a SQLite
+    # file, and max(5, this // 4) more on demand; with PostgreSQL, processes x (this +
+    # max(5, this // 4)) must stay under its max_connections (100).
     "DATABASE_POOL_SIZE": (int, 30),
+    # How long a request, socket command or job waits for a free connection when all are
+    # in use (seconds); then it is refused at once as busy (503, "busy"), not left waiting.
+    "DATABASE_POOL_TIMEOUT": (float, 5.0),
     "HTTPS": (lambda v: v.lower() in ("1", "true", "yes"), False),
     # Websocket per-message compression (permessage-deflate): off unless turned on (see
     # reflect/socket_compression.py).
@@ -85,6 +88,8 @@ def check(config: dict) -> None:
         raise ConfigError("REFLECT_UPDATE_INTERVAL_MS cannot be negative")
     if config["REFLECT_DATABASE_POOL_SIZE"] < 1:
         raise ConfigError("REFLECT_DATABASE_POOL_SIZE must be at least 1")
+    if not 0 < config["REFLECT_DATABASE_POOL_TIMEOUT"] <= 60:
+        raise ConfigError("REFLECT_DATABASE_POOL_TIMEOUT must be more than 0 and at most 60 (seconds)")
     if config["REFLECT_MIN_GROUP_SIZE"] < 2:
         raise ConfigError("REFLECT_MIN_GROUP_SIZE must be at least 2")
     check_timezone(config.get("REFLECT_TIMEZONE") or "UTC")
@@ -107,6 +112,9 @@ def check_timezone(name: str) -> None:
         ) from exc
 
 
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+
+
 def ratelimit_storage(config: dict) -> str:
     """Where rate-limit counters live: as set; else the Redis message queue shared by
     every process; else this process's memory."""
@@ -114,7 +122,16 @@ def ratelimit_storage(config: dict) -> str:
     if explicit:
         return explicit
     queue = config.get("REFLECT_MESSAGE_QUEUE") or ""
-    return queue if queue.startswith(("redis://", "rediss://", "unix://")) else "memory://"
+    return queue if queue.startswith(REDIS_SCHEMES) else "memory://"
+
+
+def ratelimit_storage_options(config: dict) -> dict:
+    """Options for the rate-limit storage: its errors in one class (``limits``'
+    StorageError, answered with a 503 page), and a Redis that does not answer given up on
+    after 2 s rather than holding the request."""
+    if ratelimit_storage(config).startswith(REDIS_SCHEMES):
+        return {"wrap_exceptions": True, "socket_connect_timeout": 2, "socket_timeout": 2}
+    return {"wrap_exceptions": True}
 
 
 def allowed_origins(value: str | list | None) -> list[str] | None:

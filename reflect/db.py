@@ -5,6 +5,7 @@ views and socket handlers obtain one with :func:`get_session`.
 """
 from __future__ import annotations
 
+import logging
 import time
 from datetime import datetime, timezone
 
@@ -14,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 
 from reflect import pg_connection
+from reflect.outage import Outage
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -68,7 +70,13 @@ def utcnow() -> datetime:
 PING_AFTER_IDLE_S = 5.0
 
 
-def make_engine(url: str, pool_size: int = 30, *, ping_after_idle: float = PING_AFTER_IDLE_S) -> Engine:
+def pool_overflow(pool_size: int) -> int:
+    """Connections opened beyond the pool's size on demand (closed when returned)."""
+    return max(5, pool_size // 4)
+
+
+def make_engine(url: str, pool_size: int = 30, *, ping_after_idle: float = PING_AFTER_IDLE_S,
+                pool_timeout: float = 5.0) -> Engine:
     if url.startswith("sqlite"):
         # hide_parameters: an error logged with its SQL never carries what people wrote
         # A file database gets the same full-sized pool, handing out the connection
@@ -77,7 +85,8 @@ def make_engine(url: str, pool_size: int = 30, *, ping_after_idle: float = PING_
         # below, over and over (about 1 % of its CPU). Memory SQLite keeps its own
         # single-connection pool, which takes none of these settings.
         sizing = {} if ":memory:" in url or url.rstrip("/") == "sqlite:" else {
-            "pool_size": pool_size, "max_overflow": max(5, pool_size // 4), "pool_use_lifo": True}
+            "pool_size": pool_size, "max_overflow": pool_overflow(pool_size), "pool_use_lifo": True,
+            "pool_timeout": pool_timeout}
         engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False}, hide_parameters=True,
                                **sizing)
 
@@ -117,8 +126,8 @@ def make_engine(url: str, pool_size: int = 30, *, ping_after_idle: float = PING_
     # Each connection begins its transactions itself, one round trip fewer on each (see
     # ``reflect.pg_connection``).
     psycopg2 = make_url(url).get_driver_name() == "psycopg2"  # the driver reflect runs on (config.py)
-    engine = create_engine(url, pool_size=pool_size, max_overflow=max(5, pool_size // 4), hide_parameters=True,
-                           pool_use_lifo=True,
+    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_overflow(pool_size), hide_parameters=True,
+                           pool_use_lifo=True, pool_timeout=pool_timeout,
                            connect_args={"connection_factory": pg_connection.Connection} if psycopg2 else {})
 
     if psycopg2:
@@ -152,11 +161,20 @@ def make_engine(url: str, pool_size: int = 30, *, ping_after_idle: float = PING_
 class Store:
     """One engine and a scoped session factory (thread- or greenlet-local)."""
 
-    def __init__(self, url: str, pool_size: int = 30):
+    def __init__(self, url: str, pool_size: int = 30, pool_timeout: float = 5.0):
         self.url = url
-        self.engine = make_engine(url, pool_size)
+        self.engine = make_engine(url, pool_size, pool_timeout=pool_timeout)
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
         self.scoped = scoped_session(self.session_factory)
+        # every connection in use for longer than the pool's timeout: logged once (see
+        # ``pool_busy``), and once more at the first connection handed out after it
+        self.pool_outage = Outage(logging.getLogger("reflect.db"), "database connection pool",
+                                  "REFLECT_DATABASE_POOL_SIZE and REFLECT_DATABASE_POOL_TIMEOUT")
+        event.listen(self.engine, "checkout", lambda *_args: self.pool_outage.recovered())
+
+    def pool_busy(self, err: BaseException, doing: str = "") -> None:
+        """Note a unit of work refused because no connection came free in time."""
+        self.pool_outage.failed(err, doing)
 
     def remove(self, _exc=None) -> None:
         self.scoped.remove()

@@ -41,8 +41,10 @@ def serve(app: Flask, host: str, port: int) -> None:
     mode = app.config["REFLECT_ASYNC_MODE"]
     if socketio.async_mode != mode:
         raise RuntimeError(f"Socket.IO runs in {socketio.async_mode!r} but REFLECT_ASYNC_MODE is {mode!r}")
+    from reflect import dependencies
     from reflect.rooms.scheduler import start_background_tasks
 
+    dependencies.check(app.config)  # a Redis the settings name that does not answer stops it here
     start_background_tasks(app)
     log.warning("reflect serving on http://%s:%d (async mode: %s)", host, port, mode)
     # Request lines are not logged: URLs can hold one-time tokens.

@@ -2,6 +2,7 @@
 
 - Debian's Chromium at /usr/bin/chromium (installed with apt when missing and we are root)
 - PostgreSQL at 127.0.0.1:5432 (database ``test``), Redis at 127.0.0.1:6379
+- the ``redis-server`` program (the Redis outage test starts and stops one of its own)
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import sys
 
 CHROMIUM = os.environ.get("REFLECT_CHROMIUM", "/usr/bin/chromium")
 DEBIAN_PACKAGES = ["chromium", "nginx"]
+REDIS_SERVER = os.environ.get("REFLECT_REDIS_SERVER", "/usr/bin/redis-server")
 
 
 def reachable(host: str, port: int) -> bool:
@@ -32,7 +34,8 @@ def install_debian_packages(missing: list[str]) -> None:
 
 
 def main() -> int:
-    missing = [p for p, path in (("chromium", CHROMIUM), ("nginx", "/usr/sbin/nginx")) if not os.path.exists(path)]
+    missing = [p for p, path in (("chromium", CHROMIUM), ("nginx", "/usr/sbin/nginx"),
+                                 ("redis-server", REDIS_SERVER)) if not os.path.exists(path)]
     if missing:
         install_debian_packages(missing)
     problems = []
@@ -40,6 +43,8 @@ def main() -> int:
         problems.append(f"Chromium not found at {CHROMIUM}: apt-get install chromium")
     if not os.path.exists("/usr/sbin/nginx"):
         problems.append("nginx not found: apt-get install nginx")
+    if not os.path.exists(REDIS_SERVER):
+        problems.append(f"redis-server not found at {REDIS_SERVER}: apt-get install redis-server")
     if not reachable("127.0.0.1", 5432):
         problems.append("PostgreSQL is not answering on 127.0.0.1:5432")
     if not reachable("127.0.0.1", 6379):

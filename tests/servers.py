@@ -377,6 +377,12 @@ def _deploy_upstream_method(text: str) -> str:
     return match.group(1) if match else ""
 
 
+def _deploy_server_parameters(text: str) -> str:
+    """What deploy/nginx.conf puts after each process's address (e.g. ``max_fails=0``)."""
+    match = re.search(r"^\s*server 127\.0\.0\.1:\d+([^;]*);", text, re.M)
+    return match.group(1).strip() if match else ""
+
+
 @dataclass
 class Nginx:
     """Debian's nginx in the foreground, with a config made from deploy/nginx.conf's
@@ -401,7 +407,8 @@ class Nginx:
         method = _deploy_upstream_method(deploy) if self.balance == "deploy" else ""
         root = self.root
         user = "user root;\n" if os.geteuid() == 0 else ""
-        servers = "\n".join(f"        server {line} max_fails=1 fail_timeout=10s;" if "backup" not in line
+        parameters = _deploy_server_parameters(deploy)  # the deploy file's own failover settings
+        servers = "\n".join(f"        server {line} {parameters};" if "backup" not in line
                             else f"        server {line};" for line in self.servers)
         temp = "\n".join(f"    {kind}_temp_path {root}/tmp/{kind};" for kind in
                          ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
@@ -567,3 +574,51 @@ class LiveSocket:
             await self.sio.disconnect()
         except Exception:  # already gone
             pass
+
+
+# --- a Redis of a test's own, to stop and start (never the machine's shared one) ------
+
+REDIS_SERVER = os.environ.get("REFLECT_REDIS_SERVER", "/usr/bin/redis-server")
+
+
+class OwnRedis:
+    """A redis-server on 127.0.0.1:``port`` that keeps nothing on disk."""
+
+    def __init__(self, port: int, folder: Path):
+        self.port, self.folder, self.process = port, folder, None
+        folder.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> "OwnRedis":
+        import redis
+
+        if not os.path.exists(REDIS_SERVER):
+            raise RuntimeError(f"redis-server is required at {REDIS_SERVER} (apt-get install redis-server)")
+        self.process = subprocess.Popen(
+            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                redis.Redis(port=self.port, socket_connect_timeout=0.5).ping()
+                return self
+            except redis.RedisError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not answer within 10 s")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+
+
+@contextmanager
+def own_redis(tmp_path):
+    server = OwnRedis(free_port(), tmp_path / "redis").start()
+    try:
+        yield server
+    finally:
+        server.stop()

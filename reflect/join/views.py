@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from reflect.db import get_session
 from reflect.extensions import limiter
+from reflect.join.forms import read_choice
 from reflect.models import GroupSession
 from reflect.rooms import feelings, groups, participants
 from reflect.rooms.errors import RoomError
@@ -21,7 +22,8 @@ COOKIE_MAX_AGE = 12 * 3600
 
 
 def _wrong_code(response) -> bool:
-    return response.status_code != 302
+    # a refused code (400); not a "try again in a moment" (503), whose storage may be down
+    return response.status_code == 400
 
 
 @bp.get("/join")
@@ -58,16 +60,11 @@ def welcome():
     error = None
     if request.method == "POST":
         db = get_session()
-        choice = request.form.get("who", "none")
-        typed = request.form.get("display_name", "")[:40]
-        roster_id = int(choice[7:]) if choice.startswith("roster:") and choice[7:].isdigit() else None
-        # A name typed in the box is meant, even when its radio was not chosen ("Without
-        # a name" is pre-selected, and a page without its script cannot select it).
-        name = typed if roster_id is None and (choice == "typed" or typed.strip()) else None
         try:
+            choice = read_choice(request.form)  # a roster choice or a name, else a form error
             participant, raw = participants.join(
-                db, target, agreed=request.form.get("agree") == "yes", display_name=name,
-                roster_member_id=roster_id, locale=str(get_locale() or "en"),
+                db, target, agreed=request.form.get("agree") == "yes", display_name=choice.display_name,
+                roster_member_id=choice.roster_member_id, locale=str(get_locale() or "en"),
             )
         except RoomError as err:
             db.rollback()

@@ -9,6 +9,7 @@ import tomllib
 from pathlib import Path
 from typing import Iterable
 
+from .limits import check_data, check_text
 from .model import Deck
 from .messages import translate_problem
 from .schema import DeckError, validate_deck_data
@@ -41,6 +42,17 @@ def _decode(raw: bytes, source: str) -> dict:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise DeckError([translate_problem(f"{source}: not valid UTF-8 text (byte {err.start + 1}).")]) from None
+    too_much = check_text(text, source)  # before a parser goes deep or reads a huge number
+    if too_much:
+        raise DeckError([translate_problem(problem) for problem in too_much])
+    data = _parse(text, source, suffix)
+    too_much = check_data(data, source)  # before the schema walks it
+    if too_much:
+        raise DeckError([translate_problem(problem) for problem in too_much])
+    return data
+
+
+def _parse(text: str, source: str, suffix: str):
     if suffix == ".toml":
         try:
             return tomllib.loads(text)

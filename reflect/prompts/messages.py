@@ -58,6 +58,13 @@ TEMPLATES = [
     N_("cannot read file ({detail})."),
     N_("the file holds no deck."),
     N_("Duplicate deck id '{id}'."),
+    # the limits on a file's shape (limits.py)
+    N_("nested too deeply (limit {limit} levels)."),
+    N_("a number is too long (limit {limit} digits)."),
+    N_("a text is too long ({n} characters, limit {limit})."),
+    N_("a table holds too many entries ({n}, limit {limit})."),
+    N_("a list holds too many entries ({n}, limit {limit})."),
+    N_("too many decks in one file ({n}, limit {limit})."),
 ]
 
 # where in the deck: "card 'mp-child'", "card 2 ('x')", "card 3", "link 1", " (item 2)"

@@ -20,10 +20,11 @@ from flask_socketio import ConnectionRefusedError, disconnect, join_room, leave_
 from marshmallow import Schema, ValidationError
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from reflect.auth import accounts
 from reflect import compiled_statements
-from reflect.db import begin_write, get_session
+from reflect.db import begin_reads, begin_write, get_session, get_store
 from reflect.extensions import socketio
 from reflect.models import GroupSession, Participant
 from reflect.rooms import (
@@ -119,6 +120,8 @@ def _dispatch(locale: str, run: Callable[[], dict], *, within_limit: bool | None
         db.rollback()
         with force_locale(locale):
             return error_payload(err.code, err.details)
+    except PoolTimeout as err:  # no connection came free in time: nothing done, the client retries
+        return _busy(err, locale)
     except Exception as err:  # never let input crash the connection; log the type, not the data
         db.rollback()
         log.error("event failed: %s", type(err).__name__, exc_info=current_app.debug or current_app.testing)
@@ -184,8 +187,26 @@ def phone_connect(auth=None):
     if participant.status == "admitted":  # waiting or removed: not sent what the group shares
         join_room(broadcast.phones_room(session.id, participant.locale))
     join_room(broadcast.participant_room(participant.id))
-    socketio.emit("snapshot", state.phone_snapshot(db, session, participant), to=request.sid, namespace=PHONE_NS)
+    db.refresh(session)  # read once in the room: a change committed before is in the snapshot
+    snapshot = state.phone_snapshot(db, session, participant)
+    socketio.emit("snapshot", snapshot, to=request.sid, namespace=PHONE_NS)
+    _sync_if_moved_on(PHONE_NS, session.id, snapshot["public"]["version"])
     broadcast.presence_changed(session.id)
+
+
+def _sync_if_moved_on(namespace: str, session_id: int, sent: int) -> None:
+    """After a socket's first state: if the session's version has moved past it, tell the
+    socket to sync. A change committed after the state was read was broadcast to the
+    socket (already in its room), but its broadcast may have left before the older first
+    state, which the client takes as the truth; a change committed after this read is
+    broadcast after the first state, so it arrives after it."""
+    db = get_session()
+    db.commit()  # a fresh read (SQLite would keep the snapshot's own transaction)
+    begin_reads(db)  # one statement: on PostgreSQL without a transaction around it
+    current = db.scalar(select(GroupSession.version).where(GroupSession.id == session_id))
+    db.commit()
+    if current is not None and current > sent:
+        socketio.emit("sync_needed", {}, to=request.sid, namespace=namespace)
 
 
 @socketio.on("disconnect", namespace=PHONE_NS)
@@ -457,8 +478,9 @@ def facilitator_connect(auth=None):
     join_room(login_room(user.login_hash))
     _screen_connected(session, "facilitator", lang)
     db = get_session()
-    socketio.emit("snapshot", state.facilitator_state(broadcast.reads(db, session), user.id, lang),
-                  to=request.sid, namespace=FACILITATOR_NS)
+    snapshot = state.facilitator_state(broadcast.reads(db, session), user.id, lang)
+    socketio.emit("snapshot", snapshot, to=request.sid, namespace=FACILITATOR_NS)
+    _sync_if_moved_on(FACILITATOR_NS, session.id, snapshot["version"])
 
 
 def facilitator_command(event: str, schema: type[Schema], apply: Callable, *, nudge: bool = False,
@@ -636,8 +658,9 @@ def display_connect(auth=None):
     _remember(DISPLAY_NS, {"session": session.id, "key": auth["key"], "lang": lang})
     join_room(broadcast.display_room(session.id, lang))
     _screen_connected(session, "display", lang)
-    socketio.emit("state", state.display_state(broadcast.reads(get_session(), session), lang),
-                  to=request.sid, namespace=DISPLAY_NS)
+    first = state.display_state(broadcast.reads(get_session(), session), lang)
+    socketio.emit("state", first, to=request.sid, namespace=DISPLAY_NS)
+    _sync_if_moved_on(DISPLAY_NS, session.id, first["version"])
 
 
 @socketio.on("sync", namespace=DISPLAY_NS)
@@ -656,7 +679,22 @@ def display_sync(data=None):
     return _dispatch(info.get("lang", "en"), run)
 
 
+def _busy(err: PoolTimeout, locale: str = "en") -> dict:
+    """Every database connection in use for longer than the pool's timeout: the command
+    did nothing and is answered "busy" (the pages send it again, with the same id);
+    logged once per outage."""
+    get_session().rollback()
+    get_store().pool_busy(err, "a socket event")
+    with force_locale(locale):
+        return error_payload("busy")
+
+
 @socketio.on_error_default
 def _any_error(err):  # an exception outside _dispatch: log its type only, keep the socket
+    if isinstance(err, PoolTimeout):
+        if (getattr(request, "event", None) or {}).get("message") == "connect":
+            _busy(err)
+            raise ConnectionRefusedError("busy")  # the pages connect again a moment later
+        return _busy(err)
     log.error("socket handler failed: %s", type(err).__name__, exc_info=current_app.debug or current_app.testing)
     return error_payload("server_error")

@@ -18,6 +18,7 @@ from typing import Callable, NamedTuple
 
 from flask import Flask
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -100,14 +101,24 @@ def run_due(app: Flask, job: Job, previous_here: datetime | None) -> datetime | 
         return started
 
 
+def run_once(app: Flask, job: Job, previous_here: datetime | None) -> datetime | None:
+    """One wake-up of ``job``'s loop; returns when it last ran in this process. A run that
+    finds every database connection in use skips this beat (it is due again at the next),
+    logged once for the whole outage with everything else that found the pool exhausted."""
+    try:
+        return run_due(app, job, previous_here) or previous_here
+    except PoolTimeout as err:
+        app.extensions["reflect.store"].pool_busy(err, f"scheduled job {job.run.__name__}")
+    except Exception as err:  # keep the loop alive; log the kind of error, never its data
+        log.error("scheduled job %s failed: %s", job.run.__name__, type(err).__name__)
+    return previous_here
+
+
 def _loop(app: Flask, job: Job) -> None:
     previous_here = None
     while True:
         socketio.sleep(job.seconds)
-        try:
-            previous_here = run_due(app, job, previous_here) or previous_here
-        except Exception as err:  # keep the loop alive; log the kind of error, never its data
-            log.error("scheduled job %s failed: %s", job.run.__name__, type(err).__name__)
+        previous_here = run_once(app, job, previous_here)
 
 
 def start_background_tasks(app: Flask) -> None:

@@ -31,6 +31,8 @@ def test_a_number_setting_with_letters_is_a_clear_error():
         ({"REFLECT_ALLOWED_ORIGINS": "*"}, "explicitly"),
         ({"REFLECT_ALLOWED_ORIGINS": " , "}, "explicitly"),
         ({"REFLECT_MIN_GROUP_SIZE": 1}, "at least 2"),
+        ({"REFLECT_DATABASE_POOL_TIMEOUT": 0}, "REFLECT_DATABASE_POOL_TIMEOUT"),
+        ({"REFLECT_DATABASE_POOL_TIMEOUT": 600}, "REFLECT_DATABASE_POOL_TIMEOUT"),
     ],
 )
 def test_unsafe_settings_are_refused(override, message):

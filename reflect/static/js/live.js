@@ -19,6 +19,11 @@ export function commandId() {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+// A command answered "busy" is sent again after about 1, 2, 4, 4, 4 s (with jitter, so
+// that a room's phones do not all come back at once).
+const BUSY_RETRIES = 5;
+const busyDelay = (attempt) => Math.min(4000, 1000 * 2 ** (attempt - 1)) * (0.75 + Math.random() / 2);
+
 // Connect to one namespace. The client retries unacknowledged emits (``retries``), and
 // the server stores each command id once, so nothing acknowledged is lost or doubled.
 // ``room``: the group session's id, added to the socket's address so that a proxy in
@@ -54,8 +59,11 @@ export function connect(namespace, { auth, room, onSnapshot, onState, onStatus, 
   });
   socket.on("connect", () => onStatus?.(true));
   socket.on("disconnect", () => onStatus?.(false));
-  socket.on("connect_error", () => {
+  socket.on("connect_error", (err) => {
     onStatus?.(false);
+    // The server refused the connection only because it was busy: connect again soon
+    // (a refusal stops the client's own reconnecting).
+    if (err?.message === "busy") setTimeout(() => socket.connect(), busyDelay(1));
     // A network that lets a websocket hang (never refused, never open) would keep the
     // page trying it: the next attempts start with long-polling (upgraded when it can).
     socket.io.opts.transports = ["polling", "websocket"];
@@ -80,11 +88,21 @@ export function connect(namespace, { auth, room, onSnapshot, onState, onStatus, 
   window.addEventListener("online", () => {
     if (!socket.connected) { socket.disconnect(); socket.connect(); }
   });
-  // ``payload.cid``, when given, is the id of a command sent before (re-sent as is).
-  const send = (event, payload = {}, withId = true) => new Promise((resolve) => {
-    const body = withId ? { cid: commandId(), ...payload } : payload;
+  // ``payload.cid``, when given, is the id of a command sent before (re-sent as is). A
+  // server that answers "busy" (no database connection came free in time) did nothing:
+  // the same command, with the same id, is sent again a moment later, a few times.
+  const once = (event, body) => new Promise((resolve) => {
     socket.emit(event, body, (err, reply) => resolve(err ? { ok: false, error: { code: "timeout" } } : reply));
   });
+  const send = async (event, payload = {}, withId = true) => {
+    const body = withId ? { cid: commandId(), ...payload } : payload;
+    let reply = await once(event, body);
+    for (let attempt = 1; attempt <= BUSY_RETRIES && reply?.error?.code === "busy"; attempt += 1) {
+      await new Promise((wake) => setTimeout(wake, busyDelay(attempt)));
+      reply = await once(event, body);
+    }
+    return reply;
+  };
   return { socket, send, sync, setVersion: (v) => { version = v; } };
 }
 

@@ -267,7 +267,7 @@ async function command(event, payload, form = null) {
   entry.flying = true;
   const reply = await conn.send(event, { ...payload, cid: entry.cid });
   entry.flying = false;
-  if (reply?.error?.code !== "timeout") {
+  if (!["timeout", "busy"].includes(reply?.error?.code)) {
     // answered: it, and any earlier try of the same kind that was never answered, are done
     pending = pending.filter((p) => p !== entry && (p.flying || p.event !== event));
     keepPending();
