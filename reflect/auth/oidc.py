@@ -37,7 +37,7 @@ def init_app(app: Flask) -> None:
         client_id=app.config["REFLECT_OIDC_CLIENT_ID"],
         client_secret=app.config["REFLECT_OIDC_CLIENT_SECRET"],
         client_kwargs={"scope": app.config.get("REFLECT_OIDC_SCOPES") or "openid email profile",
-                       "timeout": HTTP_TIMEOUT_SECONDS},
+                       "code_challenge_method": "S256", "timeout": HTTP_TIMEOUT_SECONDS},
     )
     app.extensions["reflect.oidc"] = oauth
 
