@@ -44,6 +44,11 @@ def pending(db, step: str) -> tuple[User, dict] | None:
     return user, held
 
 
+def nothing_pending() -> bool:
+    """No sign-in waits for a second step in this browser: nothing to guess, nothing to count."""
+    return not isinstance(session.get(PENDING_KEY), dict)
+
+
 def pending_key() -> str:
     """The rate limit's key for a second step: the account waiting for it."""
     held = session.get(PENDING_KEY)

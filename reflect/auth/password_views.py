@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, render_template, request
+from flask import abort, current_app, render_template, request
 from flask_babel import get_locale
 
 from reflect import mail
@@ -21,10 +21,12 @@ def _forgot_email_key() -> str:
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"])
-@limiter.limit("3 per minute", methods=["POST"], key_func=_forgot_email_key)
+@limiter.limit("10 per minute", methods=["POST"], exempt_when=lambda: not mail.enabled())
+@limiter.limit("3 per minute", methods=["POST"], key_func=_forgot_email_key, exempt_when=lambda: not mail.enabled())
 def forgot_password():
     enabled = mail.enabled()
+    if not enabled and request.method == "POST":
+        abort(404)  # nothing could be sent
     form = ForgotForm()
     if enabled and form.validate_on_submit():
         # Looked up, issued and sent away from this request, so that the answer and the
@@ -33,8 +35,7 @@ def forgot_password():
         link_base = public_url("auth.set_password", token="TOKEN")
         socketio.start_background_task(_send_reset, app, form.data["email"], link_base, str(get_locale() or "en"))
         return render_template("auth/forgot_sent.html")
-    return render_template("auth/forgot.html", form=form, enabled=enabled), (200 if request.method == "GET" or
-                                                                           not enabled else 400)
+    return render_template("auth/forgot.html", form=form, enabled=enabled), (200 if request.method == "GET" else 400)
 
 
 def _send_reset(app, email: str, link_base: str, asked_in: str) -> None:

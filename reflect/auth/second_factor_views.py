@@ -32,8 +32,8 @@ def _enrol_page(form, secret: str, email: str, action: str, status: int = 200, r
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
-@limiter.limit("20 per minute", methods=["POST"])
-@limiter.limit("6 per minute", methods=["POST"], key_func=flow.pending_key)
+@limiter.limit("20 per minute", methods=["POST"], exempt_when=flow.nothing_pending)
+@limiter.limit("6 per minute", methods=["POST"], key_func=flow.pending_key, exempt_when=flow.nothing_pending)
 def second_step():
     db = get_session()
     held = flow.pending(db, "code")
@@ -59,8 +59,8 @@ def second_step():
 
 
 @bp.route("/login/enrol", methods=["GET", "POST"])
-@limiter.limit("20 per minute", methods=["POST"])
-@limiter.limit("6 per minute", methods=["POST"], key_func=flow.pending_key)
+@limiter.limit("20 per minute", methods=["POST"], exempt_when=flow.nothing_pending)
+@limiter.limit("6 per minute", methods=["POST"], key_func=flow.pending_key, exempt_when=flow.nothing_pending)
 def enrol_at_sign_in():
     """Two-step sign-in is required for this role and not set up yet: set it up first."""
     db = get_session()
