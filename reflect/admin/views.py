@@ -50,8 +50,9 @@ def _render_users(form: NewUserForm, status: int = 200):
     )
 
 
-def _hand_over_link(user: User, raw: str) -> None:
-    session[LINK_KEY] = {"email": user.email, "url": url_for("auth.set_password", token=raw, _external=True)}
+def _hand_over_link(user: User, raw: str, emailed: bool = False) -> None:
+    session[LINK_KEY] = {"email": user.email, "url": url_for("auth.set_password", token=raw, _external=True),
+                         "emailed": emailed}
 
 
 def _emailed_link(raw: str) -> str:
@@ -99,9 +100,10 @@ def add_user():
         return _render_users(form, status=400)
     user.locale = normalise(form.lang.data) or normalise(str(get_locale() or "")) or "en"
     db.commit()
-    _hand_over_link(user, raw)
+    sent = mail.enabled() and send_invitation(user, _emailed_link(raw))
+    _hand_over_link(user, raw, emailed=sent)
     if mail.enabled():
-        _report_mail(send_invitation(user, _emailed_link(raw)), user)
+        _report_mail(sent, user)
     else:
         flash(_("Account created. Send this one-time link so they can choose a password."), "success")
     return redirect(url_for("admin.users"))
@@ -168,9 +170,10 @@ def reset_password(user_id: int):
         flash(account_error(err.code), "error")
         return redirect(url_for("admin.users"))
     db.commit()
-    _hand_over_link(user, raw)
+    sent = mail.enabled() and send_password_reset(user, _emailed_link(raw))
+    _hand_over_link(user, raw, emailed=sent)
     if mail.enabled():
-        _report_mail(send_password_reset(user, _emailed_link(raw)), user)
+        _report_mail(sent, user)
     else:
         flash(_("Send this one-time link so they can choose a new password."), "success")
     return redirect(url_for("admin.users"))

@@ -1,7 +1,7 @@
 """Single sign-on (OpenID Connect): off to the identity provider, and back."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from reflect.audit import record
@@ -15,8 +15,8 @@ NEXT_KEY = "sso_next"
 
 
 def _refused(code: str):
-    flash(account_error(code), "error")
-    return render_template("auth/sso_refused.html"), 400 if code != "sso_unavailable" else 502
+    return render_template("auth/sso_refused.html", message=account_error(code)), (
+        502 if code == "sso_unavailable" else 400)
 
 
 @bp.get("/login/sso")
