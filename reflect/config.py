@@ -63,6 +63,8 @@ _ENV = {
     "OIDC_CLIENT_ID": (str, None),
     "OIDC_CLIENT_SECRET": (str, None),
     "OIDC_EMAIL_CLAIM": (str, "email"),
+    # The claim by which the provider says it verified that email (Entra ID: xms_edov).
+    "OIDC_EMAIL_VERIFIED_CLAIM": (str, "email_verified"),
     "OIDC_SCOPES": (str, "openid email profile"),
     "OIDC_PROVIDER_NAME": (str, None),
     # The role of an account made at its first single sign-on; empty: no account is made.

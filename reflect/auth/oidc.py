@@ -51,7 +51,7 @@ def policy(config) -> SsoPolicy:
     return SsoPolicy(
         email_claim=config.get("REFLECT_OIDC_EMAIL_CLAIM") or "email",
         create_role=config.get("REFLECT_OIDC_CREATE_ROLE") or None,
-        require_verified_email=True,
+        verified_claim=config.get("REFLECT_OIDC_EMAIL_VERIFIED_CLAIM") or "email_verified",
     )
 
 

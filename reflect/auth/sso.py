@@ -22,11 +22,11 @@ from reflect.models import User
 class SsoPolicy:
     email_claim: str = "email"
     create_role: str | None = None  # None: no account is made at a first sign-in
-    require_verified_email: bool = True
+    verified_claim: str = "email_verified"  # the claim saying the provider verified the email
 
 
-def _verified(claims: dict) -> bool:
-    value = claims.get("email_verified")
+def _verified(claims: dict, claim: str) -> bool:
+    value = claims.get(claim)
     return value is True or (isinstance(value, str) and value.lower() == "true")
 
 
@@ -40,7 +40,7 @@ def account_for(db: Session, issuer: str, claims: dict, policy: SsoPolicy) -> Us
         raw_email = claims.get(policy.email_claim)
         if not isinstance(raw_email, str) or not raw_email:
             raise AccountError("sso_no_email")
-        if policy.require_verified_email and not _verified(claims):
+        if not _verified(claims, policy.verified_claim):
             raise AccountError("sso_email_unverified")
         try:
             email = normalise_email(raw_email)
