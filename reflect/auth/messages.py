@@ -41,6 +41,10 @@ ACCOUNT_ERRORS = {
         "This account is already linked to another single sign-on identity. Ask an admin."
     ),
     "sso_deactivated": _l("This account is deactivated. Ask an admin."),
+    "passkey_refused": _l("The passkey could not be checked, so nothing was changed. Try again, or use a code."),
+    "passkey_limit": _l("This account already has the most passkeys it can have. Remove one first."),
+    "passkey_missing": _l("That passkey was already removed."),
+    "passkey_needs_totp": _l("Turn on two-step sign-in with an authenticator app first; a passkey is a second way."),
 }
 
 

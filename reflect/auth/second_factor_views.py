@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from reflect.audit import record
-from reflect.auth import accounts, flow, totp
+from reflect.auth import accounts, flow, passkeys, totp
 from reflect.auth.forms import CodeForm, ConfirmCodeForm
 from reflect.auth.messages import account_error
 from reflect.auth.views import bp
@@ -48,14 +48,14 @@ def second_step():
         except accounts.AccountError as err:
             db.commit()  # the audit entry of the failure
             flash(account_error(err.code), "error")
-            return render_template("auth/second_step.html", form=form), 400
+            return render_template("auth/second_step.html", form=form, has_passkeys=passkeys.has_any(db, user)), 400
         response = flow.complete(db, user, "password", state.get("next"))
         if method == "recovery":
             left = totp.recovery_codes_left(db, user)
             flash(_("You signed in with a recovery code; %(n)d are left. Make new ones on your account page.",
                     n=left), "warning")
         return response
-    return render_template("auth/second_step.html", form=form)
+    return render_template("auth/second_step.html", form=form, has_passkeys=passkeys.has_any(db, user))
 
 
 @bp.route("/login/enrol", methods=["GET", "POST"])
@@ -92,7 +92,7 @@ def enrol_at_sign_in():
 def two_factor():
     db = get_session()
     if totp.is_enabled(current_user):
-        return render_template("auth/two_factor_on.html", form=CodeForm(formdata=None),
+        return render_template("auth/two_factor_on.html", form=CodeForm(formdata=None), keys=passkeys.of(db, current_user),
                                left=totp.recovery_codes_left(db, current_user),
                                required=totp.required(current_user.role, current_app.config["REFLECT_REQUIRE_2FA"]))
     secret = session.get(ENROL_KEY)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from reflect.audit import record
 from reflect.auth.accounts import AccountError
 from reflect.db import utcnow
-from reflect.models import RecoveryCode, Role, User
+from reflect.models import Passkey, RecoveryCode, Role, User
 from reflect.tokens import token_hash
 
 ISSUER = "reflect"
@@ -135,12 +135,13 @@ def recovery_codes_left(db: Session, user: User) -> int:
 
 
 def turn_off(db: Session, actor: User, user: User) -> None:
-    """Remove ``user``'s second factor and recovery codes: by themselves (after a code)
+    """Remove ``user``'s second factor, recovery codes and passkeys: by themselves (after a code)
     or by an admin (for a lost phone), audited either way."""
     if not is_enabled(user):
         return
     user.totp_secret = None
     user.totp_last_step = None
     db.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    db.execute(delete(Passkey).where(Passkey.user_id == user.id))  # a second method of the same factor
     action = "second_factor_off" if actor.id == user.id else "second_factor_reset"
     record(db, actor, action, f"user:{user.id}")

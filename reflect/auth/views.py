@@ -239,4 +239,4 @@ def switch_language():
 
 
 # The other account pages register on this blueprint.
-from reflect.auth import password_views, second_factor_views, signin_views, sso_views  # noqa: E402,F401
+from reflect.auth import passkey_views, password_views, second_factor_views, signin_views, sso_views  # noqa: E402,F401

@@ -87,6 +87,21 @@ class RecoveryCode(Base):
     used_at: Mapped[datetime | None]
 
 
+class Passkey(Base):
+    """A passkey (WebAuthn credential) that can stand in for the authenticator app's code."""
+
+    __tablename__ = "passkeys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    credential_id: Mapped[str] = mapped_column(String(1400), unique=True)  # base64url, as the browser gives it
+    public_key: Mapped[bytes]
+    sign_count: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(String(60), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+
+
 class PasswordToken(Base):
     """A one-time link to set a password (new account or reset)."""
 

@@ -170,6 +170,13 @@ ROUTES: dict[tuple[str, str], Route] = {
                                        data=lambda w, r: {"code": "000000"}),
     ("auth.new_recovery_codes", "POST"): Route(lambda w, r: "/account/two-step/recovery-codes", SIGNED_IN,
                                                ok=(400,), data=lambda w, r: {"code": "000000"}),
+    # passkeys: JSON; without the app set up (as every account here) the options are refused with a 400
+    ("auth.passkey_options", "POST"): Route(lambda w, r: "/account/passkeys/options", SIGNED_IN, ok=(400,)),
+    ("auth.add_passkey", "POST"): Route(lambda w, r: "/account/passkeys", SIGNED_IN, ok=(400,)),
+    ("auth.remove_passkey", "POST"): Route(lambda w, r: "/account/passkeys/999999/remove", SIGNED_IN, ok=(302,),
+                                           data=lambda w, r: {}),
+    ("auth.passkey_sign_in_options", "POST"): Route(lambda w, r: "/login/passkey/options", NOBODY),
+    ("auth.passkey_sign_in", "POST"): Route(lambda w, r: "/login/passkey", NOBODY),
     ("auth.two_factor_off", "POST"): Route(lambda w, r: "/account/two-step/off", SIGNED_IN, ok=(400,),
                                            data=lambda w, r: {"code": "000000"}),
     # the second step of signing in: only after a right password in this browser

@@ -3,7 +3,8 @@
 Users get a TOTP secret and the last time step a code was accepted for, and the
 identity provider's issuer and subject once they sign in with single sign-on; login
 sessions get the browser's description, how they were opened and when they were last
-used; recovery codes (hashed, single use) get a table of their own.
+used; recovery codes (hashed, single use) and passkeys (WebAuthn credentials: their id,
+public key and signature counter) get tables of their own.
 
 Revision ID: 0010
 Revises: 0009
@@ -37,9 +38,24 @@ def upgrade() -> None:
         sa.Column("used_at", sa.DateTime(), nullable=True),
     )
     op.create_index("ix_recovery_codes_user_id", "recovery_codes", ["user_id"])
+    op.create_table(
+        "passkeys",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("user_id", sa.Integer(), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("credential_id", sa.String(1400), nullable=False),
+        sa.Column("public_key", sa.LargeBinary(), nullable=False),
+        sa.Column("sign_count", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(60), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("last_used_at", sa.DateTime(), nullable=True),
+        sa.UniqueConstraint("credential_id", name="uq_passkeys_credential_id"),
+    )
+    op.create_index("ix_passkeys_user_id", "passkeys", ["user_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_passkeys_user_id", table_name="passkeys")
+    op.drop_table("passkeys")
     op.drop_index("ix_recovery_codes_user_id", table_name="recovery_codes")
     op.drop_table("recovery_codes")
     with op.batch_alter_table("login_sessions") as batch:
