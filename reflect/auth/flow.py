@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from flask import current_app, g, redirect, request, session, url_for
+from flask import current_app, redirect, request, session, url_for
 from flask_login import login_user
 
 from reflect.auth import accounts
@@ -64,5 +64,4 @@ def complete(db, user: User, method: str, next_url: str | None):
                                  method=method)
     db.commit()
     login_user(user)
-    g.signed_in_now = True
     return redirect(next_url or home_url())

@@ -48,8 +48,8 @@ class NewUserForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     role = SelectField(_l("Role"), choices=role_choices, validators=[DataRequired()])
-    lang = SelectField(_l("Language of their emails"), choices=language_choices, validators=[Optional()],
-                       validate_choice=False)
+    lang = SelectField(_l("Their language"), choices=language_choices, validators=[Optional()],
+                       validate_choice=False, description=_l("The invitation and later messages are sent in it."))
 
 
 class RoleForm(FlaskForm):
