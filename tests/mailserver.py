@@ -1,11 +1,15 @@
 """A real SMTP server on 127.0.0.1 (aiosmtpd) that keeps what it receives, parsed."""
 from __future__ import annotations
 
+import datetime
 import email
+import ipaddress
+import ssl
 import threading
 import time
 from email import policy
 from email.message import EmailMessage
+from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
@@ -25,12 +29,56 @@ class _Keep:
         return "250 OK"
 
 
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key (the certificate is its own authority)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = folder / "smtp-cert.pem", folder / "smtp-key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
 class MailBox:
-    def __init__(self):
+    """Plain SMTP; or, given a folder for a certificate, STARTTLS required and a login
+    (``user``/``secret``) accepted only over TLS."""
+
+    def __init__(self, tls_folder: Path | None = None):
         self.messages: list[tuple[list[str], EmailMessage]] = []
         self.lock = threading.Lock()
         self.refuse = False
-        self.controller = Controller(_Keep(self), hostname="127.0.0.1", port=free_port())
+        self.logins: list[str] = []
+        self.cert_path = None
+        options = {}
+        if tls_folder is not None:
+            self.cert_path, key_path = self_signed(tls_folder)
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(self.cert_path, key_path)
+            options = {"tls_context": context, "require_starttls": True, "auth_require_tls": True,
+                       "authenticator": self._authenticate}
+        self.controller = Controller(_Keep(self), hostname="127.0.0.1", port=free_port(), **options)
+
+    def _authenticate(self, server, session, envelope, mechanism, auth_data):
+        from aiosmtpd.smtp import AuthResult
+
+        good = getattr(auth_data, "login", None) == b"user" and getattr(auth_data, "password", None) == b"secret"
+        if good:
+            self.logins.append(mechanism)
+        return AuthResult(success=good)
 
     def start(self) -> MailBox:
         self.controller.start()
@@ -44,6 +92,10 @@ class MailBox:
         return self.controller.port
 
     def settings(self) -> dict:
+        if self.cert_path is not None:
+            return {"REFLECT_SMTP_HOST": "127.0.0.1", "REFLECT_SMTP_PORT": self.port,
+                    "REFLECT_SMTP_SECURITY": "starttls", "REFLECT_SMTP_USER": "user", "REFLECT_SMTP_PASSWORD": "secret",
+                    "REFLECT_SMTP_SENDER": "reflect@example.org", "REFLECT_PUBLIC_URL": "http://localhost"}
         return {"REFLECT_SMTP_HOST": "127.0.0.1", "REFLECT_SMTP_PORT": self.port, "REFLECT_SMTP_SECURITY": "none",
                 "REFLECT_SMTP_SENDER": "reflect@example.org", "REFLECT_PUBLIC_URL": "http://localhost"}
 

@@ -164,3 +164,36 @@ def test_without_smtp_settings_links_are_shown_to_copy_and_nothing_is_sent(app, 
     assert "Forgot your password?" not in app.test_client().get("/login").get_data(as_text=True)
     assert "does not send email" in app.test_client().get("/password/forgot").get_data(as_text=True)
     assert mailbox.messages == []
+
+
+def test_starttls_and_a_login_are_used_when_the_server_asks_for_them(database_url, tmp_path, monkeypatch):
+    box = MailBox(tls_folder=tmp_path).start()
+    monkeypatch.setenv("SSL_CERT_FILE", str(box.cert_path))  # trust the test server's certificate
+    try:
+        app = make_test_app(database_url, tmp_path / "instance", **box.settings())
+        admin = app.test_client()
+        sign_in_as(app, admin, "admin")
+        _add_person(admin, "ana@example.org", lang="en", name="Ana")
+        assert "was emailed to ana@example.org" in admin.get("/admin/users").get_data(as_text=True)
+        (message,) = box.wait_for("ana@example.org")
+        assert message["Subject"] == "Your reflect account"
+        assert box.logins  # logged in, which this server allows only after STARTTLS
+        app.extensions["reflect.store"].engine.dispose()
+    finally:
+        box.stop()
+
+
+def test_a_server_whose_certificate_is_not_trusted_gets_nothing(database_url, tmp_path, caplog):
+    box = MailBox(tls_folder=tmp_path).start()
+    try:
+        app = make_test_app(database_url, tmp_path / "instance", **box.settings())
+        admin = app.test_client()
+        sign_in_as(app, admin, "admin")
+        with caplog.at_level(logging.INFO, logger="reflect"):
+            _add_person(admin, "ana@example.org", lang="en", name="Ana")
+        assert "could not be sent" in admin.get("/admin/users").get_data(as_text=True)
+        assert box.messages == [] and box.logins == []
+        assert "SSLCertVerificationError" in caplog.text
+        app.extensions["reflect.store"].engine.dispose()
+    finally:
+        box.stop()
