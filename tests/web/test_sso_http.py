@@ -72,10 +72,6 @@ def counts(app):
                 db.scalar(select(func.count()).select_from(LoginSession)))
 
 
-def page_of(client, response) -> str:
-    return response.get_data(as_text=True)
-
-
 def test_an_existing_account_signs_in_with_single_sign_on_matched_by_verified_email(sso_app):
     user_id = make_user(sso_app, "facilitator", "ana@example.org")
     client = sso_app.test_client()
