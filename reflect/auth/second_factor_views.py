@@ -20,8 +20,9 @@ ENROL_KEY = "totp_enrol_secret"
 
 
 def _qr(uri: str) -> Markup:
-    return Markup(segno.make(uri, error="m").svg_inline(scale=5, title=_("QR code for your authenticator app"),
-                                                         dark="#000", light="#fff"))
+    # a viewBox and no fixed size: the stylesheet scales it to the screen, whole
+    return Markup(segno.make(uri, error="m").svg_inline(scale=5, omitsize=True, dark="#000", light="#fff",
+                                                         title=_("QR code for your authenticator app")))
 
 
 def _enrol_page(form, secret: str, email: str, action: str, status: int = 200, required: bool = False):

@@ -7,10 +7,12 @@ With ``REFLECT_SCREENSHOTS=<folder>`` each screen is also saved there at 1366×7
 360×640, to be looked at."""
 from __future__ import annotations
 
+import io
 import os
 import re
 import time
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pyotp
 import pytest
@@ -55,6 +57,15 @@ def account_server(tmp_path):
     mailbox.stop()
 
 
+def read_qr(png: bytes) -> str:
+    import zxingcpp
+    from PIL import Image
+
+    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+    assert len(found) == 1, found
+    return found[0].text
+
+
 def secret_on(page) -> str:
     return page.locator("code.secret").inner_text().replace(" ", "")
 
@@ -78,6 +89,10 @@ def test_account_screens_are_accessible_and_work(account_server, new_page):
     expect(admin.locator(".totp-qr svg")).to_be_visible()
     audit(admin, "two-step set-up at sign-in with the QR code")
     secret = secret_on(admin)
+    # the QR code, read back from what Chromium drew, is the app's entry for this account and key
+    scanned = read_qr(admin.locator(".totp-qr svg").screenshot())
+    assert scanned.startswith("otpauth://totp/reflect:admin%40example.org?")
+    assert parse_qs(urlsplit(scanned).query) == {"secret": [secret], "issuer": ["reflect"]}
     admin.get_by_label("Code from the app").fill("000000")
     admin.get_by_role("button", name="Turn on two-step sign-in").click()
     expect(admin.get_by_text("That code is wrong")).to_be_visible()
