@@ -25,6 +25,7 @@ from reflect.tokens import token_hash
 
 ISSUER = "reflect"
 RECOVERY_CODES = 10
+RECOVERY_CODE_CHARS = 10  # shown as two groups of five
 STEP_SECONDS = 30
 _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i
 _SPACES = re.compile(r"[\s-]+")
@@ -66,7 +67,7 @@ def _matching_step(secret: str, code: str, now: float | None = None) -> int | No
 
 
 def _new_recovery_code() -> str:
-    raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(10))  # ~50 bits
+    raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(RECOVERY_CODE_CHARS))  # ~50 bits
     return f"{raw[:5]}-{raw[5:]}"
 
 
@@ -112,7 +113,7 @@ def verify(db: Session, user: User, code: str) -> str:
                 return "totp"
             record(db, None, "second_factor_failed", f"user:{user.id}", {"reason": "reused"})
             raise AccountError("code_wrong")
-        if code and not code.isdigit():
+        if len(code) == RECOVERY_CODE_CHARS:
             used = db.execute(
                 update(RecoveryCode)
                 .where(RecoveryCode.code_hash == token_hash(code), RecoveryCode.user_id == user.id,
