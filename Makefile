@@ -36,7 +36,13 @@ translations: $(COMPILED)
 
 setup: $(VENV)/.installed translations
 
-setup-test: $(VENV)/.installed-test translations
+# the real OpenID provider the single sign-on tests start (npm oidc-provider, pinned by its lock file)
+OIDC_TEST_PROVIDER := tests/oidc/node_modules/.package-lock.json
+
+$(OIDC_TEST_PROVIDER): tests/oidc/package.json tests/oidc/package-lock.json
+	cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error
+
+setup-test: $(VENV)/.installed-test translations $(OIDC_TEST_PROVIDER)
 
 ## Serve on http://$(HOST):$(PORT), applying pending migrations first.
 run: setup

@@ -49,7 +49,35 @@ _ENV = {
     # Websocket per-message compression (permessage-deflate): off unless turned on (see
     # reflect/socket_compression.py).
     "SOCKET_COMPRESSION": (lambda v: v.lower() in ("1", "true", "yes"), False),
+    # The address people open reflect at (e.g. https://reflect.example.org): the links in
+    # emails and the single sign-on return address are built on it, never on a request's Host.
+    "PUBLIC_URL": (str, None),
+    # Email (optional, see reflect/mail.py): without a host, links are shown to copy.
+    "SMTP_HOST": (str, None),
+    "SMTP_PORT": (int, 587),
+    "SMTP_SECURITY": (str, "starttls"),  # starttls, tls or none
+    "SMTP_USER": (str, None),
+    "SMTP_PASSWORD": (str, None),
+    "SMTP_SENDER": (str, None),
+    # Two-factor sign-in compulsory for: none, admins, or staff (every account).
+    "REQUIRE_2FA": (str, "none"),
+    # Single sign-on with OpenID Connect (see reflect/auth/oidc.py).
+    "OIDC_DISCOVERY_URL": (str, None),
+    "OIDC_CLIENT_ID": (str, None),
+    "OIDC_CLIENT_SECRET": (str, None),
+    "OIDC_EMAIL_CLAIM": (str, "email"),
+    # The claim by which the provider says it verified that email (Entra ID: xms_edov).
+    "OIDC_EMAIL_VERIFIED_CLAIM": (str, "email_verified"),
+    "OIDC_SCOPES": (str, "openid email profile"),
+    "OIDC_PROVIDER_NAME": (str, None),
+    # The role of an account made at its first single sign-on; empty: no account is made.
+    "OIDC_CREATE_ROLE": (str, None),
+    # Off: an account that has signed in with single sign-on can no longer use a password.
+    "OIDC_PASSWORD_LOGIN": (lambda v: v.lower() in ("1", "true", "yes"), True),
 }
+
+SMTP_SECURITY = ("starttls", "tls", "none")
+REQUIRE_2FA = ("none", "admins", "staff")
 
 
 class ConfigError(ValueError):
@@ -93,11 +121,36 @@ def check(config: dict) -> None:
     if config["REFLECT_MIN_GROUP_SIZE"] < 2:
         raise ConfigError("REFLECT_MIN_GROUP_SIZE must be at least 2")
     check_timezone(config.get("REFLECT_TIMEZONE") or "UTC")
+    check_accounts(config)
     origins = config.get("REFLECT_ALLOWED_ORIGINS")
     if origins is not None:
         items = allowed_origins(origins)
         if not items or "*" in items:
             raise ConfigError("REFLECT_ALLOWED_ORIGINS must list origins explicitly (never '*' or empty)")
+
+
+def check_accounts(config: dict) -> None:
+    """Email, two-factor and single sign-on settings: all or nothing, known values."""
+    if config.get("REFLECT_SMTP_HOST"):
+        if config.get("REFLECT_SMTP_SECURITY", "starttls") not in SMTP_SECURITY:
+            raise ConfigError(f"REFLECT_SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY)}")
+        if not config.get("REFLECT_SMTP_SENDER"):
+            raise ConfigError("REFLECT_SMTP_SENDER (the From address) is needed with REFLECT_SMTP_HOST")
+        if not config.get("REFLECT_PUBLIC_URL"):
+            raise ConfigError("REFLECT_PUBLIC_URL (the address in emails' links) is needed with REFLECT_SMTP_HOST")
+    public = config.get("REFLECT_PUBLIC_URL")
+    if public and not public.startswith(("https://", "http://")):
+        raise ConfigError("REFLECT_PUBLIC_URL must start with https:// (or http://)")
+    if config.get("REFLECT_REQUIRE_2FA", "none") not in REQUIRE_2FA:
+        raise ConfigError(f"REFLECT_REQUIRE_2FA must be one of {', '.join(REQUIRE_2FA)}")
+    oidc = ("REFLECT_OIDC_DISCOVERY_URL", "REFLECT_OIDC_CLIENT_ID", "REFLECT_OIDC_CLIENT_SECRET")
+    given = [name for name in oidc if config.get(name)]
+    if given and len(given) != len(oidc):
+        missing = ", ".join(name for name in oidc if name not in given)
+        raise ConfigError(f"single sign-on needs {missing} as well")
+    role = config.get("REFLECT_OIDC_CREATE_ROLE")
+    if role and role not in ("facilitator", "supervisor", "admin"):
+        raise ConfigError("REFLECT_OIDC_CREATE_ROLE must be facilitator, supervisor or admin (or empty)")
 
 
 def check_timezone(name: str) -> None:

@@ -3,6 +3,8 @@
 - Debian's Chromium at /usr/bin/chromium (installed with apt when missing and we are root)
 - PostgreSQL at 127.0.0.1:5432 (database ``test``), Redis at 127.0.0.1:6379
 - the ``redis-server`` program (the Redis outage test starts and stops one of its own)
+- Node.js and npm, and the OpenID provider the single sign-on tests start
+  (tests/oidc: ``npm ci`` from its package-lock.json when missing)
 """
 from __future__ import annotations
 
@@ -33,6 +35,21 @@ def install_debian_packages(missing: list[str]) -> None:
     subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=False, env=env)
 
 
+OIDC_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests", "oidc")
+
+
+def oidc_provider_problem() -> str | None:
+    """Install the tests' OpenID provider (npm ci) if needed; what is wrong, or None."""
+    if not shutil.which("node") or not shutil.which("npm"):
+        return "Node.js and npm are needed for the single sign-on tests: apt-get install nodejs npm"
+    if os.path.isdir(os.path.join(OIDC_DIR, "node_modules", "oidc-provider")):
+        return None
+    done = subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=OIDC_DIR, check=False)
+    if done.returncode != 0 or not os.path.isdir(os.path.join(OIDC_DIR, "node_modules", "oidc-provider")):
+        return "the OpenID provider of the tests could not be installed (npm ci in tests/oidc)"
+    return None
+
+
 def main() -> int:
     missing = [p for p, path in (("chromium", CHROMIUM), ("nginx", "/usr/sbin/nginx"),
                                  ("redis-server", REDIS_SERVER)) if not os.path.exists(path)]
@@ -49,6 +66,9 @@ def main() -> int:
         problems.append("PostgreSQL is not answering on 127.0.0.1:5432")
     if not reachable("127.0.0.1", 6379):
         problems.append("Redis is not answering on 127.0.0.1:6379")
+    oidc = oidc_provider_problem()
+    if oidc:
+        problems.append(oidc)
     for problem in problems:
         print(f"missing prerequisite: {problem}", file=sys.stderr)
     return 1 if problems else 0

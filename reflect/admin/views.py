@@ -2,15 +2,20 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from reflect import mail
 from reflect.auth import accounts
+from reflect.auth.flow import public_url
+from reflect.auth.mail import send_invitation, send_password_reset
 from reflect.auth.access import roles_required
 from reflect.auth.forms import ActiveForm, EmptyForm, NewUserForm, RoleForm
 from reflect.auth.messages import account_error
 from reflect.db import begin_write, get_session
+from reflect.i18n import normalise
 from reflect.models import AuditEvent, Role, User
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -45,8 +50,22 @@ def _render_users(form: NewUserForm, status: int = 200):
     )
 
 
-def _hand_over_link(user: User, raw: str) -> None:
-    session[LINK_KEY] = {"email": user.email, "url": url_for("auth.set_password", token=raw, _external=True)}
+def _hand_over_link(user: User, raw: str, emailed: bool = False) -> None:
+    session[LINK_KEY] = {"email": user.email, "url": url_for("auth.set_password", token=raw, _external=True),
+                         "emailed": emailed}
+
+
+def _emailed_link(raw: str) -> str:
+    return public_url("auth.set_password", token=raw)
+
+
+def _report_mail(sent: bool, user: User) -> None:
+    """Tell the admin whether the email went; the link is shown either way."""
+    if sent:
+        flash(_("The link was emailed to %(email)s. It is also shown below.", email=user.email), "success")
+    else:
+        flash(_("The email to %(email)s could not be sent. Copy the link below and send it yourself.",
+                email=user.email), "error")
 
 
 def _begin_change(db) -> None:
@@ -79,9 +98,14 @@ def add_user():
         db.rollback()
         flash(account_error(err.code), "error")
         return _render_users(form, status=400)
+    user.locale = normalise(form.lang.data) or normalise(str(get_locale() or "")) or "en"
     db.commit()
-    _hand_over_link(user, raw)
-    flash(_("Account created. Send this one-time link so they can choose a password."), "success")
+    sent = mail.enabled() and send_invitation(user, _emailed_link(raw))
+    _hand_over_link(user, raw, emailed=sent)
+    if mail.enabled():
+        _report_mail(sent, user)
+    else:
+        flash(_("Account created. Send this one-time link so they can choose a password."), "success")
     return redirect(url_for("admin.users"))
 
 
@@ -146,8 +170,12 @@ def reset_password(user_id: int):
         flash(account_error(err.code), "error")
         return redirect(url_for("admin.users"))
     db.commit()
-    _hand_over_link(user, raw)
-    flash(_("Send this one-time link so they can choose a new password."), "success")
+    sent = mail.enabled() and send_password_reset(user, _emailed_link(raw))
+    _hand_over_link(user, raw, emailed=sent)
+    if mail.enabled():
+        _report_mail(sent, user)
+    else:
+        flash(_("Send this one-time link so they can choose a new password."), "success")
     return redirect(url_for("admin.users"))
 
 
@@ -162,3 +190,7 @@ def audit():
         .limit(500)
     ).all()
     return render_template("admin/audit.html", events=events)
+
+
+# The admin's actions on a person's sign-ins and second factor register on this blueprint.
+from reflect.admin import account_views  # noqa: E402,F401

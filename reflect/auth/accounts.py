@@ -104,10 +104,11 @@ def authenticate(db: Session, email: str, password: str) -> User | None:
     return user
 
 
-def start_login_session(db: Session, user: User) -> str:
+def start_login_session(db: Session, user: User, *, user_agent: str = "", method: str = "password") -> str:
     raw = new_token()
-    db.add(LoginSession(id_hash=token_hash(raw), user_id=user.id))
-    record(db, user, "sign_in", f"user:{user.id}")
+    db.add(LoginSession(id_hash=token_hash(raw), user_id=user.id, user_agent=user_agent, method=method,
+                        last_seen_at=utcnow()))
+    record(db, user, "sign_in", f"user:{user.id}", {"method": method} if method != "password" else None)
     user.login_session_id = raw
     return raw
 
@@ -195,7 +196,17 @@ def end_all_login_sessions(db: Session, user: User) -> list[str]:
     return ended
 
 
-def issue_password_link(db: Session, user: User, actor: User | None = None) -> str:
+def reset_candidate(db: Session, email: str) -> User | None:
+    """The active account of ``email`` for a forgotten-password request, if any."""
+    try:
+        email = normalise_email(email)
+    except AccountError:
+        return None
+    user = db.scalar(select(User).where(User.email == email))
+    return user if user is not None and user.active else None
+
+
+def issue_password_link(db: Session, user: User, actor: User | None = None, reason: str | None = None) -> str:
     """A one-time token to (re)set ``user``'s password; earlier unused ones stop working.
     A deactivated account gets none: its link would not open (see ``password_link_user``)."""
     if not user.active:
@@ -213,7 +224,7 @@ def issue_password_link(db: Session, user: User, actor: User | None = None) -> s
             expires_at=now + timedelta(hours=PASSWORD_LINK_HOURS),
         )
     )
-    record(db, actor, "password_link_issued", f"user:{user.id}")
+    record(db, actor, "password_link_issued", f"user:{user.id}", {"reason": reason} if reason else None)
     return raw
 
 

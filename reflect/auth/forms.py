@@ -2,9 +2,15 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import AnyOf, DataRequired, EqualTo, Length
+from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional
 
 from reflect.auth.accounts import MIN_PASSWORD_LENGTH
+
+
+def language_choices():
+    from reflect.i18n import LANGUAGES
+
+    return list(LANGUAGES.items())
 
 
 def role_choices():
@@ -42,6 +48,8 @@ class NewUserForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     role = SelectField(_l("Role"), choices=role_choices, validators=[DataRequired()])
+    lang = SelectField(_l("Their language"), choices=language_choices, validators=[Optional()],
+                       validate_choice=False, description=_l("The invitation and later messages are sent in it."))
 
 
 class RoleForm(FlaskForm):
@@ -57,3 +65,30 @@ class ActiveForm(FlaskForm):
     double click or a resubmitted form asks for the same thing twice."""
 
     active = HiddenField(validators=[DataRequired(), AnyOf(["0", "1"])])
+
+
+class CodeForm(FlaskForm):
+    """A code from the authenticator app, or a recovery code."""
+
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(max=32)],
+        description=_l("The 6-digit code your authenticator app shows now, or one of your recovery codes."),
+    )
+
+
+class ConfirmCodeForm(FlaskForm):
+    code = StringField(
+        _l("Code from the app"),
+        validators=[DataRequired(), Length(max=32)],
+        description=_l("After adding the account, type the 6-digit code the app shows."),
+    )
+
+
+class ForgotForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+
+
+class EndSignInForm(FlaskForm):
+    login = HiddenField(validators=[DataRequired(), Length(max=64)])
+

@@ -18,6 +18,33 @@ ACCOUNT_ERRORS = {
         "The setup token is wrong or was already used. Open the link from the server log, or run "
         "“reflect setup-token” on the server for a new one."
     ),
+    "code_wrong": _l("That code is wrong or was already used. Enter the current code from your app."),
+    "totp_already_on": _l("Two-step sign-in is already on for this account."),
+    "sign_in_not_open": _l("That sign-in has already ended."),
+    "sso_unavailable": _l(
+        "Single sign-on is not working right now: the identity provider could not be reached or is not set up "
+        "correctly. Try again later or ask an admin."
+    ),
+    "sso_state": _l("This sign-in link was already used or has expired. Start single sign-on again."),
+    "sso_token": _l(
+        "The identity provider's answer could not be trusted (it was not meant for this server, or has "
+        "expired), so you were not signed in. Start single sign-on again."
+    ),
+    "sso_cancelled": _l("Single sign-on was cancelled at the identity provider."),
+    "sso_refused": _l("The identity provider did not say who you are, so you were not signed in."),
+    "sso_no_email": _l("The identity provider did not give an email address, so you were not signed in."),
+    "sso_email_unverified": _l(
+        "The identity provider has not verified your email address, so it cannot open an account here."
+    ),
+    "sso_no_account": _l("There is no account for this email address here. Ask an admin to add you."),
+    "sso_other_identity": _l(
+        "This account is already linked to another single sign-on identity. Ask an admin."
+    ),
+    "sso_deactivated": _l("This account is deactivated. Ask an admin."),
+    "passkey_refused": _l("The passkey could not be checked, so nothing was changed. Try again, or use a code."),
+    "passkey_limit": _l("This account already has the most passkeys it can have. Remove one first."),
+    "passkey_missing": _l("That passkey was already removed."),
+    "passkey_needs_totp": _l("Turn on two-step sign-in with an authenticator app first; a passkey is a second way."),
 }
 
 

@@ -4,17 +4,19 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from sqlalchemy.exc import IntegrityError
 
-from reflect.auth import accounts
+from reflect.auth import accounts, flow, signins, totp
+from reflect.auth.sso import password_allowed
 from reflect.auth.forms import LoginForm, SetPasswordForm, SetupForm
 from reflect.auth.messages import account_error
 from reflect.db import begin_write, get_session
 from reflect.extensions import limiter, login_manager
 from reflect.i18n import LANG_COOKIE, normalise
+from reflect.tokens import token_hash
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger("reflect.auth")
@@ -23,12 +25,27 @@ HOME_BY_ROLE = {"admin": "admin.users", "facilitator": "facilitate.index", "supe
 
 
 def init_login(app: Flask) -> None:
+    from reflect.auth import oidc
+
+    oidc.init_app(app)
     login_manager.session_protection = None  # the login session table does the job
     login_manager.login_view = "auth.login"
 
     @login_manager.user_loader
     def _load(raw_id: str):
-        return accounts.load_login_session(get_session(), raw_id)
+        user = accounts.load_login_session(get_session(), raw_id)
+        if user is not None:
+            g.login_hash = token_hash(raw_id)
+        return user
+
+    @app.after_request
+    def _seen(response):
+        """Keep "last seen" of the sign-in that made this request (to a few minutes)."""
+        login_hash = g.pop("login_hash", None)
+        if login_hash is not None:  # once the request's own unit of work is over
+            engine = app.extensions["reflect.store"].engine
+            response.call_on_close(lambda: signins.note_use(engine, login_hash))
+        return response
 
 
 def safe_next(target: str | None) -> str | None:
@@ -130,16 +147,33 @@ def login():
         db = get_session()
         user = accounts.authenticate(db, form.email.data, form.password.data)
         if user is None:
+            signins.record_failed_sign_in(db, form.email.data, "password")
             db.commit()
             flash(_("Wrong email or password."), "error")
+        elif not password_allowed(user, current_app.config["REFLECT_OIDC_PASSWORD_LOGIN"]):
+            db.rollback()
+            flash(_("This account signs in with single sign-on: use the button below."), "error")
         else:
             next_url = safe_next(request.args.get("next"))
-            session.clear()  # a new session identifier at every sign-in
-            accounts.start_login_session(db, user)
-            db.commit()
-            login_user(user)
-            return redirect(next_url or home_url())
-    return render_template("auth/login.html", form=form), 200
+            db.commit()  # a rehashed password
+            if totp.is_enabled(user):
+                flow.hold(user, "code", next_url)
+                return redirect(url_for("auth.second_step"))
+            if totp.required(user.role, current_app.config["REFLECT_REQUIRE_2FA"]):
+                flow.hold(user, "enrol", next_url)
+                return redirect(url_for("auth.enrol_at_sign_in"))
+            return flow.complete(db, user, "password", next_url)  # a new session id at every sign-in
+    return render_template("auth/login.html", form=form, **sign_in_options()), 200
+
+
+def sign_in_options() -> dict:
+    """What the sign-in page offers besides the password: single sign-on, a forgotten password."""
+    from reflect import mail
+    from reflect.auth import oidc
+
+    config = current_app.config
+    return {"sso": oidc.configured(config), "sso_name": config.get("REFLECT_OIDC_PROVIDER_NAME") or "",
+            "forgot": mail.enabled(config)}
 
 
 @bp.post("/logout")
@@ -202,3 +236,7 @@ def switch_language():
         current_user.locale = code
         get_session().commit()
     return response
+
+
+# The other account pages register on this blueprint.
+from reflect.auth import passkey_views, password_views, second_factor_views, signin_views, sso_views  # noqa: E402,F401

@@ -1,5 +1,5 @@
 """All tables. Import from here so Alembic sees every model."""
-from reflect.models.accounts import AppSetting, AuditEvent, LoginSession, PasswordToken, Role, ScheduledJob, User
+from reflect.models.accounts import AppSetting, AuditEvent, LoginSession, Passkey, PasswordToken, RecoveryCode, Role, ScheduledJob, User
 from reflect.models.decks import CustomDeck
 from reflect.models.groups import Group, RosterMember, SupervisorAssignment
 from reflect.models.live import (
@@ -21,6 +21,6 @@ from reflect.models.notes import Note, NoteTag, ThemeTag
 __all__ = [
     "Answer", "AppSetting", "AuditEvent", "CheckinAnswer", "CheckinMark", "CheckinRound",
     "CustomDeck", "Group", "GroupSession", "LoginSession", "Note", "NoteTag", "Participant",
-    "PasswordToken", "ProcessedCommand", "Reaction", "ResponseMark", "Role", "RosterMember",
+    "Passkey", "PasswordToken", "ProcessedCommand", "Reaction", "RecoveryCode", "ResponseMark", "Role", "RosterMember",
     "ScheduledJob", "ScreenPresence", "SessionCard", "SocketPresence", "SupervisorAssignment", "ThemeTag", "User",
 ]

@@ -17,6 +17,9 @@ from datetime import datetime
 from typing import Callable
 from urllib.parse import urlsplit
 
+from reflect.db import get_session
+from reflect.models import User
+from reflect.tokens import token_hash
 from tests.security.conftest import ROLES, World, diff, snapshot
 
 SIGNED_IN = {"admin", "facilitator", "other_facilitator", "assigned_supervisor", "unassigned_supervisor"}
@@ -85,6 +88,29 @@ def _pending(w, role):
 S = lambda w: w.ids["S"]  # noqa: E731
 G = lambda w: w.ids["G"]  # noqa: E731
 
+
+def _another_sign_in(w, role):
+    """A second open sign-in of the role's account (of the facilitator's, for roles
+    without an account): ending it is allowed to its owner only."""
+    from reflect.auth import accounts
+
+    w.made = True
+    with w.app.app_context():
+        db = get_session()
+        owner = db.get(User, w.ids.get(role) if role in SIGNED_IN else w.ids["facilitator"])
+        raw = accounts.start_login_session(db, owner, user_agent="Firefox/133.0 (Windows)")
+        db.commit()
+        return {"login": token_hash(raw)}
+
+
+def _fresh_two_step_user(w, role):
+    user_id = w.fresh_user()
+    with w.app.app_context():
+        db = get_session()
+        db.get(User, user_id).totp_secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+        db.commit()
+    return f"/admin/users/{user_id}/two-step/reset"
+
 ROUTES: dict[tuple[str, str], Route] = {
     # --- public pages ----------------------------------------------------------------
     ("auth.index", "GET"): Route(lambda w, r: "/", EVERYONE, ok=(302,)),
@@ -130,6 +156,41 @@ ROUTES: dict[tuple[str, str], Route] = {
                                             ok=(302,), writes=True, data=lambda w, r: {}),
     ("admin.change_role", "POST"): Route(lambda w, r: f"/admin/users/{w.fresh_user()}/role", {"admin"},
                                          ok=(302,), writes=True, data=lambda w, r: {"role": "supervisor"}),
+    ("admin.end_sign_ins", "POST"): Route(lambda w, r: f"/admin/users/{w.fresh_user()}/sign-ins/end", {"admin"},
+                                          ok=(302,), writes=True, data=lambda w, r: {}),
+    ("admin.reset_two_factor", "POST"): Route(_fresh_two_step_user, {"admin"}, ok=(302,), writes=True,
+                                              data=lambda w, r: {}),
+    # open sign-ins: each person their own
+    ("auth.sign_ins", "GET"): Route(lambda w, r: "/account/sign-ins", SIGNED_IN),
+    ("auth.end_sign_in", "POST"): Route(lambda w, r: "/account/sign-ins/end", SIGNED_IN, ok=(302,), writes=True,
+                                        data=_another_sign_in),
+    # two-step sign-in: the account page's set-up (a wrong code is a 400 that changes nothing)
+    ("auth.two_factor", "GET"): Route(lambda w, r: "/account/two-step", SIGNED_IN),
+    ("auth.two_factor", "POST"): Route(lambda w, r: "/account/two-step", SIGNED_IN, ok=(400,),
+                                       data=lambda w, r: {"code": "000000"}),
+    ("auth.new_recovery_codes", "POST"): Route(lambda w, r: "/account/two-step/recovery-codes", SIGNED_IN,
+                                               ok=(400,), data=lambda w, r: {"code": "000000"}),
+    # passkeys: JSON; without the app set up (as every account here) the options are refused with a 400
+    ("auth.passkey_options", "POST"): Route(lambda w, r: "/account/passkeys/options", SIGNED_IN, ok=(400,)),
+    ("auth.add_passkey", "POST"): Route(lambda w, r: "/account/passkeys", SIGNED_IN, ok=(400,)),
+    ("auth.remove_passkey", "POST"): Route(lambda w, r: "/account/passkeys/999999/remove", SIGNED_IN, ok=(302,),
+                                           data=lambda w, r: {}),
+    ("auth.passkey_sign_in_options", "POST"): Route(lambda w, r: "/login/passkey/options", NOBODY),
+    ("auth.passkey_sign_in", "POST"): Route(lambda w, r: "/login/passkey", NOBODY),
+    ("auth.two_factor_off", "POST"): Route(lambda w, r: "/account/two-step/off", SIGNED_IN, ok=(400,),
+                                           data=lambda w, r: {"code": "000000"}),
+    # the second step of signing in: only after a right password in this browser
+    ("auth.second_step", "GET"): Route(lambda w, r: "/login/code", NOBODY),
+    ("auth.second_step", "POST"): Route(lambda w, r: "/login/code", NOBODY, data=lambda w, r: {"code": "000000"}),
+    ("auth.enrol_at_sign_in", "GET"): Route(lambda w, r: "/login/enrol", NOBODY),
+    ("auth.enrol_at_sign_in", "POST"): Route(lambda w, r: "/login/enrol", NOBODY,
+                                             data=lambda w, r: {"code": "000000"}),
+    # without email settings there is no reset to send; without single sign-on settings, no SSO
+    ("auth.forgot_password", "GET"): Route(lambda w, r: "/password/forgot", EVERYONE),
+    ("auth.forgot_password", "POST"): Route(lambda w, r: "/password/forgot", NOBODY,
+                                            data=lambda w, r: {"email": "admin@example.org"}),
+    ("auth.sso_start", "GET"): Route(lambda w, r: "/login/sso", NOBODY),
+    ("auth.sso_callback", "GET"): Route(lambda w, r: "/login/sso/callback", NOBODY),
     # --- facilitating --------------------------------------------------------------------
     ("facilitate.index", "GET"): Route(lambda w, r: "/facilitate", RUNNERS),
     ("facilitate.create_group", "POST"): Route(lambda w, r: "/facilitate/groups", RUNNERS, ok=(302,), writes=True,
