@@ -161,6 +161,7 @@ class DemoResult:
     groups: int = 0
     sessions: int = 0
     members: int = 0
+    people: int = 0
 
 
 def database_has_data(db: Session) -> bool:
@@ -425,6 +426,9 @@ def seed_demo(
         ])
         result.groups += 1
 
+    from reflect.hours.demo import seed_hours  # people across groups, individual RS/C, letters
+
+    result.people = seed_hours(db, rng, now)
     record(db, None, "demo_seeded", "", {"groups": result.groups, "sessions": result.sessions})
     return result
 
@@ -459,7 +463,8 @@ def seed_demo_command(groups: int, sessions_per_group: int, participants: int, p
         db.rollback()
         raise click.ClickException(DEMO_ERRORS.get(err.code, err.code))
     db.commit()
-    click.echo(f"Demo data: {result.groups} groups, {result.sessions} sessions, {result.members} rostered members.")
+    click.echo(f"Demo data: {result.groups} groups, {result.sessions} sessions, {result.members} rostered members, "
+               f"{result.people} people with hours records.")
     click.echo("Accounts (the passwords are shown only now):")
     for role, email, pw in result.accounts:
         click.echo(f"  {role:<12} {email:<32} {pw}")

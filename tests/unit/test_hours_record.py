@@ -23,6 +23,7 @@ from reflect.models import (
     Participant,
     Person,
     ProviderProfile,
+    RosterMember,
 )
 from tests.unit.test_review_stats import group, held, member, user
 
@@ -233,3 +234,19 @@ def test_the_record_reads_no_answer_or_checkin_and_changes_none(db, world):
             targets = {fk.column.table.name for fk in table.foreign_keys}
             assert not targets & {"answers", "checkin_answers", "checkin_marks", "response_marks", "reactions",
                                   "notes", "participants", "processed_commands"}, table.name
+
+
+def test_demo_data_has_people_on_several_groups_individual_rsc_and_letters(db):
+    from reflect import demo
+    from reflect.models import RosterLink
+
+    demo.seed_demo(db, groups=3, sessions_per_group=12, participants=5, password="demo password 1", seed=7)
+    groups_per_person = {}
+    for person_id, group_id in db.execute(select(RosterLink.person_id, RosterMember.group_id)
+                                          .join(RosterMember, RosterMember.id == RosterLink.roster_member_id)):
+        groups_per_person.setdefault(person_id, set()).add(group_id)
+    assert sum(1 for groups in groups_per_person.values() if len(groups) > 1) >= 2
+    assert db.scalar(select(func.count()).select_from(IndividualMeeting)) > 0
+    issued = list(db.scalars(select(HoursLetter)))
+    assert issued and any(letter.superseded_at is not None for letter in issued)
+    assert all(letters.verify(db, letter.code) is not None for letter in issued)
