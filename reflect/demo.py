@@ -229,6 +229,7 @@ def seed_demo(
     min_group_size: int = 3,
     seed: int | None = None,
     now: datetime | None = None,
+    timezone: str = "UTC",
 ) -> DemoResult:
     if database_has_data(db) and not force:
         raise DemoError("not_empty")
@@ -428,7 +429,7 @@ def seed_demo(
 
     from reflect.hours.demo import seed_hours  # people across groups, individual RS/C, letters
 
-    result.people = seed_hours(db, rng, now)
+    result.people = seed_hours(db, rng, now, timezone)
     record(db, None, "demo_seeded", "", {"groups": result.groups, "sessions": result.sessions})
     return result
 
@@ -458,7 +459,8 @@ def seed_demo_command(groups: int, sessions_per_group: int, participants: int, p
     try:
         result = seed_demo(db, groups=groups, sessions_per_group=sessions_per_group, participants=participants,
                            password=password, force=force, seed=seed,
-                           min_group_size=int(current_app.config["REFLECT_MIN_GROUP_SIZE"]))
+                           min_group_size=int(current_app.config["REFLECT_MIN_GROUP_SIZE"]),
+                           timezone=current_app.config.get("REFLECT_TIMEZONE") or "UTC")
     except (DemoError, accounts.AccountError) as err:
         db.rollback()
         raise click.ClickException(DEMO_ERRORS.get(err.code, err.code))

@@ -93,8 +93,8 @@ def letters_of(db: Session, person_id: int, provider_ids=None) -> list[HoursLett
 
 
 def verify(db: Session, raw_code: str | None) -> dict | None:
-    """What the public verification page may say of a letter: that it was issued, for
-    whom, the period, the totals, who signed and when, and whether it was superseded.
+    """What the public verification page may say of a letter, and nothing else: that it
+    was issued, for whom, the period, the totals, and whether it has been superseded.
     ``None`` for an unknown code."""
     code = normalise_code(raw_code)
     if code is None:
@@ -107,8 +107,6 @@ def verify(db: Session, raw_code: str | None) -> dict | None:
         "person": letter.data["person"],
         "from": letter.period_start,
         "to": letter.period_end,
-        "totals": letter.data["totals"],
-        "provider": letter.data["provider"]["name"],
-        "signed_at": letter.signed_at,
-        "superseded_at": letter.superseded_at,
+        "totals": {key: letter.data["totals"][key] for key in ("group", "individual", "total")},
+        "superseded": letter.superseded_at is not None,
     }
