@@ -252,3 +252,13 @@ def test_demo_data_has_people_on_several_groups_individual_rsc_and_letters(db):
     issued = list(db.scalars(select(HoursLetter)))
     assert issued and any(letter.superseded_at is not None for letter in issued)
     assert all(letters.verify(db, letter.code) is not None for letter in issued)
+
+
+def test_someone_who_joined_by_phone_call_is_credited_by_a_correction(db, world):
+    w = world
+    s = held(db, w["g1"], datetime(2025, 6, 3, 17, 0), minutes=60)  # Dana had no phone in the room
+    assert s.id not in [e.session_id for e in entries(db, w)]
+    record.correct_attendance(db, w["fac"], s, w["dana"], RULES, absent=False, arrived=s.started_at,
+                              left=s.ended_at, mode="phone", reason="Joined by phone call")
+    got = [e for e in entries(db, w) if e.session_id == s.id]
+    assert [(str(e.hours), e.mode, e.kind) for e in got] == [("1.00", "phone", "group")]

@@ -273,3 +273,30 @@ def test_the_join_screen_says_a_typed_name_counts_in_no_ones_record(app, site):
     phone.post("/join", data={"code": code, "csrf_token": csrf(phone, "/join")})
     page = phone.get("/join/welcome").get_data(as_text=True)
     assert "this session counts in no one's hours record" in html.unescape(page)
+
+
+def test_an_individual_session_run_live_is_credited_as_individual_rsc(app, site):
+    clients, ids = site
+    person_id = _link_dana(clients, ids)
+    fac = clients["facilitator"]
+    started = post(fac, f"/hours/people/{person_id}/live", {"group": str(ids["g1"]), "mode": "video"})
+    assert started.status_code == 302 and "/facilitate/sessions/" in started.headers["Location"]
+    session_id = int(started.headers["Location"].rsplit("/", 1)[1])
+
+    def hold(db):
+        s = db.get(GroupSession, session_id)
+        assert s.locked and s.facilitator_id == ids["facilitator"]
+        s.started_at, s.ended_at, s.phase = datetime(2025, 5, 2, 16, 0), datetime(2025, 5, 2, 16, 50), "ended"
+        _phone(db, s, db.get(RosterMember, ids["m1"]))
+        _phone(db, s, db.get(RosterMember, ids["m3"]))  # someone else who got in: not an individual entry of theirs
+        db.commit()
+
+    read(app, hold)
+    rows = list(csv.DictReader(io.StringIO(clients["admin"].get(
+        f"/hours/people/{person_id}/entries.csv").get_data(as_text=True).lstrip("\ufeff"))))
+    assert [(r["date"], r["hours"], r["type"], r["mode"]) for r in rows if r["date"] == "2025-05-02"] == [
+        ("2025-05-02", "0.83", "individual", "video")]
+    assert read(app, lambda db: db.scalar(select(func.count()).select_from(Participant)
+                                          .where(Participant.session_id == session_id))) == 2
+    program = clients["admin"].get("/hours/entries.csv").get_data(as_text=True)
+    assert program.count("2025-05-02") == 1  # once, as individual RS/C, never also as group RS/C
