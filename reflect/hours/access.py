@@ -1,8 +1,8 @@
 """Who sees whose hours record. No Flask here.
 
 - admin: every person, every entry;
-- facilitator: the people on the rosters of the groups they facilitate and the people
-  they have given individual RS/C, with their whole record (hours only: never answers,
+- facilitator: the people on the rosters of the groups they facilitate, the people
+  they have given individual RS/C and the people they added, with their whole record (hours only: never answers,
   check-ins or notes, which the record does not hold);
 - supervisor: the people on the rosters of the groups assigned to them, and only the
   entries of those groups;
@@ -47,7 +47,8 @@ def _visible_ids_query(scope: Scope):
     if scope.provider_id is None:
         return by_roster
     return by_roster.union(select(IndividualMeeting.person_id)
-                           .where(IndividualMeeting.provider_id == scope.provider_id))
+                           .where(IndividualMeeting.provider_id == scope.provider_id),
+                           select(Person.id).where(Person.created_by == scope.provider_id))
 
 
 def visible_people(db: Session, scope: Scope) -> list[Person]:

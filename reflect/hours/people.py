@@ -33,7 +33,7 @@ def _clean_name(name: str | None) -> str:
 def create_person(db: Session, actor: User, name: str, locale: str = "en") -> Person:
     if locale not in LANGUAGES:
         raise HoursError("language_invalid")
-    person = Person(display_name=_clean_name(name), locale=locale)
+    person = Person(display_name=_clean_name(name), locale=locale, created_by=actor.id if actor else None)
     db.add(person)
     db.flush()
     audit(db, actor, "person_created", f"person:{person.id}")

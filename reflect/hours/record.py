@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reflect.audit import record as audit
+from reflect.db import utcnow
 from reflect.hours import letters_state
 from reflect.hours.credit import DEFAULT_GRACE, DEFAULT_THRESHOLD, Phone, credited_interval, hours_of
 from reflect.hours.errors import HoursError
@@ -236,7 +237,7 @@ def correct_attendance(db: Session, actor: User, session: GroupSession, person: 
         correction = AttendanceCorrection(session_id=session.id, person_id=person.id)
         db.add(correction)
     correction.arrived_at, correction.left_at, correction.mode = arrived, left, mode
-    correction.corrected_by, correction.corrected_at = actor.id, _now()
+    correction.corrected_by, correction.corrected_at = actor.id, utcnow()
     db.flush()
     audit(db, actor, "attendance_corrected", f"session:{session.id}", {
         "person_id": person.id, "reason": reason, "absent": absent, "mode": mode,
@@ -293,7 +294,7 @@ def link_live_meeting(db: Session, provider: User, person: Person, session: Grou
     """Mark a new session as an individual meeting with ``person`` (a session of one)."""
     if mode not in MODES:
         raise HoursError("mode_invalid")
-    meeting = IndividualMeeting(person_id=person.id, provider_id=provider.id, started_at=session.created_at or _now(),
+    meeting = IndividualMeeting(person_id=person.id, provider_id=provider.id, started_at=session.created_at or utcnow(),
                                 minutes=0, mode=mode, session_id=session.id)
     db.add(meeting)
     db.flush()
@@ -319,8 +320,3 @@ def session_attendance(db: Session, session: GroupSession, rules: Rules) -> list
         result.append({"person": person, "entry": entry, "correction": correction})
     return result
 
-
-def _now() -> datetime:
-    from reflect.db import utcnow
-
-    return utcnow()

@@ -10,6 +10,7 @@ from decimal import Decimal
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import force_locale, format_time, get_locale, gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from reflect import config as settings
 from reflect.audit import record as audit
@@ -31,7 +32,7 @@ from reflect.hours.forms import (
     VerifyForm,
 )
 from reflect.hours.labels import error_message, kind_label, level_label, mode_label
-from reflect.models import GroupSession, HoursLetter, Person, ProviderProfile, Role, RosterMember
+from reflect.models import Group, GroupSession, HoursLetter, Person, ProviderProfile, Role, RosterLink, RosterMember
 from reflect.review.stats import local_today, to_local, to_utc
 
 bp = Blueprint("hours", __name__, template_folder="../templates")
@@ -116,8 +117,9 @@ def _pdf_response(letter: HoursLetter, locale: str) -> Response:
         body = pdf.render(letter, verify_url=url_for("hours.verify", code=letters.display_code(letter.code),
                                                      _external=True),
                           code=letters.display_code(letter.code))
+    disposition = "attachment" if request.args.get("download") else "inline"  # save, or open to print
     return Response(body, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="rsc-hours-{letter.code}.pdf"',
+                    headers={"Content-Disposition": f'{disposition}; filename="rsc-hours-{letter.code}.pdf"',
                              "Cache-Control": "no-store"})
 
 
@@ -141,8 +143,6 @@ def index():
     recent = []
     if scope.may_manage:
         roster = people.roster_entries(db, None if scope.everyone else scope.group_ids)
-        from sqlalchemy import select
-
         sessions = select(GroupSession).where(GroupSession.ended_at.is_not(None), GroupSession.started_at.is_not(None))
         if not scope.everyone:
             sessions = sessions.where(GroupSession.facilitator_id == current_user.id)
@@ -242,10 +242,6 @@ def _pop_new_link(person_id: int) -> str | None:
 
 def _live_groups(person: Person) -> list[tuple[int, str]]:
     db = get_session()
-    from sqlalchemy import select
-
-    from reflect.models import Group, RosterLink
-
     query = (select(Group.id, Group.name).join(RosterMember, RosterMember.group_id == Group.id)
              .join(RosterLink, RosterLink.roster_member_id == RosterMember.id)
              .where(RosterLink.person_id == person.id, Group.archived.is_(False)))

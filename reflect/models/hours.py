@@ -25,6 +25,8 @@ class Person(Base):
     locale: Mapped[str] = mapped_column(String(8), default="en")
     # the month their endorsement year starts (renewal counts hours per such year)
     year_start_month: Mapped[int] = mapped_column(default=1)
+    # who added them: a facilitator sees the people they added before any roster link
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -8,14 +8,14 @@ import html
 import io
 import re
 import secrets
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from reflect.db import get_session
-from reflect.hours import letters, people
+from reflect.hours import letters
 from reflect.models import (
     AuditEvent,
     Group,
@@ -300,3 +300,13 @@ def test_an_individual_session_run_live_is_credited_as_individual_rsc(app, site)
                                           .where(Participant.session_id == session_id))) == 2
     program = clients["admin"].get("/hours/entries.csv").get_data(as_text=True)
     assert program.count("2025-05-02") == 1  # once, as individual RS/C, never also as group RS/C
+
+
+def test_a_letter_opens_to_print_or_downloads(app, site):
+    clients, ids = site
+    person_id = _link_dana(clients, ids)
+    fac = clients["facilitator"]
+    post(fac, f"/hours/people/{person_id}/letters", {"from": "2025-01-01", "to": "2025-12-31"})
+    letter_id = read(app, lambda db: db.scalar(select(HoursLetter.id)))
+    assert fac.get(f"/hours/letters/{letter_id}.pdf").headers["Content-Disposition"].startswith("inline;")
+    assert fac.get(f"/hours/letters/{letter_id}.pdf?download=1").headers["Content-Disposition"].startswith("attachment;")

@@ -25,7 +25,9 @@ def upgrade() -> None:
     sa.Column('display_name', sa.String(length=120), nullable=False),
     sa.Column('locale', sa.String(length=8), nullable=False),
     sa.Column('year_start_month', sa.Integer(), nullable=False),
+    sa.Column('created_by', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_people_created_by_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_people'))
     )
     op.create_table('hours_letters',
