@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TimeField
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from reflect.i18n import LANGUAGES
@@ -74,7 +74,7 @@ class ModeForm(FlaskForm):
 
 class ProviderForm(FlaskForm):
     name = StringField(_l("Your name as it should appear on records"), validators=[DataRequired(), Length(max=120)])
-    qualification = StringField(_l("Your qualification"), validators=[Length(max=200)],
+    qualification = TextAreaField(_l("Your qualification"), validators=[Length(max=200)],
                                 description=_l("For example a license and an endorsement."))
 
 
