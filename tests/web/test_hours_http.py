@@ -310,3 +310,9 @@ def test_a_letter_opens_to_print_or_downloads(app, site):
     letter_id = read(app, lambda db: db.scalar(select(HoursLetter.id)))
     assert fac.get(f"/hours/letters/{letter_id}.pdf").headers["Content-Disposition"].startswith("inline;")
     assert fac.get(f"/hours/letters/{letter_id}.pdf?download=1").headers["Content-Disposition"].startswith("attachment;")
+
+
+def test_the_session_summary_links_to_its_credited_hours(app, site):
+    clients, ids = site
+    page = clients["facilitator"].get(f"/facilitate/sessions/{ids['s1']}/summary").get_data(as_text=True)
+    assert f'href="/hours/sessions/{ids["s1"]}"' in page
