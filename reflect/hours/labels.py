@@ -13,7 +13,6 @@ ERRORS = {
     "month_invalid": _l("Choose a month."),
     "already_linked": _l("This roster entry is already linked to that person."),
     "merge_self": _l("A person cannot be merged into themselves. Choose another person."),
-    "merge_conflict": _l("Both people have a correction for the same session. Undo one of them first."),
     "session_not_held": _l("This session has not been held yet."),
     "reason_required": _l("Say why you are correcting this attendance."),
     "reason_too_long": _l("Keep the reason under 200 characters."),

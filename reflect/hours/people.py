@@ -99,20 +99,25 @@ def groups_of(db: Session, person_ids) -> dict[int, list[str]]:
 def merge(db: Session, actor: User, source: Person, target: Person) -> None:
     """``source`` and ``target`` are the same person: everything of ``source`` (roster
     entries, individual meetings, corrections, letters, personal links) becomes
-    ``target``'s, and ``source`` is removed. Refused, changing nothing, when the two are
-    one already or both have a correction for the same session."""
+    ``target``'s, and ``source`` is removed. Where both have a correction for the same
+    session, ``target``'s stands and ``source``'s is dropped (listed in the audit entry).
+    Merging a person into themselves is refused and changes nothing."""
     if source.id == target.id:
         raise HoursError("merge_self")
-    source_sessions = set(db.scalars(select(AttendanceCorrection.session_id)
-                                     .where(AttendanceCorrection.person_id == source.id)))
     target_sessions = set(db.scalars(select(AttendanceCorrection.session_id)
                                      .where(AttendanceCorrection.person_id == target.id)))
-    if source_sessions & target_sessions:
-        raise HoursError("merge_conflict")
+    dropped = sorted(set(db.scalars(select(AttendanceCorrection.session_id).where(
+        AttendanceCorrection.person_id == source.id, AttendanceCorrection.session_id.in_(sorted(target_sessions))))))
+    if dropped:
+        db.execute(delete(AttendanceCorrection).where(AttendanceCorrection.person_id == source.id,
+                                                      AttendanceCorrection.session_id.in_(dropped)))
     letters_state.supersede(db, source.id)
     letters_state.supersede(db, target.id)
     for model in (RosterLink, IndividualMeeting, AttendanceCorrection, HoursLetter, PractitionerLink):
         db.execute(update(model).where(model.person_id == source.id).values(person_id=target.id))
     db.execute(delete(Person).where(Person.id == source.id))
     db.expire_all()
-    audit(db, actor, "people_merged", f"person:{target.id}", {"merged_person_id": source.id})
+    detail = {"merged_person_id": source.id}
+    if dropped:
+        detail["dropped_corrections_of_sessions"] = dropped
+    audit(db, actor, "people_merged", f"person:{target.id}", detail)

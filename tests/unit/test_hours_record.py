@@ -262,3 +262,20 @@ def test_someone_who_joined_by_phone_call_is_credited_by_a_correction(db, world)
                               left=s.ended_at, mode="phone", reason="Joined by phone call")
     got = [e for e in entries(db, w) if e.session_id == s.id]
     assert [(str(e.hours), e.mode, e.kind) for e in got] == [("1.00", "phone", "group")]
+
+
+def test_merging_two_people_corrected_for_the_same_session_keeps_the_kept_persons_correction(db, world):
+    w = world
+    s = w["s1"]
+    dup = people.create_person(db, w["fac"], "Dana (duplicate)")
+    other_member = member(db, w["g1"], "Dana again")
+    people.link_roster_entry(db, w["fac"], other_member, dup)
+    record.correct_attendance(db, w["fac"], s, w["dana"], RULES, absent=False, arrived=s.started_at,
+                              left=s.started_at + timedelta(minutes=60), mode=None, reason="Left for a visit")
+    record.correct_attendance(db, w["fac"], s, dup, RULES, absent=True, arrived=None, left=None, mode=None,
+                              reason="Not there")
+    people.merge(db, w["fac"], dup, w["dana"])
+    got = [e for e in entries(db, w) if e.session_id == s.id]
+    assert [str(e.hours) for e in got] == ["1.00"]
+    event = db.scalars(select(AuditEvent).where(AuditEvent.action == "people_merged")).one()
+    assert event.detail == {"merged_person_id": dup.id, "dropped_corrections_of_sessions": [s.id]}
