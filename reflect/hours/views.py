@@ -16,7 +16,6 @@ from reflect import config as settings
 from reflect.audit import record as audit
 from reflect.auth.access import roles_required
 from reflect.db import begin_write, get_session, utcnow
-from reflect.extensions import limiter
 from reflect.hours import access, exports, letters, links, people, progress as prog, record
 from reflect.hours.errors import HoursError
 from reflect.hours.forms import (
@@ -29,7 +28,6 @@ from reflect.hours.forms import (
     NewPersonForm,
     PersonForm,
     ProviderForm,
-    VerifyForm,
 )
 from reflect.hours.labels import error_message, kind_label, level_label, mode_label
 from reflect.models import Group, GroupSession, HoursLetter, Person, ProviderProfile, Role, RosterLink, RosterMember
@@ -525,57 +523,5 @@ def provider():
     return render_template("hours/provider.html", form=form)
 
 
-# --- public: verification and the practitioner's own view ------------------------------------
-
-
-@bp.get("/verify")
-@limiter.limit("30 per minute")
-def verify_form():
-    form = VerifyForm(request.args)
-    if request.args.get("code") and form.validate():
-        return redirect(url_for("hours.verify", code=form.code.data.strip()))
-    return render_template("hours/verify_form.html", form=form)
-
-
-@bp.get("/verify/<code>")
-@limiter.limit("30 per minute")
-def verify(code: str):
-    found = letters.verify(get_session(), code[:40])
-    if found is None:
-        return render_template("hours/verify.html", letter=None, code=code[:40]), 404
-    return render_template("hours/verify.html", letter=found, code=found["code"], **_helpers())
-
-
-def _own_locale(found: Person) -> str:
-    """The practitioner's language, unless they chose the other one with the switch."""
-    from reflect.i18n import LANG_COOKIE, normalise
-
-    return normalise(request.cookies.get(LANG_COOKIE)) or found.locale
-
-
-def _own_person_or_404(token: str) -> Person:
-    found = links.person_for(get_session(), token)
-    if found is None:
-        abort(404)
-    return found
-
-
-@bp.get("/my/<token>")
-@limiter.limit("60 per minute")
-def own_record(token: str):
-    found = _own_person_or_404(token)
-    db = get_session()
-    view = _record_view(found, None)
-    with force_locale(_own_locale(found)):
-        return render_template("hours/own.html", person=found, token=token,
-                               letters=letters.letters_of(db, found.id), **view, **_helpers())
-
-
-@bp.get("/my/<token>/letters/<int:letter_id>.pdf")
-@limiter.limit("60 per minute")
-def own_letter(token: str, letter_id: int):
-    found = _own_person_or_404(token)
-    letter = get_session().get(HoursLetter, letter_id)
-    if letter is None or letter.person_id != found.id:
-        abort(404)
-    return _pdf_response(letter, _own_locale(found))
+# the public pages (verification, the practitioner's own view) share this blueprint
+from reflect.hours import public_views  # noqa: E402,F401
