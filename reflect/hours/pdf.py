@@ -57,11 +57,11 @@ def render(letter, *, verify_url: str, code: str) -> bytes:
     pdf.set_creator("reflect")
     pdf.add_page()
     pdf.set_font("DejaVu", "B", 15)
-    pdf.multi_cell(0, 8, _("Reflective supervision/consultation hours"), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 8, _("Reflective supervision/consultation hours"), align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 10)
     pdf.multi_cell(0, 5.5, _("Verification code: %(code)s", code=code) + " · " + _("Check this letter at %(url)s",
                                                                                   url=verify_url),
-                   new_x="LMARGIN", new_y="NEXT")
+                   align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     start, end = letter.period_start, letter.period_end
     intro = _("This letter confirms the reflective supervision/consultation (RS/C) hours that "
@@ -70,17 +70,17 @@ def render(letter, *, verify_url: str, code: str) -> bytes:
               end=format_date(end, "long"))
     pdf.multi_cell(0, 5.5, intro, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
-    pdf.multi_cell(0, 5.5, _("Practitioner: %(name)s", name=data["person"]), new_x="LMARGIN", new_y="NEXT")
-    pdf.multi_cell(0, 5.5, _("Provider: %(name)s", name=provider["name"]), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 5.5, _("Practitioner: %(name)s", name=data["person"]), align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 5.5, _("Provider: %(name)s", name=provider["name"]), align="L", new_x="LMARGIN", new_y="NEXT")
     if provider.get("qualification"):
         pdf.multi_cell(0, 5.5, _("Qualification: %(text)s", text=provider["qualification"]),
-                       new_x="LMARGIN", new_y="NEXT")
+                       align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.multi_cell(0, 5.5, _("Times are in %(zone)s.", zone=data.get("timezone") or "UTC"),
-                   new_x="LMARGIN", new_y="NEXT")
+                   align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     heading = FontFace(emphasis="BOLD", fill_color=(230, 236, 240))
     pdf.set_font("DejaVu", "", 8.5)
-    with pdf.table(col_widths=(23, 12, 14, 27, 20, 84), headings_style=heading, line_height=4.6,
+    with pdf.table(col_widths=(23, 12, 14, 27, 25, 79), headings_style=heading, line_height=4.6,
                    text_align=("LEFT", "LEFT", "RIGHT", "LEFT", "LEFT", "LEFT")) as table:
         row = table.row()
         for label in (_("Date"), _("Start"), _("Hours"), _("Type"), _("Mode"), _("Provider and qualification")):
@@ -100,13 +100,13 @@ def render(letter, *, verify_url: str, code: str) -> bytes:
     pdf.cell(0, 6, _("Totals"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 10)
     pdf.multi_cell(0, 5.5, _("Group RS/C: %(hours)s hours (%(count)s sessions)", hours=_format_hours(totals["group"]),
-                             count=totals["group_count"]), new_x="LMARGIN", new_y="NEXT")
+                             count=totals["group_count"]), align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.multi_cell(0, 5.5, _("Individual RS/C: %(hours)s hours (%(count)s meetings)",
                              hours=_format_hours(totals["individual"]), count=totals["individual_count"]),
-                   new_x="LMARGIN", new_y="NEXT")
+                   align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "B", 10)
     pdf.multi_cell(0, 5.5, _("Total RS/C: %(hours)s hours", hours=_format_hours(totals["total"])),
-                   new_x="LMARGIN", new_y="NEXT")
+                   align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 10)
     pdf.ln(4)
     pdf.set_font("DejaVu", "B", 11)
