@@ -141,6 +141,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(decks_bp)
     from reflect.review.views import bp as review_bp
     app.register_blueprint(review_bp)
+    from reflect.hours.views import bp as hours_bp
+    app.register_blueprint(hours_bp)
     auth_views.init_login(app)
     _socket_path_route(app)
     from reflect.errors import init_app as init_errors

@@ -74,6 +74,13 @@ _ENV = {
     "OIDC_CREATE_ROLE": (str, None),
     # Off: an account that has signed in with single sign-on can no longer use a password.
     "OIDC_PASSWORD_LOGIN": (lambda v: v.lower() in ("1", "true", "yes"), True),
+    # Reflective-supervision hours (docs/hours.md): arriving late or leaving early by no
+    # more than this still credits the whole session; the endorsement targets in hours
+    # (comma-separated: Infant Family Specialist, Infant Mental Health Specialist) and the
+    # hours a year to renew.
+    "HOURS_LATE_MINUTES": (int, 10),
+    "HOURS_TARGETS": (str, "24,50"),
+    "HOURS_RENEWAL": (int, 12),
 }
 
 SMTP_SECURITY = ("starttls", "tls", "none")
@@ -122,6 +129,11 @@ def check(config: dict) -> None:
         raise ConfigError("REFLECT_MIN_GROUP_SIZE must be at least 2")
     check_timezone(config.get("REFLECT_TIMEZONE") or "UTC")
     check_accounts(config)
+    if config["REFLECT_HOURS_LATE_MINUTES"] < 0:
+        raise ConfigError("REFLECT_HOURS_LATE_MINUTES cannot be negative")
+    if config["REFLECT_HOURS_RENEWAL"] < 1:
+        raise ConfigError("REFLECT_HOURS_RENEWAL must be at least 1")
+    hours_targets(config["REFLECT_HOURS_TARGETS"])
     origins = config.get("REFLECT_ALLOWED_ORIGINS")
     if origins is not None:
         items = allowed_origins(origins)
@@ -151,6 +163,15 @@ def check_accounts(config: dict) -> None:
     role = config.get("REFLECT_OIDC_CREATE_ROLE")
     if role and role not in ("facilitator", "supervisor", "admin"):
         raise ConfigError("REFLECT_OIDC_CREATE_ROLE must be facilitator, supervisor or admin (or empty)")
+def hours_targets(value: str) -> tuple[int, int]:
+    """``REFLECT_HOURS_TARGETS``: two positive whole numbers of hours, "24,50"."""
+    try:
+        first, second = (int(part) for part in str(value).split(","))
+    except ValueError:
+        raise ConfigError("REFLECT_HOURS_TARGETS must be two whole numbers of hours, such as 24,50") from None
+    if first < 1 or second < 1:
+        raise ConfigError("REFLECT_HOURS_TARGETS must be two whole numbers of hours, such as 24,50")
+    return first, second
 
 
 def check_timezone(name: str) -> None:

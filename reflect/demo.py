@@ -158,6 +158,7 @@ class DemoResult:
     groups: int = 0
     sessions: int = 0
     members: int = 0
+    people: int = 0
 
 
 def database_has_data(db: Session) -> bool:
@@ -225,6 +226,7 @@ def seed_demo(
     min_group_size: int = 3,
     seed: int | None = None,
     now: datetime | None = None,
+    timezone: str = "UTC",
 ) -> DemoResult:
     if database_has_data(db) and not force:
         raise DemoError("not_empty")
@@ -422,6 +424,9 @@ def seed_demo(
         ])
         result.groups += 1
 
+    from reflect.hours.demo import seed_hours  # people across groups, individual RS/C, letters
+
+    result.people = seed_hours(db, rng, now, timezone)
     record(db, None, "demo_seeded", "", {"groups": result.groups, "sessions": result.sessions})
     return result
 
@@ -451,12 +456,14 @@ def seed_demo_command(groups: int, sessions_per_group: int, participants: int, p
     try:
         result = seed_demo(db, groups=groups, sessions_per_group=sessions_per_group, participants=participants,
                            password=password, force=force, seed=seed,
-                           min_group_size=int(current_app.config["REFLECT_MIN_GROUP_SIZE"]))
+                           min_group_size=int(current_app.config["REFLECT_MIN_GROUP_SIZE"]),
+                           timezone=current_app.config.get("REFLECT_TIMEZONE") or "UTC")
     except (DemoError, accounts.AccountError) as err:
         db.rollback()
         raise click.ClickException(DEMO_ERRORS.get(err.code, err.code))
     db.commit()
-    click.echo(f"Demo data: {result.groups} groups, {result.sessions} sessions, {result.members} rostered members.")
+    click.echo(f"Demo data: {result.groups} groups, {result.sessions} sessions, {result.members} rostered members, "
+               f"{result.people} people with hours records.")
     click.echo("Accounts (the passwords are shown only now):")
     for role, email, pw in result.accounts:
         click.echo(f"  {role:<12} {email:<32} {pw}")

@@ -16,6 +16,7 @@ LINKS = [
     ("facilitate.index", _l("Sessions"), {"facilitator", "admin"}),
     ("decks.index", _l("Decks"), {"facilitator", "admin"}),
     ("review.index", _l("Review"), {"supervisor", "admin", "facilitator"}),
+    ("hours.index", _l("Hours"), {"supervisor", "admin", "facilitator"}),
     ("admin.users", _l("People"), {"admin"}),
     ("admin.audit", _l("Audit trail"), {"admin"}),
     ("auth.account", _l("Account"), {"admin", "facilitator", "supervisor"}),

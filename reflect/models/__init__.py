@@ -16,6 +16,16 @@ from reflect.models.live import (
     SessionCard,
     SocketPresence,
 )
+from reflect.models.hours import (
+    AttendanceCorrection,
+    HoursLetter,
+    IndividualMeeting,
+    Person,
+    PractitionerLink,
+    ProviderProfile,
+    RosterLink,
+    SessionMode,
+)
 from reflect.models.notes import Note, NoteTag, ThemeTag
 
 __all__ = [
@@ -23,4 +33,6 @@ __all__ = [
     "CustomDeck", "Group", "GroupSession", "LoginSession", "Note", "NoteTag", "Participant",
     "Passkey", "PasswordToken", "ProcessedCommand", "Reaction", "RecoveryCode", "ResponseMark", "Role", "RosterMember",
     "ScheduledJob", "ScreenPresence", "SessionCard", "SocketPresence", "SupervisorAssignment", "ThemeTag", "User",
+    "AttendanceCorrection", "HoursLetter", "IndividualMeeting", "Person", "PractitionerLink", "ProviderProfile",
+    "RosterLink", "SessionMode",
 ]

@@ -85,6 +85,101 @@ def _pending(w, role):
     return w.__dict__.pop("_pending", {})
 
 
+# --- hours (reflect/hours): people of group G, the facilitator's letters and links -------------
+
+
+def _hours_person(w, role=None, *, meeting_by=None, link=False, letter=False) -> int:
+    """A new person on group G's roster (the facilitator's); optionally with an individual
+    meeting given by ``meeting_by`` (a role), a personal link, an issued letter."""
+    from datetime import date, datetime as dt
+
+    from reflect.hours import letters, links, people, record
+    from reflect.models import GroupSession, Group, RosterMember, User
+
+    w.made = True
+    with w.app.app_context():
+        db = w.db()
+        fac = db.get(User, w.ids["facilitator"])
+        member = RosterMember(group_id=w.ids["G"], display_name=f"Member {uuid.uuid4().hex[:6]}")
+        db.add(member)
+        db.flush()
+        person = people.create_person(db, fac, member.display_name)
+        people.link_roster_entry(db, fac, member, person)
+        if meeting_by:
+            record.record_meeting(db, db.get(User, w.ids[meeting_by]), person, record.Rules(),
+                                  started_at=dt(2025, 2, 3, 9, 0), minutes=45, mode="video", now=dt(2026, 1, 1))
+        if link:
+            w._hours_token = links.issue_link(db, fac, person)
+        if letter:
+            record.record_meeting(db, fac, person, record.Rules(), started_at=dt(2025, 2, 4, 9, 0), minutes=60,
+                                  mode="phone", now=dt(2026, 1, 1))
+            issued = letters.issue(db, fac, person, record.Rules(), start=date(2025, 1, 1), end=date(2025, 12, 31),
+                                   today=date(2026, 1, 1), now=dt(2026, 1, 1))
+            w._hours_letter = (issued.id, issued.code)
+        db.commit()
+        return person.id
+
+
+def _hours_fixed(w) -> dict:
+    """One person of G with a link and a letter, made once for the read-only routes."""
+    if not hasattr(w, "_hours_fixed"):
+        person_id = _hours_person(w, link=True, letter=True)
+        w._hours_fixed = {"person": person_id, "token": w._hours_token, "letter": w._hours_letter}
+    return w._hours_fixed
+
+
+def _hours_held_session(w) -> tuple[int, int]:
+    """A held session of the facilitator's in G, and a person of G's roster."""
+    from datetime import datetime as dt, timedelta
+
+    from reflect.models import GroupSession
+
+    person_id = _hours_person(w)
+    with w.app.app_context():
+        db = w.db()
+        start = dt(2025, 3, 1, 17, 0) + timedelta(days=len(w.__dict__.setdefault("_held", [])))
+        w._held.append(1)
+        s = GroupSession(group_id=w.ids["G"], facilitator_id=w.ids["facilitator"], deck_id="multiple-perspectives",
+                         phase="ended", started_at=start, ended_at=start + timedelta(minutes=90))
+        db.add(s)
+        db.commit()
+        return s.id, person_id
+
+
+def _hours_merge(w, role):
+    target, source = _hours_person(w), _hours_person(w)
+    w._pending = {"source": str(source)}
+    return f"/hours/people/{target}/merge"
+
+
+def _hours_live(w, role):
+    w._pending = {"group": str(w.ids["G"]), "mode": "video"}
+    return f"/hours/people/{_hours_person(w)}/live"
+
+
+def _hours_letter(w, role):
+    runner = role if role in ("admin", "facilitator") else "facilitator"
+    w._pending = {"from": "2025-01-01", "to": "2025-12-31"}
+    return f"/hours/people/{_hours_person(w, meeting_by=runner)}/letters"
+
+
+def _hours_correct(w, role):
+    session_id, person_id = _hours_held_session(w)
+    w._pending = {"absent": "y", "reason": "Was not there"}
+    return f"/hours/sessions/{session_id}/people/{person_id}/correct"
+
+
+def _hours_mode(w, role):
+    session_id, _person = _hours_held_session(w)
+    w._pending = {"mode": "phone"}
+    return f"/hours/sessions/{session_id}/mode"
+
+
+def _hours_link_roster(w, role):
+    _group, member = w.fresh_member()
+    return f"/hours/roster/{member}/link"
+
+
 S = lambda w: w.ids["S"]  # noqa: E731
 G = lambda w: w.ids["G"]  # noqa: E731
 
@@ -255,6 +350,43 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("review.assignments", "GET"): Route(lambda w, r: "/review/assignments", {"admin"}),
     ("review.assign", "POST"): Route(_assign, {"admin"}, ok=(302,), writes=True, data=_pending),
     ("review.unassign", "POST"): Route(_unassign, {"admin"}, ok=(302,), writes=True, data=lambda w, r: {}),
+    # --- hours (a person of group G; the facilitator's session S; letters and links) -----------
+    ("hours.index", "GET"): Route(lambda w, r: "/hours/", SIGNED_IN),
+    ("hours.program_csv", "GET"): Route(lambda w, r: "/hours/entries.csv", SIGNED_IN),
+    ("hours.create_person", "POST"): Route(lambda w, r: "/hours/people", RUNNERS, ok=(302,), writes=True,
+                                           data=lambda w, r: {"name": "New Person", "locale": "es"}),
+    ("hours.link_roster", "POST"): Route(_hours_link_roster, DECK_D, ok=(302,), writes=True,
+                                         data=lambda w, r: {"person": "new"}),
+    ("hours.person", "GET"): Route(lambda w, r: f"/hours/people/{_hours_fixed(w)['person']}", G_REVIEWERS),
+    ("hours.person_csv", "GET"): Route(lambda w, r: f"/hours/people/{_hours_fixed(w)['person']}/entries.csv",
+                                       G_REVIEWERS),
+    ("hours.update_person", "POST"): Route(lambda w, r: f"/hours/people/{_hours_person(w)}", DECK_D, ok=(302,),
+                                           writes=True, data=lambda w, r: {"name": "Renamed Person", "locale": "es",
+                                                                           "year_start_month": "7"}),
+    ("hours.merge", "POST"): Route(_hours_merge, DECK_D, ok=(302,), writes=True, data=_pending),
+    ("hours.add_meeting", "POST"): Route(lambda w, r: f"/hours/people/{_hours_person(w)}/meetings", DECK_D,
+                                         ok=(302,), writes=True,
+                                         data=lambda w, r: {"day": "2025-05-06", "start": "10:00", "minutes": "50",
+                                                            "mode": "video"}),
+    ("hours.start_live", "POST"): Route(_hours_live, DECK_D, ok=(302,), writes=True, data=_pending),
+    ("hours.issue_letter", "POST"): Route(_hours_letter, DECK_D, ok=(302,), writes=True, data=_pending),
+    ("hours.letter_pdf", "GET"): Route(lambda w, r: f"/hours/letters/{_hours_fixed(w)['letter'][0]}.pdf", DECK_D),
+    ("hours.new_link", "POST"): Route(lambda w, r: f"/hours/people/{_hours_person(w)}/link", DECK_D, ok=(302,),
+                                      writes=True, data=lambda w, r: {}),
+    ("hours.revoke_link", "POST"): Route(lambda w, r: f"/hours/people/{_hours_person(w, link=True)}/link/revoke",
+                                         DECK_D, ok=(302,), writes=True, data=lambda w, r: {}),
+    ("hours.session_hours", "GET"): Route(lambda w, r: f"/hours/sessions/{S(w)}", DECK_D),
+    ("hours.session_mode", "POST"): Route(_hours_mode, DECK_D, ok=(302,), writes=True, data=_pending),
+    ("hours.correct", "POST"): Route(_hours_correct, DECK_D, ok=(302,), writes=True, data=_pending),
+    ("hours.provider", "GET"): Route(lambda w, r: "/hours/provider", RUNNERS),
+    ("hours.provider", "POST"): Route(lambda w, r: "/hours/provider", RUNNERS, ok=(302,), writes=True,
+                                      data=lambda w, r: {"name": "Dr. Provider", "qualification": "LCSW, IMH-E®"}),
+    # public: the verification page, and the practitioner's link (the link is the key)
+    ("hours.verify_form", "GET"): Route(lambda w, r: "/verify", EVERYONE),
+    ("hours.verify", "GET"): Route(lambda w, r: f"/verify/{_hours_fixed(w)['letter'][1]}", EVERYONE),
+    ("hours.own_record", "GET"): Route(lambda w, r: f"/my/{_hours_fixed(w)['token']}", EVERYONE),
+    ("hours.own_letter", "GET"): Route(
+        lambda w, r: f"/my/{_hours_fixed(w)['token']}/letters/{_hours_fixed(w)['letter'][0]}.pdf", EVERYONE),
     # --- last: these end the browser's own session or participation ---------------------
     ("join.leave", "POST"): Route(lambda w, r: "/p/leave", EVERYONE, ok=(302,), data=lambda w, r: {}),
     ("auth.logout", "POST"): Route(lambda w, r: "/logout", SIGNED_IN, ok=(302,), writes=True,
