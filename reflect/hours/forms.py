@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField, TimeField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms import BooleanField, DateField, EmailField, IntegerField, SelectField, StringField, TextAreaField, TimeField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
 from reflect.i18n import LANGUAGES
 
@@ -37,6 +37,14 @@ class NewPersonForm(FlaskForm):
 
 class LinkForm(FlaskForm):
     person = StringField(_l("Person"), validators=[DataRequired(), Length(max=20)])
+
+
+class PersonalLinkForm(FlaskForm):
+    # only when email is set up; the address is used once and not kept
+    email = EmailField(_l("Their email address (optional: the link is sent there, and the address is not kept)"),
+                       validators=[Optional(), Length(max=254),
+                                   Regexp(r"^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]+$",
+                                          message=_l("That is not an email address."))])
 
 
 class MergeForm(FlaskForm):

@@ -12,11 +12,13 @@ from flask_babel import force_locale, format_time, get_locale, gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from reflect import config as settings
+from reflect import config as settings, mail
 from reflect.audit import record as audit
 from reflect.auth.access import roles_required
+from reflect.auth.flow import public_url
 from reflect.db import begin_write, get_session, utcnow
 from reflect.hours import access, exports, letters, links, people, progress as prog, record
+from reflect.hours import mail as hours_mail
 from reflect.hours.errors import HoursError
 from reflect.hours.forms import (
     CorrectionForm,
@@ -27,6 +29,7 @@ from reflect.hours.forms import (
     ModeForm,
     NewPersonForm,
     PersonForm,
+    PersonalLinkForm,
     ProviderForm,
 )
 from reflect.hours.labels import error_message, kind_label, level_label, mode_label
@@ -225,6 +228,7 @@ def person(person_id: int):
             letters=letters.letters_of(db, found.id),
             has_link=links.has_link(db, found.id),
             new_link=_pop_new_link(found.id),
+            link_form=PersonalLinkForm(formdata=None), mail_enabled=mail.enabled(),
             groups=people.groups_of(db, [found.id])[found.id],
         )
     return render_template("hours/person.html", **context)
@@ -375,10 +379,24 @@ def letter_pdf(letter_id: int):
 @roles_required(*RUNNERS)
 def new_link(person_id: int):
     found, _s = _managed_person_or_404(person_id)
+    form = PersonalLinkForm()
+    if not form.validate():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+        return redirect(url_for("hours.person", person_id=found.id))
     db = get_session()
     raw = links.issue_link(db, current_user, found)
     db.commit()
-    session[LINK_KEY] = {"person_id": found.id, "url": url_for("hours.own_record", token=raw, _external=True)}
+    url = public_url("hours.own_record", token=raw)
+    session[LINK_KEY] = {"person_id": found.id, "url": url}
+    address = (form.email.data or "").strip()
+    if address and mail.enabled():
+        if hours_mail.send_personal_link(found, address, url):
+            flash(_("The link was emailed to %(email)s.", email=address), "success")
+        else:
+            flash(_("The email to %(email)s could not be sent: copy the link below and send it yourself.",
+                    email=address), "error")
     return redirect(url_for("hours.person", person_id=found.id))
 
 

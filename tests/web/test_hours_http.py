@@ -46,6 +46,10 @@ def _phone(db, s, member, joined=None):
 
 @pytest.fixture
 def site(app):
+    return _site(app)
+
+
+def _site(app):
     clients = {role: app.test_client() for role in ("admin", "facilitator", "other", "supervisor", "unassigned")}
     ids = {}
     ids["admin"] = sign_in_as(app, clients["admin"], "admin", "admin@example.org")
@@ -316,3 +320,40 @@ def test_the_session_summary_links_to_its_credited_hours(app, site):
     clients, ids = site
     page = clients["facilitator"].get(f"/facilitate/sessions/{ids['s1']}/summary").get_data(as_text=True)
     assert f'href="/hours/sessions/{ids["s1"]}"' in page
+
+
+def test_the_personal_link_is_emailed_in_the_persons_language_when_email_is_set_up(database_url, tmp_path, caplog):
+    """With SMTP settings, the facilitator can send the new link to an address typed once
+    (not kept); the message, received by a real SMTP server, is in the person's language
+    and carries the link also shown to copy; a bad address changes nothing."""
+    import logging
+
+    from tests.conftest import make_test_app
+    from tests.mailserver import MailBox, parts
+
+    box = MailBox().start()
+    try:
+        app = make_test_app(database_url, tmp_path / "instance", **box.settings())
+        clients, ids = _site(app)
+        person_id = _link_dana(clients, ids)
+        fac = clients["facilitator"]
+        post(fac, f"/hours/people/{person_id}", {"name": "Dana", "locale": "es", "year_start_month": "1"})
+        refused = post(fac, f"/hours/people/{person_id}/link", {"email": "not an address"})
+        assert refused.status_code == 302
+        assert read(app, lambda db: db.scalar(select(func.count()).select_from(AuditEvent)
+                                              .where(AuditEvent.action == "personal_link_issued"))) == 0
+        with caplog.at_level(logging.INFO, logger="reflect"):
+            post(fac, f"/hours/people/{person_id}/link", {"email": "dana@example.org"})
+        page = fac.get(f"/hours/people/{person_id}").get_data(as_text=True)
+        shown = html.unescape(re.search(r'id="new-link"[^>]*value="([^"]+)"', page).group(1))
+        assert "dana@example.org" in page
+        (message,) = box.wait_for("dana@example.org")
+        assert message["Subject"] == "Tus horas de supervisión reflexiva"
+        text, body = parts(message)
+        assert shown in text and f'href="{shown}"' in body and 'lang="es"' in body
+        assert shown.split("/my/", 1)[1] not in caplog.text  # the link's token is never logged
+        assert "dana@example.org" not in " ".join(
+            read(app, lambda db: [str(e.__dict__) for e in db.scalars(select(Person))]))
+        app.extensions["reflect.store"].engine.dispose()
+    finally:
+        box.stop()
