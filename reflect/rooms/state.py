@@ -135,6 +135,14 @@ class Reads:
         return answer_svc.response_counts(self.db, self.session, answer_svc.card_prompt(self.card.id)) if self.card else None
 
     @cached_property
+    def shared_card_counts(self) -> dict | None:
+        """What the group may know of the card's responses: answers shared with it, and passes."""
+        if not self.card:
+            return None
+        return {"answered": answer_svc.shared_count(self.db, self.session, self.card.id),
+                "passed": self.card_counts["passed"]}
+
+    @cached_property
     def counts(self) -> dict:
         values = list(self.presence.values())
         return {
@@ -214,7 +222,9 @@ def display_state(reads: Reads, lang: str) -> dict:
     state = phone_public(reads, lang)
     session = reads.session
     state["join"] = {"code": display_code(session.join_code) if session.join_code else None}
-    state["counts"] = reads.counts
+    # the room sees only what was shared with it: an answer written only to the
+    # facilitator is not counted here
+    state["counts"] = {**reads.counts, "card": reads.shared_card_counts}
     return state
 
 
@@ -235,14 +245,23 @@ def _facilitator_core(reads: Reads, user_id: int, parts: frozenset[str] = PARTS)
         return cached
     db, session = reads.db, reads.session
 
+    names: dict[str, int] = {}
+    if "presence" in parts:
+        for p in reads.people:
+            if p.status != "removed" and p.display_name:
+                names[p.display_name.casefold()] = names.get(p.display_name.casefold(), 0) + 1
+
     def person(number: int, p) -> dict:
         return {"id": p.id, "name": p.display_name, "number": number, "status": reads.presence.get(p.id, "away"),
                 "hand_raised_at": iso(p.hand_raised_at), "talk_after": p.talk_after,
-                "roster": p.roster_member_id is not None, "locale": p.locale}
+                "roster": p.roster_member_id is not None, "locale": p.locale, "claims": p.claims_id,
+                # two people in the room by one name: the console says so
+                "duplicate": bool(p.display_name) and names.get(p.display_name.casefold(), 0) > 1}
 
     def answer(a) -> dict:
         return {"id": a.id, "text": a.text, "audience": a.audience, "author": a.author_name,
-                "hidden": a.hidden, "revealed": a.revealed, "resonates": a.resonates}
+                "hidden": a.hidden, "revealed": a.revealed, "resonates": a.resonates,
+                "flagged": a.flagged, "approved": a.approved}
 
     card = reads.card
     core = {
