@@ -123,7 +123,7 @@ function renderCheckin(screen) {
   // The count is shown once the round is closed: phones are sent a state when it closes,
   // not at every check-in (that would be a broadcast to every phone per check-in), so
   // while it is open the count would stay at what it was when the phone last had a state.
-  const count = c.status === "closed" ? t("checked-in", { n: c.answered }) : "";
+  const count = c.status === "closed" ? t("answered-passed", { answered: c.answered, passed: c.passed ?? 0 }) : "";
   $("checkin-count").textContent = inGrow ? "" : count;
   $("grow-checkin-count").textContent = inGrow ? count : "";
   checkinResult($(inGrow ? "grow-checkin-result" : "checkin-result"), c, c.scale_labels || [], t);
