@@ -207,6 +207,7 @@ def phone_personal(db, session: GroupSession, participant: Participant) -> dict:
         "responses": responses,
         "named_answers": [{"id": a.id, "text": a.text, "card": a.session_card_id} for a in named],
         "takeaway_done": any(prompt == answer_svc.TAKEAWAY for prompt, _passed in marks),
+        "takeaway_passed": any(prompt == answer_svc.TAKEAWAY and passed for prompt, passed in marks),
         "reacted": answer_svc.reacted_ids(db, session, participant, revealed_ids),
     }
 
