@@ -22,6 +22,7 @@ from reflect.models import GroupSession, Role
 from reflect.review.stats import to_local, to_utc
 from reflect.prompts import store as deck_store
 from reflect.prompts.localize import localize_text
+from reflect.prompts.themes import THEME_GROUPS
 from reflect.rooms import groups, lifecycle, summary
 from reflect.rooms.codes import display_code
 from reflect.rooms.errors import RoomError
@@ -252,7 +253,7 @@ def _console_page(session: GroupSession, plan_form: PlanForm, status: int = 200)
     display_url = url_for("facilitate.display", session_id=session.id, key=display_key(session.id), _external=True)
     return render_template("facilitate/console.html", session=session, join_url=join_url, join_link=join_link,
                            display_url=display_url, code=display_code(session.join_code),
-                           plan_form=plan_form), status
+                           plan_form=plan_form, theme_groups=THEME_GROUPS), status
 
 
 @bp.post("/facilitate/sessions/<int:session_id>/plan")

@@ -22,12 +22,15 @@ from reflect.models import (
     Answer, CheckinMark, CheckinRound, GroupSession, Note, Participant, ResponseMark,
 )
 from reflect.prompts.localize import localize_text
-from reflect.prompts.themes import perspective_label
+from reflect.prompts.themes import THEMES, perspective_label
 from reflect.rooms import answers as answer_svc
 from reflect.rooms import checkins, notes, participants
 from reflect.rooms.codes import display_code
 from reflect.rooms.lifecycle import CardFace, card_faces, current_card, shown_card_ids
 from reflect.rooms.scales import SCALES
+
+
+THEME_GROUP = {theme.slug: theme.group for theme in THEMES}  # a shared tag's category
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -345,7 +348,8 @@ def facilitator_state(reads: Reads, user_id: int, lang: str, *, full: bool = Tru
     own_notes, tags = _facilitator_notes(reads, user_id)
     state["notes"] = own_notes
     state["tags"] = [
-        {"id": t.id, "label": t.label.get(lang) or t.label.get("en"), "own": t.owner_id is not None}
+        {"id": t.id, "label": t.label.get(lang) or t.label.get("en"), "own": t.owner_id is not None,
+         "group": "own" if t.owner_id is not None else THEME_GROUP.get(t.slug, "")}
         for t in tags
     ]
     return state

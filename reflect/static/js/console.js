@@ -11,6 +11,7 @@ let noteId = commandId();
 let noteTimer = null; // a save waiting for the typing to pause
 let savesPending = 0; // note saves sent and not yet answered
 let leaving = false; // the session ended: to the summary once the notes are saved
+let lastPhase = null;
 const setTimer = timer($("timer"), t);
 
 const conn = connect("/facilitator", {
@@ -57,6 +58,10 @@ function render() {
   }
   for (const block of document.querySelectorAll("[data-when]")) show(block, block.dataset.when.split(" ").includes(st.phase));
   $("join-code").textContent = st.join_code || "—";
+  if (st.phase !== lastPhase) {
+    $("joining").open = st.phase === "lobby"; // the code stays one click away
+    lastPhase = st.phase;
+  }
   $("lock-room").checked = st.locked;
   $("allow-names").checked = st.allow_names;
   renderPeople();
@@ -117,6 +122,7 @@ function renderPeople() {
     removed.append(item);
   }
   show($("removed-box"), removed.childElementCount > 0);
+  show($("waiting-box"), waiting.childElementCount > 0);
   const hands = clear($("hands"));
   for (const p of st.hands) {
     const item = el("li", personName(p));
@@ -228,26 +234,56 @@ function selectedTags() {
   return [...document.querySelectorAll("#note-tags input:checked")].map((i) => Number(i.value));
 }
 
+// The tags by category (in the vocabulary's order, the facilitator's own last), each
+// category sorted by name; typing in the filter shows only the tags that match.
+const GROUPS = ["elements", "tasks", "stance", "levels", "care", "equity", "session", "", "own"];
 function renderTags() {
   const box = $("note-tags");
   const checked = new Set(selectedTags());
-  if (box.childElementCount === st.tags.length) return;
+  const key = st.tags.map((tag) => `${tag.id}:${tag.label}`).join("|");
+  if (box.dataset.key === key) return;
+  box.dataset.key = key;
   clear(box);
-  for (const tag of st.tags) {
-    const id = `tag-${tag.id}`;
-    const wrap = el("div", null, "check-field");
-    const input = document.createElement("input");
-    input.type = "checkbox";
-    input.id = id;
-    input.value = String(tag.id);
-    input.checked = checked.has(tag.id);
-    input.addEventListener("change", scheduleSave);
-    const label = el("label", tag.label);
-    label.htmlFor = id;
-    wrap.append(input, label);
-    box.append(wrap);
+  const collator = new Intl.Collator(document.documentElement.lang);
+  for (const group of GROUPS) {
+    const tags = st.tags.filter((tag) => (tag.group || "") === group).sort((a, b) => collator.compare(a.label, b.label));
+    if (!tags.length) continue;
+    const section = el("div", null, "tag-group");
+    const title = document.getElementById("i18n").dataset[`group${group.charAt(0).toUpperCase()}${group.slice(1)}`];
+    if (title) section.append(el("p", title, "tag-group-title"));
+    for (const tag of tags) {
+      const id = `tag-${tag.id}`;
+      const wrap = el("div", null, "check-field");
+      wrap.dataset.label = tag.label.toLocaleLowerCase();
+      const input = document.createElement("input");
+      input.type = "checkbox";
+      input.id = id;
+      input.value = String(tag.id);
+      input.checked = checked.has(tag.id);
+      input.addEventListener("change", scheduleSave);
+      const label = el("label", tag.label);
+      label.htmlFor = id;
+      wrap.append(input, label);
+      section.append(wrap);
+    }
+    box.append(section);
+  }
+  filterTags();
+}
+
+function filterTags() {
+  const words = $("tag-filter").value.trim().toLocaleLowerCase();
+  for (const section of $("note-tags").children) {
+    let any = false;
+    for (const field of section.querySelectorAll(".check-field")) {
+      const match = !words || field.dataset.label.includes(words) || field.querySelector("input").checked;
+      show(field, match);
+      any ||= match;
+    }
+    show(section, any);
   }
 }
+$("tag-filter").addEventListener("input", filterTags);
 
 function renderNotes() {
   const list = clear($("notes"));
@@ -427,6 +463,23 @@ for (const button of document.querySelectorAll(".timer-button")) {
 $("timer-stop").addEventListener("click", () => command("timer", { seconds: null }));
 $("reveal-answers").addEventListener("click", () => command("reveal", { card: st.card.id }));
 $("reveal-takeaways").addEventListener("click", () => command("reveal", { card: null }));
+
+// --- keyboard shortcuts (listed in the help dialog) ----------------------------------------
+const typing = (target) => Boolean(target.closest?.("input, textarea, select, [contenteditable], dialog"));
+function shortcut(event) {
+  if (event.altKey || event.ctrlKey || event.metaKey || !st || typing(event.target)) return;
+  if (event.key === "?") { $("shortcuts").showModal(); event.preventDefault(); return; }
+  const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
+  const click = (id) => { const button = $(id); if (button.getClientRects().length && !button.disabled) button.click(); };
+  if (key === "n" || key === "ArrowRight") click("next-card");
+  else if (key === "p" || key === "ArrowLeft") click("prev-card");
+  else if (key === "r") click(st.phase === "grow" ? "reveal-takeaways" : "reveal-answers");
+  else if (key === "t" && st.phase === "reflect") command("timer", { seconds: st.timer_ends_at ? null : 120 });
+  else return;
+  event.preventDefault();
+}
+document.addEventListener("keydown", shortcut);
+$("shortcuts-open").addEventListener("click", () => $("shortcuts").showModal());
 
 // --- the join link --------------------------------------------------------------------------
 $("copy-join-link")?.addEventListener("click", async () => {
