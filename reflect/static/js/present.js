@@ -32,7 +32,14 @@ async function command(event, payload) {
   $("present-status").textContent = reply?.ok ? "" : (reply?.error?.message || t("not-sent"));
 }
 
-const move = (step) => { if (card) command("card", { action: "jump", position: card.position + step }); };
+// A clicker pressed twice goes two cards on, even before the first move's state comes.
+const move = (step) => {
+  if (!card) return;
+  const position = card.position + step;
+  if (position < 0 || position >= card.total) return;
+  card = { ...card, position };
+  command("card", { action: "jump", position });
+};
 const reveal = () => {
   if (phase === "grow") command("reveal", { card: null });
   else if (card) command("reveal", { card: card.id });
