@@ -9,10 +9,12 @@ import re
 from playwright.sync_api import expect
 
 from tests.a11y import flows
+from tests.a11y.test_axe import Audit
 from tests.browser.test_presentation_fits import FITS
 
 
 def test_presenting_from_the_console_on_one_screen(server, new_page):
+    audit = Audit()
     flows.create_facilitator(server)
     console = new_page("laptop")
     flows.sign_in(server, console, "fac@example.org")
@@ -20,6 +22,10 @@ def test_presenting_from_the_console_on_one_screen(server, new_page):
     phone = new_page("phone")
     flows.join(server, phone, code, name="Ana")
     flows.phase(console, "reflect")
+    console.get_by_role("button", name="Keyboard shortcuts").click()
+    expect(console.locator("#shortcuts")).to_be_visible()
+    audit(console, "console: the shortcuts dialog")
+    console.keyboard.press("Escape")
     console.locator("#note-text").fill("PRIVATE NOTE about the group")
     expect(console.locator("#note-status")).to_have_text("Saved")
     flows.answer(phone, "ONLY FOR THE FACILITATOR", audience="facilitator")
@@ -34,6 +40,7 @@ def test_presenting_from_the_console_on_one_screen(server, new_page):
     expect(console.locator(".site-header")).to_have_count(0)
     expect(console.locator("#card-meta")).to_contain_text("Card 1 of")
     assert not console.evaluate(FITS)
+    audit(console, "presenting: a card")
 
     bar.get_by_role("button", name="Next card").click()
     expect(console.locator("#card-meta")).to_contain_text("Card 2 of")
@@ -55,9 +62,14 @@ def test_presenting_from_the_console_on_one_screen(server, new_page):
     for private in ("PRIVATE NOTE", "ONLY FOR THE FACILITATOR", "Would like to talk after", "Ana —"):
         assert private not in page_text
 
+    console.locator("#contrast").click()
+    audit(console, "presenting: revealed answers, high contrast")
+    console.locator("#contrast").click()
+
     bar.get_by_role("link", name="Back to the console").click()
     expect(console.locator("#phase-name")).to_have_text("Reflect")
     expect(console.locator("#current-card")).to_contain_text("Card 2 of")
+    audit.assert_clean(at_least=3)
 
 
 def test_only_the_sessions_facilitator_gets_the_control_bar(server, new_page):
