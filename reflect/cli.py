@@ -40,17 +40,23 @@ def db_group():
 @with_appcontext
 def db_upgrade(revision: str):
     """Apply pending migrations."""
-    from reflect import migrate
+    click.echo(upgrade_database(revision))
 
-    migrate.upgrade(current_app.config["REFLECT_DATABASE_URL"], revision)
+
+def upgrade_database(revision: str = "head") -> str:
+    """Apply the pending migrations and seed the theme vocabulary; says what was applied."""
+    from reflect import migrate
     from reflect.db import begin_write, get_session
     from reflect.rooms.notes import seed_theme_tags
 
+    applied = migrate.upgrade(current_app.config["REFLECT_DATABASE_URL"], revision)
     db = get_session()
     begin_write(db)  # reads, then writes: see create-user
     seed_theme_tags(db)
     db.commit()
-    click.echo("Database is up to date.")
+    if not applied:
+        return "Database is up to date: no migration to apply."
+    return f"Applied {len(applied)} migration(s): {', '.join(applied)}. Database is up to date."
 
 
 @db_group.command("current")

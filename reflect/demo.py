@@ -449,8 +449,13 @@ DEMO_ERRORS = {
 def seed_demo_command(groups: int, sessions_per_group: int, participants: int, password: str | None,
                       force: bool, seed: int | None):
     """Fill the database with realistic demo groups, sessions, check-ins, notes and accounts."""
+    from reflect import migrate
+    from reflect.cli import upgrade_database
     from reflect.db import begin_write, get_session
 
+    if migrate.pending(current_app.config["REFLECT_DATABASE_URL"]):  # a new database: migrated first
+        click.echo("The database was not migrated yet; migrating it first (as `reflect db upgrade` does).")
+        click.echo(upgrade_database())
     db = get_session()
     begin_write(db)  # reads, then writes (see reflect/cli.py, create-user)
     try:

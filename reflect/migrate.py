@@ -12,8 +12,29 @@ def alembic_config(database_url: str) -> Config:
     return cfg
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
+def pending(database_url: str, revision: str = "head") -> list[str]:
+    """The revisions an upgrade to ``revision`` would apply, oldest first (every one on a
+    new database)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import create_engine
+
+    script = ScriptDirectory.from_config(alembic_config(database_url))
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_heads()
+    finally:
+        engine.dispose()
+    steps = script.iterate_revisions(revision, current[0] if current else "base")
+    return [step.revision for step in reversed(list(steps))]
+
+
+def upgrade(database_url: str, revision: str = "head") -> list[str]:
+    """Apply the pending revisions; returns those applied, oldest first."""
+    applied = pending(database_url, revision)
     command.upgrade(alembic_config(database_url), revision)
+    return applied
 
 
 def downgrade(database_url: str, revision: str) -> None:

@@ -47,6 +47,8 @@ def serve(app: Flask, host: str, port: int) -> None:
     dependencies.check(app.config)  # a Redis the settings name that does not answer stops it here
     start_background_tasks(app)
     log.warning("reflect serving on http://%s:%d (async mode: %s)", host, port, mode)
+    # where this server listens, for the first-run line (never the request's Host header)
+    app.config["REFLECT_SERVING_AT"] = f"http://{'localhost' if host in ('0.0.0.0', '::') else host}:{port}"
     # Request lines are not logged: URLs can hold one-time tokens.
     options = {"max_size": 20000} if mode == "eventlet" else {}  # eventlet's default caps at 1,024 sockets
     settle_garbage_collector()

@@ -91,12 +91,15 @@ def _first_setup_link() -> bool:
         return False
     if raw is None:
         return False
-    # The path only: the Host header is whatever the request said, and it must not
-    # decide where the installer is sent.
-    log.warning(
-        "First run: no account exists yet. Create the admin at %s (on this server's address).",
-        url_for("auth.setup", token=raw),
-    )
+    # The whole address where this server listens (``reflect run``), never one built from
+    # the Host header, which is whatever the request said and must not decide where the
+    # installer is sent; the path alone when the server's address is not known (WSGI).
+    serving_at = current_app.config.get("REFLECT_SERVING_AT")
+    path = url_for("auth.setup", token=raw)
+    if serving_at:
+        log.warning("First run: no account exists yet. Create the admin at %s%s", serving_at, path)
+    else:
+        log.warning("First run: no account exists yet. Create the admin at %s (on this server's address).", path)
     return True
 
 

@@ -22,6 +22,7 @@ from reflect.models import GroupSession, Role
 from reflect.review.stats import to_local, to_utc
 from reflect.prompts import store as deck_store
 from reflect.prompts.localize import localize_text
+from reflect.prompts.themes import THEME_GROUPS
 from reflect.rooms import groups, lifecycle, summary
 from reflect.rooms.codes import display_code
 from reflect.rooms.errors import RoomError
@@ -91,7 +92,15 @@ def _deck_choices(db) -> list[tuple[str, str]]:
 
 
 def qr_svg(url: str, title: str) -> Markup:
-    return Markup(segno.make(url, error="m").svg_inline(scale=6, title=title, dark="#000", light="#fff"))
+    """The join link's QR code as inline SVG with a viewBox and no fixed size, so that the
+    page scales it as a whole (crisp at any size); its quiet zone is part of it."""
+    return Markup(segno.make(url, error="m").svg_inline(scale=1, omitsize=True, title=title, dark="#000",
+                                                       light="#fff", svgclass="qr-code"))
+
+
+def shown_address(url: str) -> str:
+    """An address as people type it: without its scheme (browsers add it)."""
+    return url.split("://", 1)[-1]
 
 
 @bp.get("/facilitate")
@@ -245,7 +254,7 @@ def _console_page(session: GroupSession, plan_form: PlanForm, status: int = 200)
     display_url = url_for("facilitate.display", session_id=session.id, key=display_key(session.id), _external=True)
     return render_template("facilitate/console.html", session=session, join_url=join_url, join_link=join_link,
                            display_url=display_url, code=display_code(session.join_code),
-                           plan_form=plan_form), status
+                           plan_form=plan_form, theme_groups=THEME_GROUPS), status
 
 
 @bp.post("/facilitate/sessions/<int:session_id>/plan")
@@ -317,5 +326,11 @@ def display(session_id: int, key: str):
     if session.join_code:
         qr_target = url_for("join.enter", code=session.join_code, _external=True)
         qr = qr_svg(qr_target, _("QR code to join this session"))
+    # presenting from the console on one screen: the session's own facilitator gets a
+    # control bar (its commands go through the facilitator's socket, checked as ever)
+    present = (request.args.get("present") == "1" and current_user.is_authenticated
+               and current_user.id == session.facilitator_id and session.phase != "ended")
     return render_template("display.html", session=session, key=key, join_url=join_url, qr=qr,
+                           join_url_shown=shown_address(join_url), present=present,
+                           console_url=url_for("facilitate.console", session_id=session.id) if present else None,
                            code=display_code(session.join_code) if session.join_code else None)

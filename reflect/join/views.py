@@ -26,8 +26,21 @@ def _wrong_code(response) -> bool:
     return response.status_code == 400
 
 
+def _resume(session_id: int | None = None):
+    """A phone already in this session (its cookie) that opens the join link again
+    resumes as itself: no second participant, no second agreements screen."""
+    found = participants.resuming(get_session(), request.cookies.get(PARTICIPANT_COOKIE), session_id)
+    return redirect(url_for("join.phone")) if found is not None else None
+
+
 @bp.get("/join")
 def enter():
+    code = request.args.get("code")
+    if code:
+        target = participants.open_session_for_code(get_session(), code)
+        again = _resume(target.id) if target is not None else None
+        if again is not None:
+            return again
     return render_template("join/enter.html", code=request.args.get("code", "")[:12])
 
 
@@ -40,6 +53,9 @@ def submit_code():
     if found is None:
         return render_template("join/enter.html", code=request.form.get("code", "")[:12],
                                error=_("That code does not open a session. Check it with your facilitator.")), 400
+    again = _resume(found.id)
+    if again is not None:
+        return again
     session[JOINING] = found.id
     return redirect(url_for("join.welcome"))
 
@@ -56,6 +72,9 @@ def welcome():
     target = _joining()
     if target is None:
         return redirect(url_for("join.enter"))
+    again = _resume(target.id)
+    if again is not None:
+        return again
     roster = groups.active_roster(target.group)
     error = None
     if request.method == "POST":

@@ -53,6 +53,9 @@ class GroupSession(Base):
     started_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
     text_purged_at: Mapped[datetime | None]
+    # per prompt ("card:<id>" | "takeaway"): how many shared anonymous answers its last
+    # reveal left unrevealed (a count; see ``answers.reveal``)
+    reveal_backlog: Mapped[dict | None]
 
     group: Mapped[Group] = relationship()
     cards: Mapped[list["SessionCard"]] = relationship(order_by="SessionCard.position", viewonly=True)
@@ -75,6 +78,9 @@ class Participant(Base):
     disconnected_at: Mapped[datetime | None]
     hand_raised_at: Mapped[datetime | None]
     talk_after: Mapped[bool] = mapped_column(default=False)
+    # a device that chose a roster name already held here: waits until the facilitator
+    # admits it as that participant (``lifecycle.settle_claim``) or refuses it
+    claims_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id", ondelete="SET NULL"))
 
 
 class SessionCard(Base):
@@ -167,6 +173,10 @@ class Answer(Base):
     reveal_rank: Mapped[int | None]
     resonates: Mapped[int] = mapped_column(default=0)
     withdrawn: Mapped[bool] = mapped_column(default=False)
+    # shared with "share anyway": the guard's spans, [[start, end, category], ...]; held
+    # back from "reveal all" until the facilitator approves it
+    flagged: Mapped[list | None]
+    approved: Mapped[bool] = mapped_column(default=False)
 
 
 class ResponseMark(Base):

@@ -196,8 +196,11 @@ class Period:
 
 
 def default_start(today: date) -> date:
-    """The first day of the month eleven months back: twelve whole months with today's."""
-    return date.fromisoformat(_month_key(_month_index(today) - 11) + "-01")
+    """The last twelve months: the day after the same day a year back (29 February: 1 March)."""
+    try:
+        return today.replace(year=today.year - 1) + timedelta(days=1)
+    except ValueError:
+        return date(today.year - 1, 3, 1)
 
 
 def make_period(start: date | None, end: date | None, by: str | None, today: date, tz: str = UTC) -> Period:

@@ -60,7 +60,7 @@ _ADD_MARK_ONCE = {
 }
 _ADD_ANSWER = insert(_ANSWERS)
 _ANSWER_COLUMNS = ("id", "session_id", "session_card_id", "kind", "audience", "author_participant_id",
-                   "author_name", "text")
+                   "author_name", "text", "flagged")
 
 
 def _add_mark_and_answer_postgresql():
@@ -157,8 +157,7 @@ def answer_card(
         raise RoomError("audience_invalid")
     if named and (not session.allow_names or not participant.display_name):
         raise RoomError("names_not_allowed" if not session.allow_names else "no_name")
-    if audience == "group":
-        check_shareable(text, share_anyway)
+    flagged = check_shareable(text, share_anyway) if audience == "group" else None
     answer = Stored(id=secrets.token_hex(16), session_card_id=session_card_id,
                     author_participant_id=participant.id if named else None)
     _mark_and_add(db, session, card_prompt(session_card_id), participant, {
@@ -169,6 +168,7 @@ def answer_card(
         "author_participant_id": answer.author_participant_id,
         "author_name": participant.display_name if named else None,
         "text": text,
+        "flagged": flagged,
     }, command_id)
     return answer
 
@@ -190,6 +190,18 @@ def response_of(db: Session, session: GroupSession, prompt: str, participant: Pa
 _COUNTS = (select(_MARKS.c.passed, func.count())
            .where(_MARKS.c.session_id == bindparam("session_id"), _MARKS.c.prompt == bindparam("prompt"))
            .group_by(_MARKS.c.passed))
+
+
+_SHARED_COUNT = (select(func.count()).select_from(_ANSWERS)
+                 .where(_ANSWERS.c.session_id == bindparam("session_id"), _ANSWERS.c.audience == "group"))
+
+
+def shared_count(db: Session, session: GroupSession, session_card_id: int | None) -> int:
+    """How many answers to a card (None: takeaways) were shared with the group: what the
+    projector and phones count (an answer only the facilitator sees is not counted)."""
+    query = (_SHARED_COUNT.where(_ANSWERS.c.kind == TAKEAWAY) if session_card_id is None
+             else _SHARED_COUNT.where(_ANSWERS.c.session_card_id == session_card_id))
+    return db.scalar(query, {"session_id": session.id}) or 0
 
 
 def response_counts(db: Session, session: GroupSession, prompt: str) -> dict:
@@ -224,24 +236,50 @@ def named_answers_of(db: Session, session: GroupSession, participant: Participan
     )))
 
 
-def reveal(db: Session, session: GroupSession, session_card_id: int | None) -> int:
-    """Reveal the shared, not hidden answers of a card (None: the takeaways) in a
-    random order after any already revealed. Returns how many were newly revealed.
-    After a first reveal, a lone new anonymous answer waits until another comes. A card
-    of another session is ``not_found``."""
+def _prompt_key(session_card_id: int | None) -> str:
+    return TAKEAWAY if session_card_id is None else card_prompt(session_card_id)
+
+
+def reveal(db: Session, session: GroupSession, session_card_id: int | None, answer_id: str | None = None) -> int:
+    """Reveal a card's shared, not hidden answers (None: the takeaways) in a random order
+    after any already revealed; ``answer_id``: that one answer only (which approves it,
+    if it was held back). Returns how many were newly revealed.
+
+    "Reveal all" holds back the answers shared with "share anyway" that the facilitator
+    has not approved. After a first reveal, a lone anonymous answer written since the
+    last one waits until another comes: shown on its own, it would be known as the one
+    written since. What the last reveal left unrevealed is kept as a count per prompt
+    (``GroupSession.reveal_backlog``), so revealing one by one never holds back an answer
+    that was already there. A card of another session is ``not_found``."""
     if session_card_id is not None and session_card_id not in card_ids(db, session):
         raise RoomError("not_found")
-    new = list(db.scalars(_of_prompt(select(Answer).where(
+    pending = list(db.scalars(_of_prompt(select(Answer).where(
         Answer.session_id == session.id, Answer.audience == "group", Answer.hidden.is_(False),
         Answer.revealed.is_(False),
     ), session_card_id)))
-    if not new:
-        return 0
-    anonymous = [a for a in new if a.author_participant_id is None]
-    if len(anonymous) == 1 and _any_revealed(db, session, session_card_id):
+    if answer_id is not None:
+        new = [a for a in pending if a.id == answer_id]
+        if not new:
+            raise RoomError("not_found")
+        new[0].approved = True
+    else:
+        new = [a for a in pending if a.flagged is None or a.approved]
+        if not new:
+            if pending:
+                raise RoomError("reveal_held_back")
+            return 0
+    anonymous = [a for a in pending if a.author_participant_id is None]
+    backlog = dict(session.reveal_backlog or {})
+    key = _prompt_key(session_card_id)
+    left = backlog.get(key)
+    if left is None and _any_revealed(db, session, session_card_id):
+        left = 0  # revealed before this count was kept
+    chosen = [a for a in new if a.author_participant_id is None]
+    if left == 0 and len(anonymous) == 1 and chosen:
         # One anonymous answer since the last reveal, shown on its own, would be known
         # as the one written since then: it waits for another.
-        new.remove(anonymous[0])
+        new.remove(chosen[0])
+        chosen = []
         if not new:
             raise RoomError("reveal_waits_for_another")
     secrets.SystemRandom().shuffle(new)
@@ -249,8 +287,19 @@ def reveal(db: Session, session: GroupSession, session_card_id: int | None) -> i
     for offset, answer in enumerate(new):
         answer.revealed = True
         answer.reveal_rank = start + offset
+    backlog[key] = len(anonymous) - len(chosen)
+    session.reveal_backlog = backlog
     bump(session)
     return len(new)
+
+
+def approve(db: Session, session: GroupSession, answer_id: str, approved: bool) -> None:
+    """The facilitator lets an answer shared with "share anyway" be revealed with the
+    others (or holds it back again, until it is revealed)."""
+    answer = db.get(Answer, answer_id)
+    if answer is None or answer.session_id != session.id or answer.flagged is None:
+        raise RoomError("not_found")
+    answer.approved = approved
 
 
 def _of_prompt(query, session_card_id: int | None):
@@ -336,18 +385,26 @@ def submit_takeaway(
     text = _clean_text(text)
     if audience not in AUDIENCES:
         raise RoomError("audience_invalid")
-    if audience == "group":
-        check_shareable(text, share_anyway)
+    flagged = check_shareable(text, share_anyway) if audience == "group" else None
     _mark_and_add(db, session, TAKEAWAY, participant, {
         "id": secrets.token_hex(16), "session_card_id": None, "kind": TAKEAWAY, "audience": audience,
-        "author_participant_id": None, "author_name": None, "text": text}, command_id)
+        "author_participant_id": None, "author_name": None, "text": text, "flagged": flagged}, command_id)
+
+
+def pass_takeaway(db: Session, session: GroupSession, participant: Participant, *,
+                  command_id: str | None = None) -> None:
+    """Passing on the closing takeaway (counted as a pass, never as an answer)."""
+    require_admitted(session, participant)
+    if session.phase != "grow":
+        raise RoomError("not_in_phase", phase="grow")
+    _mark(db, session, TAKEAWAY, participant, passed=True, command_id=command_id)
 
 
 # Built once (sent to the console about once a second per busy room): a card's answers,
 # or the takeaways, as the columns the console shows, ordered by the random key (the
 # order of arrival is not kept anywhere).
 _FOR_FACILITATOR = select(Answer.id, Answer.text, Answer.audience, Answer.author_name, Answer.hidden,
-                          Answer.revealed, Answer.resonates).where(Answer.session_id == bindparam("session_id"))
+                          Answer.revealed, Answer.resonates, Answer.flagged, Answer.approved).where(Answer.session_id == bindparam("session_id"))
 _CARD_FOR_FACILITATOR = _FOR_FACILITATOR.where(Answer.session_card_id == bindparam("card")).order_by(Answer.id)
 _TAKEAWAYS_FOR_FACILITATOR = _FOR_FACILITATOR.where(Answer.kind == TAKEAWAY).order_by(Answer.id)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 import secrets
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from reflect.models import CheckinAnswer, CheckinMark, CheckinRound, GroupSession, Participant
@@ -121,12 +121,24 @@ def answered_count(db: Session, round_: CheckinRound) -> int:
     return db.scalar(select(func.count()).select_from(CheckinMark).where(CheckinMark.round_id == round_.id)) or 0
 
 
+_PASSES = (select(CheckinAnswer.passed, func.count()).where(CheckinAnswer.round_id == bindparam("round_id"))
+           .group_by(CheckinAnswer.passed))
+
+
+def counts(db: Session, round_: CheckinRound) -> tuple[int, int]:
+    """How many answered a round and how many passed (a pass is never counted as an
+    answer): counted from the anonymous answers, which say no more than that."""
+    found = {bool(passed): n for passed, n in db.execute(_PASSES, {"round_id": round_.id}).all()}
+    return found.get(False, 0), found.get(True, 0)
+
+
 def result(db: Session, round_: CheckinRound, min_group_size: int) -> dict:
-    """What may be shown of a round: always the count; the distribution per scale, the
-    means and the words (shuffled) only once closed and from enough answers."""
-    answered = answered_count(db, round_)
+    """What may be shown of a round: always the counts (answered, passed); the
+    distribution per scale, the means and the words (shuffled) only once closed and from
+    enough answers (passes never count toward the minimum group size)."""
+    answered, passed = counts(db, round_)
     out = {"kind": round_.kind, "status": round_.status, "scales": list(round_.scales), "answered": answered,
-           "shown": False, "too_few": False}
+           "passed": passed, "shown": False, "too_few": False}
     if round_.status != "closed":
         return out
     rows = db.execute(

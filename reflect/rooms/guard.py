@@ -13,15 +13,16 @@ from reflect.rooms.errors import RoomError
 log = logging.getLogger("reflect.guard")
 
 
-def check_shareable(text: str, share_anyway: bool) -> list[str]:
+def check_shareable(text: str, share_anyway: bool) -> list[list] | None:
     """Raise ``identifiers`` unless the text looks clean or the person chose to share
-    anyway; returns the categories found (for the audit of a "share anyway")."""
+    anyway; returns the spans found (``[[start, end, category], ...]``) when shared
+    anyway, for the facilitator to see before revealing it, else None."""
     result = scan(text)
     if not result.flagged:
-        return []
+        return None
     log.info("identifier guard: %s%s", ",".join(result.categories), " (shared anyway)" if share_anyway else "")
     if share_anyway:
-        return list(result.categories)
+        return [[span.start, span.end, span.category] for span in result.spans]
     raise RoomError(
         "identifiers",
         categories=list(result.categories),

@@ -324,6 +324,11 @@ phone_command("takeaway", schemas.TakeawayIn, lambda db, s, p, d: answers.submit
     db, s, p, d["text"], audience=d["audience"], share_anyway=d["share_anyway"], command_id=d["cid"]),
     changes_version=False, me_changes=lambda _d, _r: {"takeaway_done": True}, parts=frozenset({"takeaways"}),
     reads_only=True, anonymous=True, retried=_marked(lambda _d: answers.TAKEAWAY))
+phone_command("takeaway_pass", schemas.TakeawayPassIn,
+              lambda db, s, p, d: answers.pass_takeaway(db, s, p, command_id=d["cid"]),
+              changes_version=False, me_changes=lambda _d, _r: {"takeaway_done": True, "takeaway_passed": True},
+              parts=frozenset({"takeaways"}), reads_only=True, anonymous=True,
+              retried=_marked(lambda _d: answers.TAKEAWAY))
 # a reaction changes only a count: phones get it with the throttled update (a burst of
 # taps in a big room is one state per interval, not one per tap to every phone); applied
 # once by its own key, it needs no record
@@ -350,6 +355,7 @@ def phone_sync(data=None):
         session = _phone_session(participant)
         room = broadcast.phones_room(session.id, participant.locale)
         (join_room if participant.status == "admitted" else leave_room)(room)  # e.g. just admitted
+        join_room(broadcast.participant_room(participant.id))  # admitted as a participant already here
         return _ok({"snapshot": state.phone_snapshot(get_session(), session, participant)})
 
     return _dispatch(participant.locale if participant else "en", run)
@@ -547,15 +553,30 @@ def _checkin_control(db, session, _user, d):
 
 
 def _note_save(db, session, user, d):
-    note = notes.save_note(db, session, user, d["note"], text=d["text"], tags=d["tags"], share=d["share"])
-    if note.shared_with_supervisor and note.text:
-        from reflect.privacy import scan
+    # A note to be shared that looks identifying is saved, not shared, until the
+    # facilitator, warned first, shares it all the same (``share_anyway``).
+    flagged = notes.identifiers_in(d["text"]) if d["share"] and not d["share_anyway"] else None
+    note = notes.save_note(db, session, user, d["note"], text=d["text"], tags=d["tags"],
+                           share=d["share"] and not flagged)
+    if flagged:
+        return {"ok": True, "held": True, "identifiers": flagged}
+    return {"ok": True, "shared": note.shared_with_supervisor}
 
-        result = scan(note.text)
-        if result.flagged:
-            return {"ok": True, "identifiers": {"categories": list(result.categories),
-                                                "spans": [[s.start, s.end, s.category] for s in result.spans]}}
-    return {"ok": True}
+
+def _settle_claim(db, session, _user, d):
+    claimed = db.get(Participant, d["participant"])
+    held = claimed.claims_id if claimed is not None and claimed.session_id == session.id else None
+    lifecycle.settle_claim(db, session, d["participant"], d["same"])
+    d["held"] = held if d["same"] else None  # for ``_claim_settled``
+    return {"ok": True, "participant": d["held"]}
+
+
+def _claim_settled(session: GroupSession, d: dict) -> None:
+    """The claiming device resyncs (as the participant it now is, or refused); the held
+    participant's old device too (its token no longer works)."""
+    broadcast.nudge_participant(d["participant"])
+    if d.get("held"):
+        broadcast.nudge_participant(d["held"])
 
 
 def _card_move(db, session, _user, d) -> broadcast.Read:
@@ -609,7 +630,12 @@ facilitator_command("remove", schemas.ParticipantIn,
 facilitator_command("lower_hand", schemas.ParticipantIn,
                     lambda db, s, u, d: lifecycle.lower_hand(db, s, d["participant"]), nudge=True)
 facilitator_command("checkin_control", schemas.CheckinControlIn, _checkin_control)
-facilitator_command("reveal", schemas.RevealIn, lambda db, s, u, d: {"ok": True, "revealed": answers.reveal(db, s, d["card"])})
+facilitator_command("reveal", schemas.RevealIn,
+                    lambda db, s, u, d: {"ok": True, "revealed": answers.reveal(db, s, d["card"], d["answer"])})
+facilitator_command("approve", schemas.ApproveIn,
+                    lambda db, s, u, d: answers.approve(db, s, d["answer"], d["approved"]),
+                    parts=frozenset({"answers", "takeaways"}))
+facilitator_command("claim", schemas.ClaimIn, _settle_claim, after=_claim_settled)
 facilitator_command("hide", schemas.HideIn, lambda db, s, u, d: answers.set_hidden(db, s, d["answer"], d["hidden"]))
 facilitator_command("timer", schemas.TimerIn, lambda db, s, u, d: lifecycle.set_timer(db, s, d["seconds"]))
 facilitator_command("note_save", schemas.NoteSaveIn, _note_save)

@@ -22,13 +22,14 @@ from reflect.compiled_statements import CompiledStatement
 from reflect.db import utcnow
 from reflect.models import (
     Answer, CheckinAnswer, CheckinMark, CheckinRound, Group, GroupSession, Note, Participant, ProcessedCommand,
-    Reaction, ResponseMark, SessionCard, User,
+    Reaction, ResponseMark, SessionCard, SocketPresence, User,
 )
 from reflect.prompts.model import Deck
 from reflect.rooms import scales as scale_defs
 from reflect.rooms.codes import new_join_code
 from reflect.rooms.errors import RoomError
 from reflect.rooms.settle import settle_all, settle_closed, settle_round
+from reflect.tokens import new_token, token_hash
 
 PHASES = ("lobby", "connect", "reflect", "grow", "ended")
 TIMER_MIN, TIMER_MAX = 10, 60 * 60
@@ -333,6 +334,8 @@ def _participant_of(db: Session, session: GroupSession, participant_id: int) -> 
 def admit(db: Session, session: GroupSession, participant_id: int) -> None:
     _require_open(session)
     participant = _participant_of(db, session, participant_id)
+    if participant.claims_id is not None:  # a second device for a name already here
+        raise RoomError("claim_pending")
     if participant.status in ("waiting", "removed"):  # let in, or back in after a mistaken removal
         participant.status = "admitted"
 
@@ -342,6 +345,37 @@ def remove(db: Session, session: GroupSession, participant_id: int) -> None:
     participant = _participant_of(db, session, participant_id)
     participant.status = "removed"
     participant.hand_raised_at = None
+
+
+def settle_claim(db: Session, session: GroupSession, participant_id: int, same: bool) -> int | None:
+    """A device that chose a roster name already held here (``claims_id``): ``same``, it
+    is that participant on a new device (the participant takes this device's token and
+    sockets; the old device's token stops working, and the waiting row is deleted, so the
+    room still counts one person); otherwise it is refused (removed). Returns the id of
+    the participant the device now is (None when refused)."""
+    _require_open(session)
+    claimer = _participant_of(db, session, participant_id)
+    if claimer.claims_id is None:
+        raise RoomError("not_found")
+    if not same:
+        claimer.status = "removed"
+        claimer.claims_id = None
+        return None
+    held = _participant_of(db, session, claimer.claims_id)
+    token = claimer.token_hash
+    claimer.token_hash = token_hash(new_token())
+    db.flush()
+    # the old device's sockets no longer count it here (its token stops working)
+    db.execute(delete(SocketPresence).where(SocketPresence.participant_id == held.id))
+    held.token_hash = token
+    held.locale = claimer.locale
+    if held.status == "removed":
+        held.status = "admitted"
+    db.execute(update(SocketPresence).where(SocketPresence.participant_id == claimer.id)
+               .values(participant_id=held.id))
+    db.flush()
+    db.delete(claimer)
+    return held.id
 
 
 def set_timer(db: Session, session: GroupSession, seconds: int | None) -> None:

@@ -43,6 +43,10 @@ ERRORS = {
                                    "next one, so that nobody can tell whose it is."),
     "identifiers": _l("This might identify a child or family. Edit it, or share anyway."),
     "tag_invalid": _l("That tag cannot be used."),
+    "reveal_held_back": _l("Every answer not yet revealed was shared despite the identifier warning. "
+                           "Read each one and reveal or approve it yourself."),
+    "claim_pending": _l("This phone chose a name that someone here already has. Say whether it is the same "
+                        "person, or refuse it."),
     "group_name_invalid": _l("Give the group a name (up to 120 characters)."),
 }
 

@@ -26,6 +26,17 @@ def seed_theme_tags(db: Session) -> int:
 
 # --- notes ------------------------------------------------------------------------------
 
+
+def identifiers_in(text: str) -> dict | None:
+    """What the identifier guard finds in a note about to be shared with the supervisor:
+    its categories and spans (``[[start, end, category], ...]``), or None."""
+    from reflect.privacy import scan
+
+    result = scan(text or "")
+    if not result.flagged:
+        return None
+    return {"categories": list(result.categories), "spans": [[s.start, s.end, s.category] for s in result.spans]}
+
 NOTE_MAX = 5000
 TAG_MAX = 40
 

@@ -51,11 +51,13 @@ def join(
     if not agreed:
         raise RoomError("agreements_required")
     name = " ".join((display_name or "").split())[:NAME_MAX] or None
+    held = None
     if roster_member_id is not None:
         member = db.get(RosterMember, roster_member_id)
         if member is None or member.group_id != session.group_id or not member.active:
             raise RoomError("roster_member_invalid")
         name = member.display_name
+        held = holder_of(db, session, roster_member_id)
     raw = new_token()
     participant = Participant(
         session_id=session.id,
@@ -63,11 +65,32 @@ def join(
         display_name=name,
         roster_member_id=roster_member_id,
         locale=locale if locale in LANGUAGES else "en",
-        status="waiting" if session.locked else "admitted",
+        # a roster name already held here: this device waits for the facilitator to say
+        # whether it is that same person (``lifecycle.settle_claim``)
+        status="waiting" if session.locked or held is not None else "admitted",
+        claims_id=held.id if held is not None else None,
     )
     db.add(participant)
     db.flush()
     return participant, raw
+
+
+def holder_of(db: Session, session: GroupSession, roster_member_id: int) -> Participant | None:
+    """The participant of ``session`` who holds a roster name (not removed, not itself a
+    claim waiting for the facilitator), if any."""
+    return db.scalar(select(Participant).where(
+        Participant.session_id == session.id, Participant.roster_member_id == roster_member_id,
+        Participant.status != "removed", Participant.claims_id.is_(None)).order_by(Participant.id).limit(1))
+
+
+def resuming(db: Session, raw: str | None, session_id: int | None = None) -> Participant | None:
+    """The participant this device already is (its cookie), in a session not ended, and
+    in ``session_id`` when given: opening the join link again resumes it."""
+    participant = by_token(db, raw)
+    if participant is None or (session_id is not None and participant.session_id != session_id):
+        return None
+    session = db.get(GroupSession, participant.session_id)
+    return participant if session is not None and session.phase != "ended" else None
 
 
 _BY_TOKEN = select(Participant).where(Participant.token_hash == bindparam("token_hash"))
@@ -224,7 +247,7 @@ def forget_server(db: Session, server_id: str) -> None:
 
 PRESENCE_COLUMNS = (Participant.id, Participant.status, Participant.disconnected_at, Participant.display_name,
                     Participant.hand_raised_at, Participant.talk_after, Participant.roster_member_id,
-                    Participant.locale)
+                    Participant.locale, Participant.claims_id)
 
 
 def presence_rows(db: Session, session_id: int) -> tuple[list, set[int]]:

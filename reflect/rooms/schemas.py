@@ -49,6 +49,10 @@ class AnswerIn(Schema):
     share_anyway = fields.Boolean(load_default=False)
 
 
+class TakeawayPassIn(Schema):
+    cid = CommandId()
+
+
 class PassIn(Schema):
     cid = CommandId()
     card = Id(required=True)
@@ -113,6 +117,20 @@ class CheckinControlIn(Schema):
 class RevealIn(Schema):
     cid = CommandId()
     card = Id(load_default=None, allow_none=True)
+    # one answer only (approving it if it was held back); none: every answer that may be
+    answer = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^[0-9a-f]{32}$"))
+
+
+class ApproveIn(Schema):
+    cid = CommandId()
+    answer = AnswerId()
+    approved = fields.Boolean(required=True)
+
+
+class ClaimIn(Schema):
+    cid = CommandId()
+    participant = Id(required=True)
+    same = fields.Boolean(required=True)
 
 
 class HideIn(Schema):
@@ -132,6 +150,8 @@ class NoteSaveIn(Schema):
     text = fields.String(required=True, validate=validate.Length(max=NOTE_MAX))
     tags = fields.List(Id(), load_default=list, validate=validate.Length(max=30))
     share = fields.Boolean(load_default=False)
+    # the facilitator saw the identifier guard's warning and shares the note all the same
+    share_anyway = fields.Boolean(load_default=False)
 
 
 class NoteDeleteIn(Schema):

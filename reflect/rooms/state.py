@@ -22,12 +22,15 @@ from reflect.models import (
     Answer, CheckinMark, CheckinRound, GroupSession, Note, Participant, ResponseMark,
 )
 from reflect.prompts.localize import localize_text
-from reflect.prompts.themes import perspective_label
+from reflect.prompts.themes import THEMES, perspective_label
 from reflect.rooms import answers as answer_svc
 from reflect.rooms import checkins, feelings, notes, participants
 from reflect.rooms.codes import display_code
 from reflect.rooms.lifecycle import CardFace, card_faces, current_card, shown_card_ids
 from reflect.rooms.scales import SCALES
+
+
+THEME_GROUP = {theme.slug: theme.group for theme in THEMES}  # a shared tag's category
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -135,6 +138,14 @@ class Reads:
         return answer_svc.response_counts(self.db, self.session, answer_svc.card_prompt(self.card.id)) if self.card else None
 
     @cached_property
+    def shared_card_counts(self) -> dict | None:
+        """What the group may know of the card's responses: answers shared with it, and passes."""
+        if not self.card:
+            return None
+        return {"answered": answer_svc.shared_count(self.db, self.session, self.card.id),
+                "passed": self.card_counts["passed"]}
+
+    @cached_property
     def counts(self) -> dict:
         values = list(self.presence.values())
         return {
@@ -201,6 +212,7 @@ def phone_personal(db, session: GroupSession, participant: Participant) -> dict:
         "responses": responses,
         "named_answers": [{"id": a.id, "text": a.text, "card": a.session_card_id} for a in named],
         "takeaway_done": any(prompt == answer_svc.TAKEAWAY for prompt, _passed in marks),
+        "takeaway_passed": any(prompt == answer_svc.TAKEAWAY and passed for prompt, passed in marks),
         "reacted": answer_svc.reacted_ids(db, session, participant, revealed_ids),
     }
 
@@ -216,7 +228,9 @@ def display_state(reads: Reads, lang: str) -> dict:
     state = phone_public(reads, lang)
     session = reads.session
     state["join"] = {"code": display_code(session.join_code) if session.join_code else None}
-    state["counts"] = reads.counts
+    # the room sees only what was shared with it: an answer written only to the
+    # facilitator is not counted here
+    state["counts"] = {**reads.counts, "card": reads.shared_card_counts}
     return state
 
 
@@ -237,14 +251,23 @@ def _facilitator_core(reads: Reads, user_id: int, parts: frozenset[str] = PARTS)
         return cached
     db, session = reads.db, reads.session
 
+    names: dict[str, int] = {}
+    if "presence" in parts:
+        for p in reads.people:
+            if p.status != "removed" and p.display_name:
+                names[p.display_name.casefold()] = names.get(p.display_name.casefold(), 0) + 1
+
     def person(number: int, p) -> dict:
         return {"id": p.id, "name": p.display_name, "number": number, "status": reads.presence.get(p.id, "away"),
                 "hand_raised_at": iso(p.hand_raised_at), "talk_after": p.talk_after,
-                "roster": p.roster_member_id is not None, "locale": p.locale}
+                "roster": p.roster_member_id is not None, "locale": p.locale, "claims": p.claims_id,
+                # two people in the room by one name: the console says so
+                "duplicate": bool(p.display_name) and names.get(p.display_name.casefold(), 0) > 1}
 
     def answer(a) -> dict:
         return {"id": a.id, "text": a.text, "audience": a.audience, "author": a.author_name,
-                "hidden": a.hidden, "revealed": a.revealed, "resonates": a.resonates}
+                "hidden": a.hidden, "revealed": a.revealed, "resonates": a.resonates,
+                "flagged": a.flagged, "approved": a.approved}
 
     card = reads.card
     core = {
@@ -332,7 +355,8 @@ def facilitator_state(reads: Reads, user_id: int, lang: str, *, full: bool = Tru
     own_notes, tags = _facilitator_notes(reads, user_id)
     state["notes"] = own_notes
     state["tags"] = [
-        {"id": t.id, "label": t.label.get(lang) or t.label.get("en"), "own": t.owner_id is not None}
+        {"id": t.id, "label": t.label.get(lang) or t.label.get("en"), "own": t.owner_id is not None,
+         "group": "own" if t.owner_id is not None else THEME_GROUP.get(t.slug, "")}
         for t in tags
     ]
     return state

@@ -165,6 +165,10 @@ def test_a_whole_live_session_in_every_state(server, new_page):
     flows.answer(spanish, "Me quedo con la calma del grupo")
     third.locator("#answer-pass").click()
     expect(third.locator("#answer-done")).to_be_visible()
+    # shared despite the warning: marked on the console, held back until approved
+    expect(console.locator("#answers .is-flagged mark")).to_have_text("Lucía")
+    audit(console, "console: an answer shared despite the warning")
+    console.get_by_role("button", name="Approve for reveal").click()
     console.get_by_role("button", name="Reveal shared answers").click()
     expect(phone.locator("#revealed li")).to_have_count(2)
     expect(display.locator("#revealed li")).to_have_count(2)

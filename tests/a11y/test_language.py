@@ -45,7 +45,7 @@ def test_phone_display_and_console_switch_to_spanish_and_stay(server, new_page):
     expect(phone.locator("legend").first).to_have_text("¿Cuánta energía tienes hoy?")
     for page, energy in ((phone, 2), (others[0], 4), (others[1], 4)):
         flows.check_in(page, energy)
-    expect(console.locator("#checkin-count")).to_have_text("Han respondido: 3")
+    expect(console.locator("#checkin-count")).to_have_text("Respondieron: 3. Pasaron: 0.")
     console.get_by_role("button", name="Cerrar y mostrar los resultados").click()
     expect(phone.locator("#checkin-result")).to_contain_text("promedio: 3,33")
     expect(display.locator("#checkin-result")).to_contain_text("promedio: 3,33")

@@ -89,7 +89,7 @@ def test_full_session_console_display_and_three_phones(server, new_page):
     console.get_by_role("button", name="Check-in").click()
     for page, energy in ((ana, 2), (beto, 4), (sofia, 4)):
         check_in(page, energy)
-    expect(console.locator("#checkin-count")).to_contain_text("3 checked in")
+    expect(console.locator("#checkin-count")).to_contain_text("3 answered, ")
     expect(display.locator(".bar")).to_have_count(0)
     console.get_by_role("button", name="Close and show the results").click()
     expect(display.locator("#checkin-result")).to_contain_text("average 3.33")
@@ -116,6 +116,9 @@ def test_full_session_console_display_and_three_phones(server, new_page):
             expect(sofia.locator("#guard-text mark")).to_have_text("Lucía")
             sofia.locator("#guard-share").click()
             expect(sofia.locator("#answer-done")).to_be_visible()
+            # marked on the console and held back from "reveal all" until approved
+            expect(console.locator("#answers .is-flagged mark")).to_have_text("Lucía")
+            console.get_by_role("button", name="Approve for reveal").click()
         else:
             answer(sofia, f"Comparto esto sin nombre en la tarjeta {number + 1}")
         expect(console.locator("#answer-counts")).to_contain_text("3 answered")

@@ -76,6 +76,38 @@ def _own_tag(w: World, role: str = "facilitator") -> int:
         return tag.id
 
 
+def _takeaway_open(w: World) -> None:
+    """In the grow phase, with the participant's takeaway (sent earlier in the matrix) forgotten."""
+    from reflect.models import ResponseMark
+
+    _state(w, "grow")
+    with w.app.app_context():
+        db = get_session()
+        db.query(ResponseMark).filter_by(session_id=w.ids["S"], prompt="takeaway").delete()
+        db.commit()
+
+
+def _flagged_answer(w: World) -> str:
+    """A shared answer sent with "share anyway" on S's first card: one to approve."""
+    answer_id = secrets.token_hex(16)
+    with w.app.app_context():
+        db = get_session()
+        db.add(Answer(id=answer_id, session_id=w.ids["S"], session_card_id=w.ids["card_S"], kind="card",
+                      audience="group", text="Call Sarah Jones", flagged=[[5, 16, "name"]]))
+        db.commit()
+    return answer_id
+
+
+def _claim(w: World) -> int:
+    """A second device that chose a roster name already held in S, waiting."""
+    held, claimer = w.fresh_participant(), w.fresh_participant(status="waiting")
+    with w.app.app_context():
+        db = get_session()
+        db.get(Participant, claimer).claims_id = held
+        db.commit()
+    return claimer
+
+
 def _hand_up(w: World, participant_id: int) -> int:
     from reflect.db import utcnow
 
@@ -95,6 +127,7 @@ PHONE_EVENTS = {
     "react": (lambda w: _state(w, "reflect", 0), lambda w: {"answer": w.ids["answer_S"]}),
     "withdraw": (None, lambda w: {"answer": w.ids["named_S"]}),
     "takeaway": (lambda w: _state(w, "grow"), lambda w: {"text": "What I carry", "audience": "group"}),
+    "takeaway_pass": (lambda w: _takeaway_open(w), lambda w: {}),
     "hand": (None, lambda w: {"raised": True}),
     "talk_after": (None, lambda w: {"wanted": True}),
     "sync": (None, lambda w: {}),
@@ -111,6 +144,8 @@ FAC_EVENTS = {
     "checkin_control": (None, lambda w: {"kind": "closing", "open": True}),
     "reveal": (_answers_to_reveal, lambda w: {"card": w.ids["card_S"]}),
     "hide": (None, lambda w: {"answer": w.ids["answer_S"], "hidden": True}),
+    "approve": (None, lambda w: {"answer": _flagged_answer(w), "approved": True}),
+    "claim": (None, lambda w: {"participant": _claim(w), "same": False}),
     "timer": (None, lambda w: {"seconds": 60}),
     "note_save": (None, lambda w: {"note": "note-" + secrets.token_hex(6), "text": "Parallel process?"}),
     "note_delete": (None, lambda w: {"note": _fresh_note(w)}),
@@ -267,9 +302,11 @@ def test_a_facilitator_connected_to_their_own_session_cannot_reach_into_another(
     references = {"admit": {"participant": s_participant}, "remove": {"participant": s_participant},
                   "lower_hand": {"participant": s_participant}, "hide": {"answer": world.ids["answer_S"], "hidden": True},
                   "reveal": {"card": world.ids["card_S"]}, "note_delete": {"note": world.ids["note_S"]},
+                  "approve": {"answer": _flagged_answer(world), "approved": True},
+                  "claim": {"participant": _claim(world), "same": True},
                   "note_save": {"note": world.ids["note_S"], "text": "overwrite?"},
                   "tag_retire": {"tag": _own_tag(world, "facilitator")}}
-    must_fail = {"admit", "remove", "lower_hand", "hide", "reveal", "note_delete", "tag_retire"}
+    must_fail = {"admit", "remove", "lower_hand", "hide", "reveal", "note_delete", "tag_retire", "approve", "claim"}
     failures = []
     # note_delete first: after note_save below, a note with that client id is their own
     for event, (_prepare, build) in sorted(FAC_EVENTS.items(), key=lambda item: item[0] != "note_delete"):

@@ -21,13 +21,14 @@ from tests.security.test_authz_socket import DISPLAY, DISPLAY_EVENTS, FAC, FAC_E
 
 SCHEMAS = {
     PHONE: {"checkin": schemas.CheckinIn, "answer": schemas.AnswerIn, "pass": schemas.PassIn,
-            "takeaway": schemas.TakeawayIn, "react": schemas.AnswerRefIn, "withdraw": schemas.AnswerRefIn,
+            "takeaway": schemas.TakeawayIn, "takeaway_pass": schemas.TakeawayPassIn, "react": schemas.AnswerRefIn, "withdraw": schemas.AnswerRefIn,
             "hand": schemas.HandIn, "talk_after": schemas.TalkAfterIn, "sync": schemas.Empty,
             "set_language": schemas.LanguageIn},
     FAC: {"phase": schemas.PhaseIn, "card": schemas.CardMoveIn, "lock": schemas.FlagIn,
           "allow_names": schemas.FlagIn, "admit": schemas.ParticipantIn, "remove": schemas.ParticipantIn,
           "lower_hand": schemas.ParticipantIn, "checkin_control": schemas.CheckinControlIn,
-          "reveal": schemas.RevealIn, "hide": schemas.HideIn, "timer": schemas.TimerIn,
+          "reveal": schemas.RevealIn, "hide": schemas.HideIn, "approve": schemas.ApproveIn,
+          "claim": schemas.ClaimIn, "timer": schemas.TimerIn,
           "note_save": schemas.NoteSaveIn, "note_delete": schemas.NoteDeleteIn, "tag_add": schemas.TagAddIn,
           "tag_retire": schemas.TagRefIn, "sync": schemas.Empty},
     DISPLAY: {"sync": schemas.Empty},

@@ -434,10 +434,13 @@ def test_hours_round_half_up_to_a_hundredth():
     assert stats.hours(3617.9) == 1.0
 
 
-def test_the_default_period_is_twelve_whole_months():
+def test_the_default_period_is_the_last_twelve_months():
     p = stats.make_period(None, None, None, date(2025, 11, 18))
-    assert (p.start, p.end, p.by) == (date(2024, 12, 1), date(2025, 11, 18), "month")
-    assert len(p.months()) == 12
+    assert (p.start, p.end, p.by) == (date(2024, 11, 19), date(2025, 11, 18), "month")
+    assert len(p.months()) == 13  # November 2024's last days, then twelve more months
+    # in December, not only the months since January
+    assert stats.make_period(None, None, None, date(2026, 12, 7)).start == date(2025, 12, 8)
+    assert stats.make_period(None, None, None, date(2028, 2, 29)).start == date(2027, 3, 1)
     with pytest.raises(stats.ReviewStatsError):
         stats.make_period(date(2025, 2, 1), date(2025, 1, 1), None, date(2025, 3, 1))
     with pytest.raises(stats.ReviewStatsError):

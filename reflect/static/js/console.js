@@ -1,5 +1,5 @@
 // The facilitator's console: phases, people, check-ins, cards, answers, notes.
-import { checkinResult, clear, commandId, connect, el, show, strings, timer } from "./live.js";
+import { checkinResult, clear, commandId, connect, el, highlighted, show, strings, timer } from "./live.js";
 
 const t = strings();
 const $ = (id) => document.getElementById(id);
@@ -11,6 +11,7 @@ let noteId = commandId();
 let noteTimer = null; // a save waiting for the typing to pause
 let savesPending = 0; // note saves sent and not yet answered
 let leaving = false; // the session ended: to the summary once the notes are saved
+let lastPhase = null;
 const setTimer = timer($("timer"), t);
 
 const conn = connect("/facilitator", {
@@ -57,13 +58,17 @@ function render() {
   }
   for (const block of document.querySelectorAll("[data-when]")) show(block, block.dataset.when.split(" ").includes(st.phase));
   $("join-code").textContent = st.join_code || "—";
+  if (st.phase !== lastPhase) {
+    $("joining").open = st.phase === "lobby"; // the code stays one click away
+    lastPhase = st.phase;
+  }
   $("lock-room").checked = st.locked;
   $("allow-names").checked = st.allow_names;
   renderPeople();
   renderCheckin();
   renderCard();
-  renderAnswers($("answers"), st.answers);
-  renderAnswers($("takeaways"), st.takeaways);
+  renderAnswers($("answers"), st.answers, st.card?.id ?? null);
+  renderAnswers($("takeaways"), st.takeaways, null);
   const tc = st.takeaway_counts;
   $("takeaway-counts").textContent = t("answered", { answered: tc.answered, passed: tc.passed });
   renderTags();
@@ -83,10 +88,19 @@ function renderPeople() {
   $("people-count").textContent = t("present", { present: c.present, reconnecting: c.reconnecting, waiting: c.waiting });
   const people = clear($("people"));
   const waiting = clear($("waiting"));
+  const byId = new Map(st.participants.map((p) => [p.id, p]));
   for (const p of st.participants) {
     const item = el("li", `${personName(p)} — ${t(p.status === "reconnecting" ? "reconnecting" : p.status)}`);
     item.classList.add(`status-${p.status}`);
-    if (p.status === "waiting") {
+    if (p.duplicate) item.append(" ", el("strong", t("duplicate"), "duplicate"));
+    if (p.claims) {
+      // a second device chose a roster name already held here: the same person, or not
+      const held = byId.get(p.claims);
+      item.append(el("span", ` ${t("claims", { name: held ? personName(held) : personName(p) })} `, "claim-note"));
+      item.append(personButton(t("same-person"), p, () => command("claim", { participant: p.id, same: true })), " ",
+        personButton(t("refuse"), p, () => command("claim", { participant: p.id, same: false })));
+      waiting.append(item);
+    } else if (p.status === "waiting") {
       item.append(" ", personButton(t("admit"), p, () => command("admit", { participant: p.id })));
       // turning someone away is not undone: asked first, like removing someone
       item.append(" ", personButton(t("turn-away"), p, () => {
@@ -108,6 +122,7 @@ function renderPeople() {
     removed.append(item);
   }
   show($("removed-box"), removed.childElementCount > 0);
+  show($("waiting-box"), waiting.childElementCount > 0);
   const hands = clear($("hands"));
   for (const p of st.hands) {
     const item = el("li", personName(p));
@@ -141,7 +156,7 @@ function renderCheckin() {
     return;
   }
   toggle.textContent = result.status === "open" ? t("close-checkin") : t("reopen-checkin");
-  $("checkin-count").textContent = t("checkin-answered", { n: result.answered });
+  $("checkin-count").textContent = t("answered", { answered: result.answered, passed: result.passed ?? 0 });
   const target = $("checkin-result");
   if (result.status === "open") { clear(target).append(el("p", t("not-yet", { n: st.min_group_size }))); return; }
   if (!result.shown) { clear(target).append(el("p", t("too-few", { n: st.min_group_size }))); return; }
@@ -180,25 +195,40 @@ function renderCard() {
   if (card.id !== lastCardId) { lastCardId = card.id; box.focus(); }
 }
 
-function renderAnswers(list, answers) {
+// Each answer with what the facilitator may do with it: an answer shared despite the
+// identifier guard's warning shows the flagged words and is held back from "reveal all"
+// until approved; any shared answer can be revealed on its own, and hidden after.
+function renderAnswers(list, answers, cardId) {
   clear(list);
   if (!answers.length) { list.append(el("li", t("no-answers"), "muted")); return; }
   for (const a of answers) {
-    const item = el("li", null, `answer${a.hidden ? " is-hidden" : ""}`);
-    item.append(el("p", a.text, "answer-text"));
+    const held = a.flagged && !a.approved && !a.revealed;
+    const item = el("li", null, `answer${a.hidden ? " is-hidden" : ""}${a.flagged ? " is-flagged" : ""}`);
+    const text = el("p", null, "answer-text guard-text");
+    if (a.flagged) highlighted(text, a.text, a.flagged); else text.textContent = a.text;
+    item.append(text);
+    if (a.flagged) item.append(el("p", held ? t("held-back") : t("flagged"), "flag-note"));
     const meta = [a.audience === "group" ? t("to-group") : t("to-me"), a.author || t("anonymous")];
     if (a.revealed) meta.push(t("revealed"));
     if (a.hidden) meta.push(t("hidden-label"));
     if (a.resonates) meta.push(t("resonates", { n: a.resonates }));
     item.append(el("p", meta.join(" · "), "muted"));
     if (a.audience === "group") {
-      const hide = el("button", a.hidden ? t("unhide") : t("hide"), "small");
-      hide.type = "button";
-      hide.addEventListener("click", () => command("hide", { answer: a.id, hidden: !a.hidden }));
-      item.append(hide);
+      const row = el("div", null, "button-row");
+      if (held) row.append(smallButton(t("approve"), () => command("approve", { answer: a.id, approved: true })));
+      if (!a.revealed && !a.hidden) row.append(smallButton(t("reveal-one"), () => command("reveal", { card: cardId, answer: a.id })));
+      row.append(smallButton(a.hidden ? t("unhide") : t("hide"), () => command("hide", { answer: a.id, hidden: !a.hidden })));
+      item.append(row);
     }
     list.append(item);
   }
+}
+
+function smallButton(label, onClick) {
+  const button = el("button", label, "small");
+  button.type = "button";
+  button.addEventListener("click", onClick);
+  return button;
 }
 
 // --- notes (saved as you type) -------------------------------------------------------------
@@ -206,26 +236,56 @@ function selectedTags() {
   return [...document.querySelectorAll("#note-tags input:checked")].map((i) => Number(i.value));
 }
 
+// The tags by category (in the vocabulary's order, the facilitator's own last), each
+// category sorted by name; typing in the filter shows only the tags that match.
+const GROUPS = ["elements", "tasks", "stance", "levels", "care", "equity", "session", "", "own"];
 function renderTags() {
   const box = $("note-tags");
   const checked = new Set(selectedTags());
-  if (box.childElementCount === st.tags.length) return;
+  const key = st.tags.map((tag) => `${tag.id}:${tag.label}`).join("|");
+  if (box.dataset.key === key) return;
+  box.dataset.key = key;
   clear(box);
-  for (const tag of st.tags) {
-    const id = `tag-${tag.id}`;
-    const wrap = el("div", null, "check-field");
-    const input = document.createElement("input");
-    input.type = "checkbox";
-    input.id = id;
-    input.value = String(tag.id);
-    input.checked = checked.has(tag.id);
-    input.addEventListener("change", scheduleSave);
-    const label = el("label", tag.label);
-    label.htmlFor = id;
-    wrap.append(input, label);
-    box.append(wrap);
+  const collator = new Intl.Collator(document.documentElement.lang);
+  for (const group of GROUPS) {
+    const tags = st.tags.filter((tag) => (tag.group || "") === group).sort((a, b) => collator.compare(a.label, b.label));
+    if (!tags.length) continue;
+    const section = el("div", null, "tag-group");
+    const title = document.getElementById("i18n").dataset[`group${group.charAt(0).toUpperCase()}${group.slice(1)}`];
+    if (title) section.append(el("p", title, "tag-group-title"));
+    for (const tag of tags) {
+      const id = `tag-${tag.id}`;
+      const wrap = el("div", null, "check-field");
+      wrap.dataset.label = tag.label.toLocaleLowerCase();
+      const input = document.createElement("input");
+      input.type = "checkbox";
+      input.id = id;
+      input.value = String(tag.id);
+      input.checked = checked.has(tag.id);
+      input.addEventListener("change", scheduleSave);
+      const label = el("label", tag.label);
+      label.htmlFor = id;
+      wrap.append(input, label);
+      section.append(wrap);
+    }
+    box.append(section);
+  }
+  filterTags();
+}
+
+function filterTags() {
+  const words = $("tag-filter").value.trim().toLocaleLowerCase();
+  for (const section of $("note-tags").children) {
+    let any = false;
+    for (const field of section.querySelectorAll(".check-field")) {
+      const match = !words || field.dataset.label.includes(words) || field.querySelector("input").checked;
+      show(field, match);
+      any ||= match;
+    }
+    show(section, any);
   }
 }
+$("tag-filter").addEventListener("input", filterTags);
 
 function renderNotes() {
   const list = clear($("notes"));
@@ -271,6 +331,7 @@ function newNote(keep = true) {
   for (const input of document.querySelectorAll("#note-tags input")) input.checked = false;
   $("note-status").textContent = "";
   show($("note-warning"), false);
+  confirmed = null;
 }
 
 async function deleteNote(note) {
@@ -295,8 +356,16 @@ function scheduleSave() {
   noteTimer = setTimeout(saveNote, 700);
 }
 
+// A note marked for the supervisor that the identifier guard flags is saved but not
+// shared until the facilitator, warned, shares it anyway: for that note and that text
+// (an edit afterwards is checked again).
+let confirmed = null; // {note, text} shared anyway
+
 function noteValues() {
-  return { note: noteId, text: $("note-text").value, tags: selectedTags(), share: $("note-share").checked };
+  const text = $("note-text").value;
+  const share = $("note-share").checked;
+  const anyway = share && confirmed?.note === noteId && confirmed.text === text;
+  return { note: noteId, text, tags: selectedTags(), share, share_anyway: anyway };
 }
 
 // The note as it is now (read at once: the form may show another note by the time the
@@ -321,7 +390,10 @@ async function saveNote(values = noteValues()) {
   savesPending -= 1;
   if (values.note === noteId) {
     $("note-status").textContent = reply?.ok ? t("saved") : (reply?.error?.message || t("save-failed"));
-    show($("note-warning"), Boolean(reply?.identifiers));
+    const held = Boolean(reply?.held);
+    if (held) highlighted($("note-warning-text"), values.text, reply.identifiers.spans);
+    show($("note-warning"), held);
+    if (held) $("note-status").textContent = t("not-shared");
   }
   if (leaving) toSummary();
 }
@@ -337,7 +409,20 @@ window.addEventListener("beforeunload", (event) => {
 });
 
 $("note-text").addEventListener("input", scheduleSave);
-$("note-share").addEventListener("change", scheduleSave);
+// ticking "share" is checked at once: a warning comes before anything is shared
+$("note-share").addEventListener("change", () => { scheduleSave(); flushNote(); });
+$("note-share-anyway").addEventListener("click", () => {
+  confirmed = { note: noteId, text: $("note-text").value };
+  show($("note-warning"), false);
+  scheduleSave();
+  flushNote();
+});
+$("note-keep-private").addEventListener("click", () => {
+  $("note-share").checked = false;
+  show($("note-warning"), false);
+  scheduleSave();
+  flushNote();
+});
 // A note typed before this module ran (a slow laptop) is saved as if typed now. The box
 // is never refilled by the browser on a reload (autocomplete="off"): what it holds was typed.
 if ($("note-text").value.trim()) scheduleSave();
@@ -380,6 +465,23 @@ for (const button of document.querySelectorAll(".timer-button")) {
 $("timer-stop").addEventListener("click", () => command("timer", { seconds: null }));
 $("reveal-answers").addEventListener("click", () => command("reveal", { card: st.card.id }));
 $("reveal-takeaways").addEventListener("click", () => command("reveal", { card: null }));
+
+// --- keyboard shortcuts (listed in the help dialog) ----------------------------------------
+const typing = (target) => Boolean(target.closest?.("input, textarea, select, [contenteditable], dialog"));
+function shortcut(event) {
+  if (event.altKey || event.ctrlKey || event.metaKey || !st || typing(event.target)) return;
+  if (event.key === "?") { $("shortcuts").showModal(); event.preventDefault(); return; }
+  const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
+  const click = (id) => { const button = $(id); if (button.getClientRects().length && !button.disabled) button.click(); };
+  if (key === "n" || key === "ArrowRight") click("next-card");
+  else if (key === "p" || key === "ArrowLeft") click("prev-card");
+  else if (key === "r") click(st.phase === "grow" ? "reveal-takeaways" : "reveal-answers");
+  else if (key === "t" && st.phase === "reflect") command("timer", { seconds: st.timer_ends_at ? null : 120 });
+  else return;
+  event.preventDefault();
+}
+document.addEventListener("keydown", shortcut);
+$("shortcuts-open").addEventListener("click", () => $("shortcuts").showModal());
 
 // --- the join link --------------------------------------------------------------------------
 $("copy-join-link")?.addEventListener("click", async () => {

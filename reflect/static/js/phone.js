@@ -33,6 +33,28 @@ const store = {
     } catch { /* nothing was kept */ }
   },
 };
+// What this phone sent anonymously, so that its author can reread it: kept on this device
+// only (localStorage), for this session only (cleared when it ends or is left). The server
+// never sends an anonymous answer back with its author.
+const mineKey = `${sessionKey}mine`;
+const mine = {
+  all() {
+    try { return JSON.parse(localStorage.getItem(mineKey)) || []; } catch { return []; }
+  },
+  add(card, text) { // once, even when a retried command is acknowledged again
+    const kept = mine.all();
+    if (kept.some((m) => m.card === card && m.text === text)) return;
+    try { localStorage.setItem(mineKey, JSON.stringify([...kept, { card, text }])); } catch { /* not kept */ }
+  },
+  clear() {
+    try { localStorage.removeItem(mineKey); } catch { /* nothing kept */ }
+  },
+};
+function listMine(list, card) {
+  clear(list);
+  for (const item of mine.all().filter((m) => m.card === card)) list.append(el("li", t("you-sent", { text: item.text }), "mine"));
+}
+
 // Commands sent and not acknowledged: {event, payload, cid}. After a reload they are sent
 // again with the same id (the server applies an id once); a command sent again unchanged
 // after a timeout keeps its id too.
@@ -88,7 +110,7 @@ function screenFor() {
 
 function render() {
   const screen = screenFor();
-  if (screen === "ended") { store.clear(); pending = []; }
+  if (screen === "ended") { store.clear(); mine.clear(); pending = []; }
   for (const s of screens) show(s, s.dataset.screen === screen);
   show(signals, ["lobby", "checkin", "card", "grow"].includes(screen));
   if (!screen) return;
@@ -123,7 +145,7 @@ function renderCheckin(screen) {
   // The count is shown once the round is closed: phones are sent a state when it closes,
   // not at every check-in (that would be a broadcast to every phone per check-in), so
   // while it is open the count would stay at what it was when the phone last had a state.
-  const count = c.status === "closed" ? t("checked-in", { n: c.answered }) : "";
+  const count = c.status === "closed" ? t("answered-passed", { answered: c.answered, passed: c.passed ?? 0 }) : "";
   $("checkin-count").textContent = inGrow ? "" : count;
   $("grow-checkin-count").textContent = inGrow ? count : "";
   checkinResult($(inGrow ? "grow-checkin-result" : "checkin-result"), c, c.scale_labels || [], t);
@@ -151,15 +173,16 @@ function renderCard() {
   show($("answer-done"), Boolean(responded));
   $("answer-done").textContent = responded === "passed" ? t("passed") : responded ? t("answered") : "";
   show($("naming"), pub.allow_names && Boolean(me.name));
-  const mine = clear($("my-answers"));
+  const mineList = clear($("my-answers"));
   for (const answer of me.named_answers.filter((a) => a.card === card.id)) {
     const item = el("li", answer.text);
     const button = el("button", t("withdraw"), "small");
     button.type = "button";
     button.addEventListener("click", () => command("withdraw", { answer: answer.id }));
     item.append(" ", button);
-    mine.append(item);
+    mineList.append(item);
   }
+  for (const item of mine.all().filter((m) => m.card === card.id)) mineList.append(el("li", t("you-sent", { text: item.text }), "mine"));
   renderShared($("revealed"), pub.revealed);
   show($("revealed-heading"), pub.revealed.length > 0);
   if (isNew) {
@@ -201,7 +224,9 @@ function renderShared(list, items) {
 
 function renderGrow() {
   show($("takeaway-form"), !me.takeaway_done);
-  show($("takeaway-done"), me.takeaway_done);
+  show($("takeaway-done"), me.takeaway_done && !me.takeaway_passed);
+  show($("takeaway-passed"), Boolean(me.takeaway_passed));
+  listMine($("my-takeaway"), null);
   renderShared($("takeaways"), pub.takeaways);
   if (seen.takeaways !== null && pub.takeaways.length > seen.takeaways) {
     announce(t("takeaways-count", { n: pub.takeaways.length }));
@@ -324,6 +349,10 @@ async function sendText(event, payload) {
   const reply = await command(event, payload, $(`${event}-form`));
   if (!guarded(prefix, area, reply)) hideGuard(prefix);
   if (reply?.ok) {
+    if (!reply.me) { // anonymous: kept here, and shown at once
+      mine.add(event === "answer" ? payload.card : null, payload.text.trim());
+      render();
+    }
     const shown = event === "takeaway" || lastCardId === payload.card;
     if (shown && area.value === payload.text) area.value = "";
     if (!shown || !area.value) store.set(draft, null);
@@ -359,6 +388,7 @@ function sendTakeaway(shareAnyway) {
   sendText("takeaway", { text, audience, share_anyway: shareAnyway });
 }
 $("takeaway-form").addEventListener("submit", (event) => { event.preventDefault(); sendTakeaway(false); });
+$("takeaway-pass").addEventListener("click", () => command("takeaway_pass", {}, $("takeaway-form")));
 $("t-guard-edit").addEventListener("click", () => { hideGuard("t-"); $("takeaway-text").focus(); });
 $("t-guard-share").addEventListener("click", () => sendTakeaway(true));
 
@@ -367,7 +397,7 @@ $("hand").addEventListener("click", () => command("hand", { raised: !me.hand_rai
 $("talk-after").addEventListener("click", () => command("talk_after", { wanted: !me.talk_after }));
 
 // Leaving the session forgets what was kept for it.
-document.querySelector(".leave-form").addEventListener("submit", () => store.clear());
+document.querySelector(".leave-form").addEventListener("submit", () => { store.clear(); mine.clear(); });
 
 // What was sent before a reload and never acknowledged is sent again, with its own id.
 for (const entry of pending) {
