@@ -22,15 +22,25 @@ def content_security_policy(host: str) -> str:
     )
 
 
+_NOT_DOCUMENTS = frozenset({"text/css", "text/javascript", "application/javascript"})
+
+
+def _stylesheet_or_script(response) -> bool:
+    return request.path.startswith("/static/") and response.mimetype in _NOT_DOCUMENTS
+
+
 def init_app(app: Flask) -> None:
     @app.after_request
     def _headers(response):
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", content_security_policy(request.host))
         headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "no-referrer")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        headers.setdefault("Referrer-Policy", "no-referrer")  # a stylesheet's own fetches follow it too
+        if not _stylesheet_or_script(response):
+            # what a document may load, be framed by and use; on a stylesheet or a
+            # script these do nothing, and a phone would download them on every file
+            headers.setdefault("Content-Security-Policy", content_security_policy(request.host))
+            headers.setdefault("X-Frame-Options", "DENY")
+            headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if response.mimetype == "text/html" or request.path.startswith("/api/"):
             headers["Cache-Control"] = "no-store"
         if app.config.get("REFLECT_HTTPS") or request.is_secure:

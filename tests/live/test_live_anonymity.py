@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, text
 
 from reflect.rooms import feelings
 from tests.live.client import connect, create_session, facilitator, facilitator_socket, join, run
-from tests.security.linkage import Truth, assert_chance, attack
+from tests.security.linkage import Truth, assert_chance, attack, letters
 from tests.servers import fresh_pg_database, prepared_server
 
 PEOPLE = 6
@@ -29,12 +29,6 @@ def server(request, tmp_path):
             yield live
         finally:
             live.stop()
-
-
-def _letters(rng) -> str:
-    """A distinct lowercase word: no digits, which the identifier guard could take for a
-    record number and hold back."""
-    return "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(12))
 
 
 def _ids(url: str, session_id: int) -> dict[str, int]:
@@ -73,7 +67,7 @@ def test_a_session_on_real_servers_leaves_no_link_from_a_person_to_an_anonymous_
         card = (await console.wait_for(lambda s: s.get("card") is not None))["card"]["id"]
         rng.shuffle(order)
         for i in order:
-            words = f"answer {_letters(rng)}"
+            words = f"answer {letters(rng)}"
             reply = await phones[i].command("answer", card=card, text=words,
                                             audience="facilitator" if i == order[0] else "group")
             assert reply["ok"], reply
@@ -83,7 +77,7 @@ def test_a_session_on_real_servers_leaves_no_link_from_a_person_to_an_anonymous_
         lone = rng.randrange(PEOPLE)
         for i in order:
             if i == lone:
-                words = f"the only answer {_letters(rng)}"
+                words = f"the only answer {letters(rng)}"
                 reply = await phones[i].command("answer", card=card, text=words, audience="group")
                 assert reply["ok"], reply
                 truth.add(f"card:{card}", "answers", words, author[i])

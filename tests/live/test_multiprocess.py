@@ -135,8 +135,8 @@ def test_a_facilitator_on_one_process_and_phones_on_another_see_each_others_even
             for phone in phones:
                 ack = await phone.call("checkin", {"kind": "opening", "passed": True})
                 assert ack["ok"], ack
-            await facilitator.wait_for(is_state(lambda s: (s["checkins"]["opening"] or {}).get("answered") == 3),
-                                       what="check-in count 3")
+            await facilitator.wait_for(is_state(lambda s: (s["checkins"]["opening"] or {}).get("passed") == 3),
+                                       what="3 passes counted")
 
             # The facilitator's commands, handled by A, reach the phones held by B.
             assert (await facilitator.call("phase", {"to": "reflect"}))["ok"]

@@ -276,3 +276,9 @@ def assert_chance(attempts: list[Attempt], references: list[str]) -> None:
     beaten = [a for a in attempts if a.p_value < ALPHA]
     assert not beaten, "re-identified better than chance: " + "; ".join(
         f"{a.name}: {a.hits}/{a.tries} (p={a.p_value:.1e})" for a in beaten[:10])
+
+
+def letters(rng) -> str:
+    """A distinct lowercase word for a test answer: no digits, which the identifier guard
+    could take for a phone or record number and hold back."""
+    return "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(12))

@@ -17,7 +17,7 @@ from sqlalchemy import select, text
 from reflect.db import get_session
 from reflect.models import Participant
 from reflect.rooms import feelings
-from tests.security.linkage import Truth, assert_chance, attack
+from tests.security.linkage import Truth, assert_chance, attack, letters
 from tests.socket.conftest import cmd, last_state, live  # noqa: F401  (the session fixture)
 
 P, F = "/phone", "/facilitator"
@@ -69,7 +69,7 @@ def run_session(live, app, rng: random.Random, *, stop_after_opening: bool = Fal
     cards.append(card_id())
     rng.shuffle(order)
     for i in order:
-        words = f"full round answer {rng.getrandbits(40):x} " + "x" * rng.randrange(0, 200)
+        words = f"full round answer {letters(rng)} " + "x" * rng.randrange(0, 200)
         audience = "facilitator" if i % 3 == 0 else "group"
         assert cmd(phones[i], P, "answer", card=cards[-1], text=words, audience=audience)["ok"]
         truth.add(f"card:{cards[-1]}", "answers", words, ids[i])
@@ -87,7 +87,7 @@ def run_session(live, app, rng: random.Random, *, stop_after_opening: bool = Fal
         rng.shuffle(order)
         for i in order:
             if i == lone_one:
-                words = f"the only answer {rng.getrandbits(40):x}"
+                words = f"the only answer {letters(rng)}"
                 assert cmd(phones[i], P, "answer", card=cards[-1], text=words, audience=audience)["ok"]
                 truth.add(f"card:{cards[-1]}", "answers", words, ids[i])
             elif i == named_one:
@@ -106,7 +106,7 @@ def run_session(live, app, rng: random.Random, *, stop_after_opening: bool = Fal
         truth.add("closing", "checkin_answers", picks[i], ids[i])
     rng.shuffle(order)
     for i in order:
-        words = f"takeaway {rng.getrandbits(40):x}"
+        words = f"takeaway {letters(rng)}"
         assert cmd(phones[i], P, "takeaway", text=words, audience="group" if i % 2 else "facilitator")["ok"]
         truth.add("takeaway", "answers", words, ids[i])
     assert cmd(console, F, "phase", to="ended")["ok"]

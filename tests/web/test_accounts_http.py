@@ -135,3 +135,17 @@ def test_security_headers_on_every_page(client):
     assert response.headers["Cache-Control"] == "no-store"
     cookie = response.headers.get("Set-Cookie", "")
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_stylesheets_and_scripts_carry_only_the_headers_that_act_on_them(client):
+    """A document's policies (CSP, framing, features) do nothing on a stylesheet or a
+    script, and a phone on a weak network downloads them with every file; nosniff and the
+    referrer policy stay. A page keeps them all."""
+    import re
+
+    page = client.get("/join").get_data(as_text=True)
+    for asset in re.findall(r'(/static/[^"]+\.(?:css|js)\?v=\w+)', page):
+        headers = client.get(asset).headers
+        assert headers["X-Content-Type-Options"] == "nosniff" and headers["Referrer-Policy"] == "no-referrer"
+        assert "Content-Security-Policy" not in headers and "X-Frame-Options" not in headers, asset
+    assert "Content-Security-Policy" in client.get("/join").headers
