@@ -2,8 +2,8 @@
 
 Facilitators and admins only. A facilitator sees the built-in decks and their own;
 another facilitator's deck is a 404. Built-in decks are read-only (a change is a 403).
-The rules are in :mod:`reflect.prompts.store`; these views validate the form, call
-the store, commit and respond.
+The rules are in :mod:`reflect.prompts.store` and :mod:`reflect.prompts.card_edits`;
+these views validate the form, call the store, commit and respond.
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from reflect.db import get_session
 from reflect.decks import deck_error
 from reflect.decks.forms import CardForm, DeckDetailsForm, ImportForm, NewDeckForm, perspective_choices
 from reflect.models import Role, User
-from reflect.prompts import store
+from reflect.prompts import card_edits, store, toml_writer
 from reflect.prompts.localize import localize_deck, localize_text
 from reflect.prompts.schema import DeckError
 from reflect.prompts.themes import THEME_GROUPS, perspective_label, theme_label, themes_in_group
@@ -253,7 +253,7 @@ def export_one(deck_id: str, fmt: str):
     body = store.export_decks(db, [entry.id], actor=current_user)
     db.commit()
     if fmt == "toml":
-        return _download(store.deck_to_toml(entry.deck), f"{entry.id}.toml", "application/toml")
+        return _download(toml_writer.deck_to_toml(entry.deck), f"{entry.id}.toml", "application/toml")
     return _download(json.dumps(body, ensure_ascii=False, indent=2) + "\n", f"{entry.id}.json", "application/json")
 
 
@@ -381,7 +381,7 @@ def add_card(deck_id: str):
             return _render_card_form(entry, form, status=400)
         db = get_session()
         try:
-            deck = store.add_card(db, current_user, deck_id, form.card_data())
+            deck = card_edits.add_card(db, current_user, deck_id, form.card_data())
         except DeckError as err:
             db.rollback()
             return _render_card_form(entry, form, problems=err.problems, status=400)
@@ -407,7 +407,7 @@ def edit_card(deck_id: str, card_id: str):
         return _render_card_form(entry, form, card, position, status=400)
     db = get_session()
     try:
-        store.edit_card(db, current_user, deck_id, card_id, form.card_data())
+        card_edits.edit_card(db, current_user, deck_id, card_id, form.card_data())
     except DeckError as err:
         db.rollback()
         return _render_card_form(entry, form, card, position, problems=err.problems, status=400)
@@ -428,7 +428,7 @@ def delete_card(deck_id: str, card_id: str):
         _check_csrf()
         db = get_session()
         try:
-            store.delete_card(db, current_user, deck_id, card_id)
+            card_edits.delete_card(db, current_user, deck_id, card_id)
         except store.DeckStoreError as err:
             return _store_error(err, deck_id)
         db.commit()
@@ -458,7 +458,7 @@ def move_card(deck_id: str, card_id: str):
         abort(400)
     db = get_session()
     try:
-        deck = store.move_card(db, current_user, deck_id, card_id, -1 if direction == "up" else 1)
+        deck = card_edits.move_card(db, current_user, deck_id, card_id, -1 if direction == "up" else 1)
     except DeckError as err:  # pragma: no cover - a reorder of a valid deck stays valid
         db.rollback()
         flash(" ".join(err.problems), "error")

@@ -19,7 +19,7 @@ from reflect import retention
 from reflect.db import get_session, utcnow
 from reflect.facilitate.forms import GroupForm, MemberNameForm, PlanForm, SessionForm
 from reflect.models import GroupSession, Role
-from reflect.review.stats import to_local, to_utc
+from reflect.local_time import to_local, to_utc
 from reflect.prompts import store as deck_store
 from reflect.prompts.localize import localize_text
 from reflect.prompts.themes import THEME_GROUPS

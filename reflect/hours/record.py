@@ -33,7 +33,7 @@ from reflect.models import (
     SessionMode,
     User,
 )
-from reflect.review.stats import to_local
+from reflect.local_time import to_local
 
 MODES = ("in_person", "video", "phone")
 DEFAULT_MODE = "in_person"

@@ -34,7 +34,7 @@ from reflect.hours.forms import (
 )
 from reflect.hours.labels import error_message, kind_label, level_label, mode_label
 from reflect.models import Group, GroupSession, HoursLetter, Person, ProviderProfile, Role, RosterLink, RosterMember
-from reflect.review.stats import local_today, to_local, to_utc
+from reflect.local_time import local_today, to_local, to_utc
 
 bp = Blueprint("hours", __name__, template_folder="../templates")
 VIEWERS = (Role.ADMIN, Role.FACILITATOR, Role.SUPERVISOR)

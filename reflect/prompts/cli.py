@@ -72,7 +72,7 @@ def export_command(deck_ids: tuple[str, ...], fmt: str):
     """Print decks as {"decks": [...]} JSON, or one deck as TOML."""
     from reflect.db import get_session
     from reflect.decks import deck_error
-    from reflect.prompts import store
+    from reflect.prompts import store, toml_writer
 
     db = get_session()
     if fmt == "toml" and len(deck_ids) != 1:
@@ -84,7 +84,7 @@ def export_command(deck_ids: tuple[str, ...], fmt: str):
         raise click.ClickException(deck_error(err) + (f" ({err.deck_id})" if err.code == "not_found" else ""))
     db.commit()
     if fmt == "toml":
-        click.echo(store.deck_to_toml(store.get_deck(db, deck_ids[0])), nl=False)
+        click.echo(toml_writer.deck_to_toml(store.get_deck(db, deck_ids[0])), nl=False)
     else:
         click.echo(json.dumps(body, ensure_ascii=False, indent=2))
 

@@ -1,4 +1,7 @@
 """The deck catalogue: built-in decks (read-only files) plus ``CustomDeck`` rows.
+Reading, creating, changing, retiring and deleting whole decks, importing and exporting
+them; the editor's card operations are in ``card_edits``, the TOML writer in
+``toml_writer``.
 
 A service: plain functions taking a SQLAlchemy ``Session`` and plain values; no Flask.
 Every change goes through the deck schema (``validate_deck_data``) before anything is
@@ -30,7 +33,7 @@ from reflect.models import CustomDeck, GroupSession, Role, User
 
 from .loader import builtin_decks, get_builtin, load_deck_bytes, load_decks_bytes
 from .model import SUPPORTED_LANGUAGES, Card, Deck, Link
-from .schema import MAX_CARDS, MAX_SLUG, MAX_TITLE, DeckError, validate_deck_data
+from .schema import MAX_SLUG, MAX_TITLE, DeckError, validate_deck_data
 
 log = logging.getLogger("reflect.decks")
 
@@ -198,15 +201,6 @@ def _unique_id(db: Session, base: str, first_suffix: str = "") -> str:
         n += 1
 
 
-def _next_card_id(deck: Deck | Mapping[str, Any]) -> str:
-    cards = deck.cards if isinstance(deck, Deck) else deck.get("cards") or []
-    used = {c.id if isinstance(c, Card) else c.get("id") for c in cards}
-    n = len(used) + 1
-    while f"card-{n}" in used:
-        n += 1
-    return f"card-{n}"
-
-
 def _validated(data: dict, source: str) -> Deck:
     return validate_deck_data(data, source)
 
@@ -278,7 +272,7 @@ def _save(row: CustomDeck, deck: Deck) -> Deck:
     return deck
 
 
-def _apply(db: Session, actor: User | None, deck_id: str, change: Callable[[dict], None]) -> Deck:
+def apply_change(db: Session, actor: User | None, deck_id: str, change: Callable[[dict], None]) -> Deck:
     """Change a copy of the deck's data, validate it, bump the version, save.
 
     Nothing is written unless the result validates; a change that changes nothing
@@ -334,14 +328,14 @@ def update_deck(db: Session, actor: User | None, deck_id: str, data: Mapping[str
 
     for key in ("title", "description"):
         if key in changes:
-            changes[key] = _clean_text(changes[key])
+            changes[key] = clean_text(changes[key])
 
     def change(current: dict) -> None:
         for key, value in changes.items():
             if key not in ("id", "version"):
                 current[key] = value
 
-    return _apply(db, actor, deck_id, change)
+    return apply_change(db, actor, deck_id, change)
 
 
 def duplicate_deck(db: Session, actor: User | None, deck_id: str) -> Deck:
@@ -397,101 +391,11 @@ def delete_deck(db: Session, actor: User | None, deck_id: str) -> None:
     record(db, actor, "deck_deleted", f"deck:{deck_id}")
 
 
-# --------------------------------------------------------------------------- cards
-
-
-def _card_index(cards: list, card_id: str, deck_id: str) -> int:
-    for i, card in enumerate(cards):
-        if isinstance(card, dict) and card.get("id") == card_id:
-            return i
-    raise DeckStoreError("card_not_found", deck_id)
-
-
-def _clean_text(mapping: Any) -> Any:
+def clean_text(mapping: Any) -> Any:
     """Drop blank translations ({"en": "x", "es": " "} -> {"en": "x"})."""
     if not isinstance(mapping, dict):
         return mapping
     return {k: v for k, v in mapping.items() if not (isinstance(v, str) and not v.strip())}
-
-
-def _card_data(card: Mapping[str, Any], card_id: str) -> dict:
-    out = {
-        "id": card_id,
-        "text": _clean_text(dict(card.get("text") or {})),
-        "perspective": card.get("perspective"),
-        "themes": list(card.get("themes") or []),
-    }
-    followup = _clean_text(card.get("followup"))
-    if followup:
-        out["followup"] = dict(followup)
-    return out
-
-
-def add_card(db: Session, actor: User | None, deck_id: str, card: Mapping[str, Any]) -> Deck:
-    """Append a card (text, followup, perspective, themes; id made up when missing)."""
-
-    def change(data: dict) -> None:
-        if len(data["cards"]) >= MAX_CARDS:
-            raise DeckStoreError("too_many_cards", deck_id)
-        data["cards"].append(_card_data(card, card.get("id") or _next_card_id(data)))
-
-    return _apply(db, actor, deck_id, change)
-
-
-def edit_card(db: Session, actor: User | None, deck_id: str, card_id: str, card: Mapping[str, Any]) -> Deck:
-    """Replace a card's text, followup, perspective and themes (its id stays)."""
-
-    def change(data: dict) -> None:
-        i = _card_index(data["cards"], card_id, deck_id)
-        data["cards"][i] = _card_data(card, card_id)
-
-    return _apply(db, actor, deck_id, change)
-
-
-def delete_card(db: Session, actor: User | None, deck_id: str, card_id: str) -> Deck:
-    """Remove a card; a deck keeps at least one."""
-
-    def change(data: dict) -> None:
-        i = _card_index(data["cards"], card_id, deck_id)
-        if len(data["cards"]) == 1:
-            raise DeckStoreError("last_card", deck_id)
-        del data["cards"][i]
-
-    deck = _apply(db, actor, deck_id, change)
-    record(db, actor, "deck_card_deleted", f"deck:{deck_id}", {"cards": len(deck.cards)})
-    return deck
-
-
-def move_card(db: Session, actor: User | None, deck_id: str, card_id: str, offset: int) -> Deck:
-    """Move a card ``offset`` places (-1: up, +1: down); clamped at either end."""
-
-    def change(data: dict) -> None:
-        cards = data["cards"]
-        i = _card_index(cards, card_id, deck_id)
-        j = max(0, min(len(cards) - 1, i + int(offset)))
-        cards.insert(j, cards.pop(i))
-
-    return _apply(db, actor, deck_id, change)
-
-
-def move_card_up(db: Session, actor: User | None, deck_id: str, card_id: str) -> Deck:
-    return move_card(db, actor, deck_id, card_id, -1)
-
-
-def move_card_down(db: Session, actor: User | None, deck_id: str, card_id: str) -> Deck:
-    return move_card(db, actor, deck_id, card_id, +1)
-
-
-def reorder_cards(db: Session, actor: User | None, deck_id: str, card_ids: list[str]) -> Deck:
-    """Put the cards in this order; ``card_ids`` must name every card exactly once."""
-
-    def change(data: dict) -> None:
-        by_id = {c["id"]: c for c in data["cards"]}
-        if sorted(card_ids) != sorted(by_id) or len(set(card_ids)) != len(card_ids):
-            raise DeckStoreError("bad_order", deck_id)
-        data["cards"] = [by_id[x] for x in card_ids]
-
-    return _apply(db, actor, deck_id, change)
 
 
 # --------------------------------------------------------------------------- files
@@ -567,63 +471,3 @@ def export_decks(
     record(db, actor, "decks_exported", "decks" if deck_ids is None else f"deck:{','.join(d.id for d in decks)}"[:120],
            {"count": len(decks)})
     return {"decks": [deck.to_dict() for deck in decks]}
-
-
-# --------------------------------------------------------------------------- TOML
-
-
-def _toml_str(value: str) -> str:
-    # JSON string escapes are valid TOML basic-string escapes; DEL must be escaped too.
-    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str):
-        return _toml_str(value)
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    raise TypeError(f"cannot write {type(value).__name__} as TOML")
-
-
-def _toml_key(key: str) -> str:
-    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _toml_str(key)
-
-
-def _toml_table(lines: list[str], header: str, mapping: Mapping[str, str]) -> None:
-    lines.append(header)
-    lines.extend(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in mapping.items())
-
-
-def deck_to_toml(deck: Deck) -> str:
-    """The deck as a TOML file in the same layout as the built-in decks."""
-    data = deck.to_dict()
-    lines = [
-        f"id = {_toml_value(data['id'])}",
-        f"version = {_toml_value(data['version'])}",
-        f"languages = {_toml_value(data['languages'])}",
-    ]
-    if not data["links"]:
-        lines.append("links = []")
-    lines.append("")
-    _toml_table(lines, "[title]", data["title"])
-    lines.append("")
-    _toml_table(lines, "[description]", data["description"])
-    for link in data["links"]:
-        lines += ["", "[[links]]", f"url = {_toml_value(link['url'])}"]
-        _toml_table(lines, "[links.label]", link["label"])
-    for card in data["cards"]:
-        lines += [
-            "",
-            "[[cards]]",
-            f"id = {_toml_value(card['id'])}",
-            f"perspective = {_toml_value(card['perspective'])}",
-            f"themes = {_toml_value(card['themes'])}",
-        ]
-        _toml_table(lines, "[cards.text]", card["text"])
-        if card.get("followup"):
-            _toml_table(lines, "[cards.followup]", card["followup"])
-    return "\n".join(lines) + "\n"

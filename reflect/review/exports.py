@@ -1,6 +1,6 @@
 """Labels, CSV files and the JSON shape of the review figures.
 
-Everything here reads a report built by :mod:`reflect.review.stats`; nothing queries the
+Everything here reads a report built by :mod:`reflect.review.stats.report`; nothing queries the
 database, so an export can never hold more than the page it comes from.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from flask_babel import format_date, gettext as _, lazy_gettext as _l
 
 from reflect.prompts import perspective_label, theme_label
 from reflect.prompts.themes import get_theme
-from reflect.review.stats import WHOLE_PERIOD
+from reflect.review.stats.periods import WHOLE_PERIOD
 from reflect.templating import PHASE_LABELS
 
 SCALE_LABELS = {

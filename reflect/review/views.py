@@ -11,10 +11,17 @@ from reflect.audit import record
 from reflect.auth.access import roles_required
 from reflect.auth.forms import EmptyForm
 from reflect.db import get_session, utcnow
+from reflect.local_time import UTC, local_today, to_local
 from reflect.models import Role
 from reflect.prompts import perspective_label
-from reflect.review import access, exports, stats
+from reflect.review import access, exports
 from reflect.review.forms import AssignForm, PeriodForm, PeriodQuery
+from reflect.review.stats.attendance import attendance
+from reflect.review.stats.checkins import checkin_trends
+from reflect.review.stats.periods import Period, ReviewStatsError, make_period
+from reflect.review.stats.report import group_report, overview_report
+from reflect.review.stats.scope import Viewer
+from reflect.review.stats.themes import theme_counts
 
 bp = Blueprint("review", __name__)
 
@@ -42,11 +49,11 @@ def _min_group_size() -> int:
 
 def _timezone() -> str:
     """The zone the review's days, months and years are counted in (``REFLECT_TIMEZONE``)."""
-    return current_app.config.get("REFLECT_TIMEZONE") or stats.UTC
+    return current_app.config.get("REFLECT_TIMEZONE") or UTC
 
 
 def _today():
-    return stats.local_today(_timezone(), utcnow())
+    return local_today(_timezone(), utcnow())
 
 
 def _lang() -> str:
@@ -54,8 +61,8 @@ def _lang() -> str:
     return str(get_locale() or "en")
 
 
-def _viewer() -> stats.Viewer:
-    return stats.Viewer(user_id=current_user.id, role=current_user.role)
+def _viewer() -> Viewer:
+    return Viewer(user_id=current_user.id, role=current_user.role)
 
 
 def _group_or_404(group_id: int):
@@ -65,28 +72,28 @@ def _group_or_404(group_id: int):
     return group
 
 
-def _page_period() -> tuple[PeriodForm, stats.Period | None]:
+def _page_period() -> tuple[PeriodForm, Period | None]:
     form = PeriodForm(request.args)
     if not form.validate():
         if form.by.errors:  # WTForms' "Not a valid choice" says nothing about what to pick
             form.by.errors = [str(PERIOD_ERRORS["by_invalid"])]
         return form, None
     try:
-        period = stats.make_period(form.start.data, form.end.data, form.by.data or "month", _today(), _timezone())
-    except stats.ReviewStatsError as err:
+        period = make_period(form.start.data, form.end.data, form.by.data or "month", _today(), _timezone())
+    except ReviewStatsError as err:
         form.end.errors = list(form.end.errors) + [str(PERIOD_ERRORS[err.code])]
         return form, None
     form.start.data, form.end.data, form.by.data = period.start, period.end, period.by
     return form, period
 
 
-def _api_period() -> stats.Period:
+def _api_period() -> Period:
     try:
         args = PeriodQuery().load(request.args.to_dict())
-        return stats.make_period(args["start"], args["end"], args["by"], _today(), _timezone())
+        return make_period(args["start"], args["end"], args["by"], _today(), _timezone())
     except ValidationError as err:
         abort(_json_error(400, _("The query could not be understood."), err.messages))
-    except stats.ReviewStatsError as err:
+    except ReviewStatsError as err:
         abort(_json_error(400, str(PERIOD_ERRORS[err.code])))
 
 
@@ -99,11 +106,11 @@ def _json_error(status: int, message: str, fields: dict | None = None):
     return response
 
 
-def _query(period: stats.Period) -> dict:
+def _query(period: Period) -> dict:
     return {"from": period.start.isoformat(), "to": period.end.isoformat(), "by": period.by}
 
 
-def _audit_export(target: str, fmt: str, period: stats.Period, kind: str | None = None) -> None:
+def _audit_export(target: str, fmt: str, period: Period, kind: str | None = None) -> None:
     detail = {"format": fmt, "from": period.start.isoformat(), "to": period.end.isoformat()}
     if kind:
         detail["kind"] = kind
@@ -151,7 +158,7 @@ def index():
     if period is None:
         return render_template("review/index.html", form=form, report=None, groups=groups,
                                **_template_helpers()), 400
-    report = stats.overview_report(db, groups, period, _viewer(), _min_group_size(), lang=_lang())
+    report = overview_report(db, groups, period, _viewer(), _min_group_size(), lang=_lang())
     return render_template("review/index.html", form=form, report=report, groups=groups,
                            query=_query(period), matrix=_matrix(report), **_template_helpers())
 
@@ -164,7 +171,7 @@ def group(group_id: int):
     if period is None:
         return render_template("review/group.html", form=form, report=None, group=group,
                                **_template_helpers()), 400
-    report = stats.group_report(get_session(), group, period, _viewer(), _min_group_size(), lang=_lang())
+    report = group_report(get_session(), group, period, _viewer(), _min_group_size(), lang=_lang())
     return render_template("review/group.html", form=form, report=report, group=group,
                            query=_query(period), matrix=_matrix(report), **_template_helpers())
 
@@ -176,10 +183,10 @@ def report(group_id: int):
     form, period = _page_period()
     if period is None:
         abort(400)
-    data = stats.group_report(get_session(), group, period, _viewer(), _min_group_size(), lang=_lang())
+    data = group_report(get_session(), group, period, _viewer(), _min_group_size(), lang=_lang())
     _audit_export(f"group:{group.id}", "print", period)
     return render_template("review/report.html", report=data, group=group, query=_query(period),
-                           matrix=_matrix(data), generated=stats.to_local(utcnow(), _timezone()), **_template_helpers())
+                           matrix=_matrix(data), generated=to_local(utcnow(), _timezone()), **_template_helpers())
 
 
 # --- exports -------------------------------------------------------------------------------
@@ -211,7 +218,7 @@ def group_csv(group_id: int, kind: str):
     form, period = _page_period()
     if period is None:
         abort(400)
-    data = stats.group_report(get_session(), group, period, _viewer(), _min_group_size(), parts=CSV_PARTS[kind],
+    data = group_report(get_session(), group, period, _viewer(), _min_group_size(), parts=CSV_PARTS[kind],
                               lang=_lang())
     text = _csv_for(kind, data, {group.id: group.name})
     _audit_export(f"group:{group.id}", "csv", period, kind)
@@ -231,11 +238,11 @@ def overview_csv(kind: str):
     ids = [g.id for g in groups]
     data = {"period": period.as_dict(), "buckets": period.buckets()}
     if kind == "themes":
-        data["themes"] = stats.theme_counts(db, ids, period, _viewer())
+        data["themes"] = theme_counts(db, ids, period, _viewer())
     elif kind == "checkins":
-        data["checkins"] = stats.checkin_trends(db, ids, period, _min_group_size())
+        data["checkins"] = checkin_trends(db, ids, period, _min_group_size())
     else:
-        data["attendance"] = stats.attendance(db, ids, period, log=kind == "attendance-log")
+        data["attendance"] = attendance(db, ids, period, log=kind == "attendance-log")
     text = _csv_for(kind, data, {g.id: g.name for g in groups})
     _audit_export("review:overview", "csv", period, kind)
     return _csv_response(text, f"reflect-all-groups-{kind}-{period.start}_{period.end}.csv")
@@ -246,7 +253,7 @@ def overview_csv(kind: str):
 def api_group(group_id: int):
     group = _group_or_404(group_id)
     period = _api_period()
-    data = stats.group_report(get_session(), group, period, _viewer(), _min_group_size(), lang=_lang())
+    data = group_report(get_session(), group, period, _viewer(), _min_group_size(), lang=_lang())
     body = exports.group_json(data, get_locale())
     _audit_export(f"group:{group.id}", "json", period)
     return jsonify(body)
@@ -258,7 +265,7 @@ def api_overview():
     period = _api_period()
     db = get_session()
     groups = access.visible_groups(db, current_user)
-    data = stats.overview_report(db, groups, period, _viewer(), _min_group_size(), lang=_lang())
+    data = overview_report(db, groups, period, _viewer(), _min_group_size(), lang=_lang())
     body = exports.overview_json(data, get_locale())
     _audit_export("review:overview", "json", period)
     return jsonify(body)

@@ -1,7 +1,7 @@
 """A session keeps each card's text as it was shown: editing the deck later changes nothing."""
 from reflect.db import get_session
 from reflect.models import User
-from reflect.prompts import store
+from reflect.prompts import card_edits, store
 from reflect.rooms import groups, lifecycle, summary
 from tests.helpers import make_user
 
@@ -23,7 +23,7 @@ def test_a_past_sessions_card_text_survives_an_edit_of_its_deck(app):
 
         edited = {"text": {"en": "A completely different question?", "es": "¿Una pregunta muy distinta?"},
                   "perspective": first.perspective, "themes": list(first.themes)}
-        new_deck = store.edit_card(db, user, deck.id, first.id, edited)
+        new_deck = card_edits.edit_card(db, user, deck.id, first.id, edited)
         db.commit()
         assert new_deck.cards[0].text["en"] == "A completely different question?"
         assert new_deck.version == deck.version + 1

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from reflect.auth import accounts
 from reflect.models import AuditEvent, CustomDeck
 from reflect.prompts import DeckError, builtin_decks, get_builtin, load_deck_bytes
-from reflect.prompts import store
+from reflect.prompts import card_edits, store, toml_writer
 from reflect.prompts.store import DeckStoreError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "decks"
@@ -91,12 +91,12 @@ def test_every_change_bumps_the_version_by_one_and_a_no_op_keeps_it(db):
     store.create_deck(db, fac, _deck_data())
     deck = store.update_deck(db, fac, "my-deck", {"title": {"en": "Renamed", "es": "Renombrado"}})
     assert deck.version == 2 and deck.title["en"] == "Renamed"
-    deck = store.edit_card(db, fac, "my-deck", "b", {"text": {"en": "Card B", "es": "Carta B"},
+    deck = card_edits.edit_card(db, fac, "my-deck", "b", {"text": {"en": "Card B", "es": "Carta B"},
                                                       "perspective": "child", "themes": ["exploring"]})
     assert deck.version == 3 and deck.card("b").text["es"] == "Carta B"
-    deck = store.add_card(db, fac, "my-deck", {"text": {"en": "New"}, "perspective": "group", "themes": ["closing"]})
+    deck = card_edits.add_card(db, fac, "my-deck", {"text": {"en": "New"}, "perspective": "group", "themes": ["closing"]})
     assert deck.version == 4 and deck.cards[-1].id == "card-4"
-    deck = store.delete_card(db, fac, "my-deck", "card-4")
+    deck = card_edits.delete_card(db, fac, "my-deck", "card-4")
     assert deck.version == 5 and [c.id for c in deck.cards] == ["a", "b", "c"]
     same = store.update_deck(db, fac, "my-deck", {"title": {"en": "Renamed", "es": "Renombrado"}})
     assert same.version == 5
@@ -107,16 +107,16 @@ def test_every_change_bumps_the_version_by_one_and_a_no_op_keeps_it(db):
 def test_reorder_moves_cards_up_and_down_and_stops_at_the_ends(db):
     fac = _user(db)
     store.create_deck(db, fac, _deck_data())
-    deck = store.move_card_up(db, fac, "my-deck", "c")
+    deck = card_edits.move_card_up(db, fac, "my-deck", "c")
     assert [c.id for c in deck.cards] == ["a", "c", "b"] and deck.version == 2
-    deck = store.move_card_down(db, fac, "my-deck", "a")
+    deck = card_edits.move_card_down(db, fac, "my-deck", "a")
     assert [c.id for c in deck.cards] == ["c", "a", "b"] and deck.version == 3
-    deck = store.move_card_up(db, fac, "my-deck", "c")  # already first: nothing changes
+    deck = card_edits.move_card_up(db, fac, "my-deck", "c")  # already first: nothing changes
     assert [c.id for c in deck.cards] == ["c", "a", "b"] and deck.version == 3
-    deck = store.reorder_cards(db, fac, "my-deck", ["a", "b", "c"])
+    deck = card_edits.reorder_cards(db, fac, "my-deck", ["a", "b", "c"])
     assert [c.id for c in deck.cards] == ["a", "b", "c"] and deck.version == 4
     with pytest.raises(DeckStoreError) as err:
-        store.reorder_cards(db, fac, "my-deck", ["a", "b"])
+        card_edits.reorder_cards(db, fac, "my-deck", ["a", "b"])
     assert err.value.code == "bad_order"
     db.commit()
     assert [c["id"] for c in _stored(db, "my-deck")["cards"]] == ["a", "b", "c"]
@@ -128,14 +128,14 @@ def test_a_bad_edit_changes_nothing_and_names_every_problem(db):
     db.commit()
     before = _stored(db, "my-deck")
     with pytest.raises(DeckError) as err:
-        store.edit_card(db, fac, "my-deck", "a", {"text": {"es": "Solo español"}, "perspective": "neighbour",
+        card_edits.edit_card(db, fac, "my-deck", "a", {"text": {"es": "Solo español"}, "perspective": "neighbour",
                                                    "themes": ["astrology"]})
     text = "\n".join(err.value.problems)
     assert "text.en" in text and "perspective" in text and "astrology" in text
     with pytest.raises(DeckError):
         store.update_deck(db, fac, "my-deck", {"title": {"en": "x" * 500}})
     with pytest.raises(DeckStoreError) as store_err:
-        store.delete_card(db, fac, "my-deck", "zzz")
+        card_edits.delete_card(db, fac, "my-deck", "zzz")
     assert store_err.value.code == "card_not_found"
     db.commit()
     assert _stored(db, "my-deck") == before
@@ -145,7 +145,7 @@ def test_the_last_card_cannot_be_deleted(db):
     fac = _user(db)
     store.create_deck(db, fac, _deck_data(cards=_deck_data()["cards"][:1]))
     with pytest.raises(DeckStoreError) as err:
-        store.delete_card(db, fac, "my-deck", "a")
+        card_edits.delete_card(db, fac, "my-deck", "a")
     assert err.value.code == "last_card"
 
 
@@ -153,9 +153,9 @@ def test_builtin_decks_are_read_only(db):
     admin = _user(db, "admin")
     for change in (
         lambda: store.update_deck(db, admin, "family-story", {"title": {"en": "Hacked"}}),
-        lambda: store.add_card(db, admin, "family-story", {"text": {"en": "x"}, "perspective": "group",
+        lambda: card_edits.add_card(db, admin, "family-story", {"text": {"en": "x"}, "perspective": "group",
                                                            "themes": ["closing"]}),
-        lambda: store.move_card_up(db, admin, "family-story", get_builtin("family-story").cards[1].id),
+        lambda: card_edits.move_card_up(db, admin, "family-story", get_builtin("family-story").cards[1].id),
         lambda: store.retire_deck(db, admin, "family-story"),
     ):
         with pytest.raises(DeckStoreError) as err:
@@ -188,7 +188,7 @@ def test_duplicating_a_builtin_gives_a_new_editable_copy_with_unique_ids(db):
     assert first.version == 1 and not first.builtin
     entry = store.get_entry(db, fac, first.id)
     assert entry.editable and entry.owner_id == fac.id
-    edited = store.edit_card(db, fac, first.id, source.cards[0].id,
+    edited = card_edits.edit_card(db, fac, first.id, source.cards[0].id,
                              dict(source.cards[0].to_dict(), text={"en": "Changed", "es": "Cambiado"}))
     assert edited.cards[0].text["es"] == "Cambiado"
     assert get_builtin("multiple-perspectives").cards[0].text == source.cards[0].text
@@ -287,7 +287,7 @@ def test_import_id_collisions(db):
 def test_export_then_import_gives_back_the_same_deck(db):
     fac = _user(db)
     original = store.import_deck(db, fac, (FIXTURES / "good.toml").read_bytes(), "good.toml")
-    store.move_card_down(db, fac, original.id, original.cards[0].id)
+    card_edits.move_card_down(db, fac, original.id, original.cards[0].id)
     db.commit()
     exported = store.export_decks(db, [original.id], actor=fac)
     assert list(exported) == ["decks"] and len(exported["decks"]) == 1
@@ -300,7 +300,7 @@ def test_export_then_import_gives_back_the_same_deck(db):
     again = store.import_deck(db, fac, json.dumps(exported["decks"][0]).encode(), "deck.json")
     assert again.to_dict() == before
 
-    as_toml = store.deck_to_toml(again)
+    as_toml = toml_writer.deck_to_toml(again)
     assert tomllib.loads(as_toml) == before
     assert load_deck_bytes(as_toml.encode(), "deck.toml").to_dict() == before
     assert "decks_exported" in _actions(db)
@@ -312,7 +312,7 @@ def test_export_everything_and_toml_for_every_builtin(db):
     everything = store.export_decks(db)
     assert [d["id"] for d in everything["decks"]] == [d.id for d in builtin_decks()] + ["my-deck"]
     for deck in builtin_decks():
-        assert load_deck_bytes(store.deck_to_toml(deck).encode(), f"{deck.id}.toml").to_dict() == deck.to_dict()
+        assert load_deck_bytes(toml_writer.deck_to_toml(deck).encode(), f"{deck.id}.toml").to_dict() == deck.to_dict()
     with pytest.raises(DeckStoreError) as err:
         store.export_decks(db, ["my-deck"], actor=_user(db, email="other@example.org"))
     assert err.value.code == "not_found"
@@ -323,4 +323,4 @@ def test_toml_export_escapes_awkward_text(db):
     awkward = 'Quotes " and \\ backslash,\nnew line, tab\t, DEL \x7f, emoji 🌱, «ñ»'
     data = _deck_data(description={"en": awkward, "es": "ok"})
     deck = store.create_deck(db, fac, data)
-    assert tomllib.loads(store.deck_to_toml(deck))["description"]["en"] == awkward.strip()
+    assert tomllib.loads(toml_writer.deck_to_toml(deck))["description"]["en"] == awkward.strip()

@@ -5,7 +5,7 @@ period, pooled by month, by quarter or as one, for one group or for the overview
 several. Taking two answers where one covers the other (a quarter and one of its
 months, two overlapping custom periods, a group and the overview) and subtracting, the
 difference must never be a number of answers between 1 and k-1: every unit an aggregate
-adds is a whole check-in round of at least k answers (``review/stats.py``).
+adds is a whole check-in round of at least k answers (``review/stats/min_group_size.py``).
 
 The test builds a year of sessions for two groups, with rounds above and below the
 threshold, passes, scales rated by some only, sessions with a threshold of their own,
@@ -20,7 +20,10 @@ from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from reflect.review import stats
+from reflect.review.stats.checkins import checkin_trends, feeling_words
+from reflect.review.stats.periods import WHOLE_PERIOD, Period
+from reflect.review.stats.report import group_report, overview_report
+from reflect.review.stats.scope import Viewer
 from tests.unit.test_review_stats import group, held, rnd, user
 
 K = 3
@@ -38,8 +41,8 @@ class Cell:
     n: int
 
 
-def _bucket_range(bucket: str, period: stats.Period) -> tuple[date, date]:
-    if bucket == stats.WHOLE_PERIOD:
+def _bucket_range(bucket: str, period: Period) -> tuple[date, date]:
+    if bucket == WHOLE_PERIOD:
         return period.start, period.end
     year, part = bucket.split("-")
     if part.startswith("Q"):
@@ -75,9 +78,9 @@ def _year(db, rng: random.Random):
     return groups
 
 
-def _cells(db, ids: list[int], period: stats.Period) -> list[Cell]:
+def _cells(db, ids: list[int], period: Period) -> list[Cell]:
     out = []
-    for trend in stats.checkin_trends(db, ids, period, K):
+    for trend in checkin_trends(db, ids, period, K):
         for row in trend["rows"] + [trend["total"]]:
             start, end = _bucket_range(row["bucket"], period)
             for kind in ("opening", "closing", "change"):
@@ -86,28 +89,28 @@ def _cells(db, ids: list[int], period: stats.Period) -> list[Cell]:
                     out.append(Cell(frozenset(ids), start, end, f"{trend['scale']}/{kind}", cell["n"]))
                     if kind != "change":  # a shown cell is never below the threshold
                         assert cell["n"] >= K, cell
-    words = sum(w["count"] for w in stats.feeling_words(db, ids, period, K, limit=1000))
+    words = sum(w["count"] for w in feeling_words(db, ids, period, K, limit=1000))
     out.append(Cell(frozenset(ids), period.start, period.end, "words", words))
     return out
 
 
-def _periods(rng: random.Random) -> list[stats.Period]:
-    year = stats.Period(date(YEAR, 1, 1), date(YEAR, 12, 31), "month")
-    periods = [year, stats.Period(year.start, year.end, "quarter"), stats.Period(year.start, year.end, "period")]
+def _periods(rng: random.Random) -> list[Period]:
+    year = Period(date(YEAR, 1, 1), date(YEAR, 12, 31), "month")
+    periods = [year, Period(year.start, year.end, "quarter"), Period(year.start, year.end, "period")]
     for month in range(1, 13):  # each month on its own, and each pair of adjacent months
         end = date(YEAR, month, monthrange(YEAR, month)[1])
-        periods.append(stats.Period(date(YEAR, month, 1), end, "period"))
+        periods.append(Period(date(YEAR, month, 1), end, "period"))
         if month < 12:
-            periods.append(stats.Period(date(YEAR, month, 1), date(YEAR, month + 1, monthrange(YEAR, month + 1)[1]),
+            periods.append(Period(date(YEAR, month, 1), date(YEAR, month + 1, monthrange(YEAR, month + 1)[1]),
                                         "month"))
     for quarter in range(4):
         first = date(YEAR, quarter * 3 + 1, 1)
-        periods.append(stats.Period(first, date(YEAR, quarter * 3 + 3, monthrange(YEAR, quarter * 3 + 3)[1]),
+        periods.append(Period(first, date(YEAR, quarter * 3 + 3, monthrange(YEAR, quarter * 3 + 3)[1]),
                                     "period"))
     for _ in range(24):  # overlapping custom periods, edges anywhere
         a, b = sorted(rng.sample(range(365), 2))
         for by in ("period", "month"):
-            periods.append(stats.Period(date(YEAR, 1, 1) + timedelta(days=a), date(YEAR, 1, 1) + timedelta(days=b), by))
+            periods.append(Period(date(YEAR, 1, 1) + timedelta(days=a), date(YEAR, 1, 1) + timedelta(days=b), by))
     return periods
 
 
@@ -138,10 +141,10 @@ def test_a_groups_report_and_the_overview_count_the_same_rounds(db):
     the whole year, the overview's count is the sum of the groups'."""
     rng = random.Random()
     groups = _year(db, rng)
-    year = stats.Period(date(YEAR, 1, 1), date(YEAR, 12, 31), "period")
-    viewer = stats.Viewer(user_id=0, role="admin")
-    overview = stats.overview_report(db, groups, year, viewer, K)
-    each = [stats.group_report(db, g, year, viewer, K) for g in groups]
+    year = Period(date(YEAR, 1, 1), date(YEAR, 12, 31), "period")
+    viewer = Viewer(user_id=0, role="admin")
+    overview = overview_report(db, groups, year, viewer, K)
+    each = [group_report(db, g, year, viewer, K) for g in groups]
 
     def total(report, scale, kind):
         trend = next((t for t in report["checkins"] if t["scale"] == scale), None)

@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from reflect.review import stats
+from reflect.review.stats.attendance import attendance
+from reflect.review.stats.periods import Period
+from reflect.review.stats.sessions import sessions_summary
 from tests.unit.test_review_stats import PERIOD, attend, group, held, member, user
 
 
@@ -18,16 +20,16 @@ def test_every_total_is_the_sum_of_its_sessions_rounded_hours(db):
     sessions = [held(db, g, datetime(2025, month, 10, 17), minutes=61) for month in (1, 2, 2)]
     for s in sessions:
         attend(db, s, ana)
-    report = stats.attendance(db, [g.id], PERIOD, log=True)
+    report = attendance(db, [g.id], PERIOD, log=True)
     rows = [e["hours"] for e in report["log"]]
     assert rows == [1.02, 1.02, 1.02]
     total = sum(Decimal(str(h)) for h in rows)
     assert report["members"][0]["hours"] == float(total) == 3.06
     assert sum(Decimal(str(s["hours"])) for s in report["sessions"]) == total
     # the per-person export across groups (no log) adds up the same way
-    assert stats.attendance(db, [g.id], PERIOD)["members"][0]["hours"] == 3.06
-    summary = stats.sessions_summary(db, [g.id], PERIOD)
+    assert attendance(db, [g.id], PERIOD)["members"][0]["hours"] == 3.06
+    summary = sessions_summary(db, [g.id], PERIOD)
     assert summary["hours"] == 3.06 and summary["per_group"][g.id]["hours"] == 3.06
     assert sum(Decimal(str(b["hours"])) for b in summary["by_bucket"]) == Decimal("3.06")
-    quarters = stats.sessions_summary(db, [g.id], stats.Period(PERIOD.start, PERIOD.end, "quarter"))
+    quarters = sessions_summary(db, [g.id], Period(PERIOD.start, PERIOD.end, "quarter"))
     assert [b["hours"] for b in quarters["by_bucket"]] == [3.06, 0.0, 0.0, 0.0]

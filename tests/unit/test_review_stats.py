@@ -28,10 +28,19 @@ from reflect.models import (
     ThemeTag,
     User,
 )
-from reflect.review import access, stats
+from reflect.review import access
+from reflect.review.stats.attendance import attendance
+from reflect.review.stats.checkins import checkin_trends, feeling_words
+from reflect.review.stats.periods import BY_CHOICES, Period, ReviewStatsError, make_period
+from reflect.review.stats.report import group_report
+from reflect.review.stats.scope import Viewer
+from reflect.review.stats.sessions import hours, sessions_summary
+from reflect.review.stats.shared_notes import shared_notes
+from reflect.review.stats.takeaways import takeaways
+from reflect.review.stats.themes import theme_counts
 
 K = 3
-PERIOD = stats.Period(date(2025, 1, 1), date(2025, 12, 31), "month")
+PERIOD = Period(date(2025, 1, 1), date(2025, 12, 31), "month")
 
 
 # --- builders ----------------------------------------------------------------------------------
@@ -127,23 +136,23 @@ def at(month: int, day: int = 10, hour: int = 17) -> datetime:
     return datetime(2025, month, day, hour, 0)
 
 
-def checkins(db, g: Group, period: stats.Period = PERIOD, k: int = K) -> dict:
-    return {s["scale"]: s for s in stats.checkin_trends(db, [g.id], period, k)}
+def checkins(db, g: Group, period: Period = PERIOD, k: int = K) -> dict:
+    return {s["scale"]: s for s in checkin_trends(db, [g.id], period, k)}
 
 
 def row(trend: dict, bucket: str) -> dict:
     return next(r for r in trend["rows"] if r["bucket"] == bucket)
 
 
-def answer_views(db, ids: list[int], period: stats.Period) -> dict:
+def answer_views(db, ids: list[int], period: Period) -> dict:
     """Everything derived from anonymous answers, for every pooling."""
     out = {}
-    for by in stats.BY_CHOICES:
-        p = stats.Period(period.start, period.end, by)
+    for by in BY_CHOICES:
+        p = Period(period.start, period.end, by)
         out[by] = {
-            "checkins": stats.checkin_trends(db, ids, p, K),
-            "feelings": stats.feeling_words(db, ids, p, K),
-            "takeaways": sorted(t["month"] + t["text"] for t in stats.takeaways(db, ids, p, K, random.Random(1))),
+            "checkins": checkin_trends(db, ids, p, K),
+            "feelings": feeling_words(db, ids, p, K),
+            "takeaways": sorted(t["month"] + t["text"] for t in takeaways(db, ids, p, K, random.Random(1))),
         }
     return out
 
@@ -206,8 +215,8 @@ def test_open_rounds_and_sessions_not_held_never_count(db, world):
     db.add(lobby)
     db.flush()
     rnd(db, lobby, "opening", [e(5)] * 4)
-    assert stats.checkin_trends(db, [g.id], PERIOD, K) == []
-    assert stats.sessions_summary(db, [g.id], PERIOD)["held"] == 1
+    assert checkin_trends(db, [g.id], PERIOD, K) == []
+    assert sessions_summary(db, [g.id], PERIOD)["held"] == 1
 
 
 def test_change_within_a_session_needs_both_rounds_to_qualify(db, world):
@@ -230,8 +239,8 @@ def test_pooling_by_quarter_or_period_adds_up_and_never_double_counts(db, world)
         rnd(db, s, "opening", [e(v) for v in scores])
         rnd(db, s, "closing", [e(min(5, v + 1)) for v in scores])
     totals = {}
-    for by in stats.BY_CHOICES:
-        p = stats.Period(PERIOD.start, PERIOD.end, by)
+    for by in BY_CHOICES:
+        p = Period(PERIOD.start, PERIOD.end, by)
         trend = checkins(db, g, p)["energy"]
         totals[by] = trend["total"]
         if by == "quarter":
@@ -253,7 +262,7 @@ def test_differencing_by_one_session_reveals_nothing(db, world):
         rnd(db, s, "closing", [(e(4), "hopeful"), (e(4), "calm"), (e(3), "light")])
         for text in ("a", "b", "c"):
             takeaway(db, s, f"takeaway {month}{text}")
-    windows = [PERIOD, stats.Period(date(2025, 4, 1), date(2025, 4, 30)), stats.Period(date(2025, 4, 15), date(2025, 6, 30))]
+    windows = [PERIOD, Period(date(2025, 4, 1), date(2025, 4, 30)), Period(date(2025, 4, 15), date(2025, 6, 30))]
     before = [answer_views(db, [g.id], w) for w in windows]
 
     lone = held(db, g, at(4, 20))  # in a month that already has a qualifying session
@@ -268,7 +277,7 @@ def test_differencing_by_one_session_reveals_nothing(db, world):
 
     after = [answer_views(db, [g.id], w) for w in windows]
     for b, a in zip(before, after):
-        for by in stats.BY_CHOICES:
+        for by in BY_CHOICES:
             assert a[by]["feelings"] == b[by]["feelings"]
             assert a[by]["takeaways"] == b[by]["takeaways"]
             for old, new in zip(b[by]["checkins"], a[by]["checkins"]):
@@ -325,10 +334,10 @@ def test_feeling_words_only_from_rounds_with_k_words(db, world):
     rnd(db, a, "opening", [(e(3), "tired"), (e(3), "tired"), (e(3), "drained")])
     b = held(db, g, at(3))
     rnd(db, b, "opening", [(e(3), "grieving"), (e(3), None), (e(3), None), (None, None)])
-    words = stats.feeling_words(db, [g.id], PERIOD, K)
+    words = feeling_words(db, [g.id], PERIOD, K)
     assert words == [{"key": "tired", "word": "tired", "count": 2}, {"key": "drained", "word": "drained", "count": 1}]
     # shown in the reader's language: a key of the shared list, never anyone's spelling
-    spanish = stats.feeling_words(db, [g.id], PERIOD, K, lang="es")
+    spanish = feeling_words(db, [g.id], PERIOD, K, lang="es")
     assert [w["word"] for w in spanish] == ["cansancio", "agotamiento"]
 
 
@@ -346,10 +355,10 @@ def test_takeaways_only_anonymous_from_sessions_with_k_and_month_only(db, world)
     c = held(db, g, at(6))
     for t in ("x", None, None):  # purged texts leave too few to show
         takeaway(db, c, t)
-    shown = stats.takeaways(db, [g.id], PERIOD, K)
+    shown = takeaways(db, [g.id], PERIOD, K)
     assert sorted(t["text"] for t in shown) == ["one", "three", "two"]
     assert all(set(t) == {"month", "text"} and t["month"] == "2025-04" for t in shown)
-    orders = {tuple(t["text"] for t in stats.takeaways(db, [g.id], PERIOD, K, random.Random(seed))) for seed in range(12)}
+    orders = {tuple(t["text"] for t in takeaways(db, [g.id], PERIOD, K, random.Random(seed))) for seed in range(12)}
     assert len(orders) > 1  # shuffled, not in writing order
 
 
@@ -365,22 +374,22 @@ def test_private_notes_never_reach_a_supervisor_or_admin(db, world):
     note(db, s, fac, "Shared: parallel process was strong", ["parallel-process"], shared=True, session_card=c)
     note(db, s, other, "Co-facilitator's private note", ["secondary-traumatic-stress"], shared=False)
     for role in ("supervisor", "admin"):
-        viewer = stats.Viewer(user_id=999_999, role=role)
-        themes = stats.theme_counts(db, [g.id], PERIOD, viewer)
+        viewer = Viewer(user_id=999_999, role=role)
+        themes = theme_counts(db, [g.id], PERIOD, viewer)
         slugs = {t["slug"]: t for t in themes["totals"]}
         assert set(slugs) == {"holding-the-baby-in-mind", "parallel-process"}
         assert slugs["parallel-process"]["notes"] == 1
-        notes = stats.shared_notes(db, [g.id], PERIOD, viewer)
+        notes = shared_notes(db, [g.id], PERIOD, viewer)
         assert [n["text"] for n in notes] == ["Shared: parallel process was strong"]
         assert notes[0]["phase"] == "reflect" and notes[0]["card"]["perspective"] == "parent"
         assert [t["slug"] for t in notes[0]["tags"]] == ["parallel-process"]
-        report = stats.group_report(db, g, PERIOD, viewer, K)
+        report = group_report(db, g, PERIOD, viewer, K)
         for secret in ("PRIVATE", "grief-and-loss", "burnout", "Co-facilitator", "secondary-traumatic-stress"):
             assert secret not in repr(report)
     # The facilitator counts the tags of their own notes, private ones too, never a colleague's.
-    mine = stats.theme_counts(db, [g.id], PERIOD, stats.Viewer(fac.id, "facilitator"))
+    mine = theme_counts(db, [g.id], PERIOD, Viewer(fac.id, "facilitator"))
     assert {t["slug"] for t in mine["totals"]} == {"holding-the-baby-in-mind", "parallel-process", "grief-and-loss", "burnout"}
-    mine_notes = stats.shared_notes(db, [g.id], PERIOD, stats.Viewer(fac.id, "facilitator"))
+    mine_notes = shared_notes(db, [g.id], PERIOD, Viewer(fac.id, "facilitator"))
     assert [n["text"] for n in mine_notes] == ["Shared: parallel process was strong"]
 
 
@@ -392,7 +401,7 @@ def test_theme_counts_use_cards_shown_and_months(db, world):
     card(db, s, ["grief-and-loss"], 2, shown=False)
     s2 = held(db, g, at(5))
     card(db, s2, ["parallel-process"], 0)
-    themes = stats.theme_counts(db, [g.id], PERIOD, stats.Viewer(1, "supervisor"))
+    themes = theme_counts(db, [g.id], PERIOD, Viewer(1, "supervisor"))
     assert themes["totals"][0] == {"slug": "parallel-process", "cards": 3, "notes": 0, "total": 3, "tag_label": None}
     assert {(c["bucket"], c["slug"]): c["total"] for c in themes["cells"]} == {
         ("2025-02", "parallel-process"): 2, ("2025-02", "linking"): 1, ("2025-05", "parallel-process"): 1}
@@ -416,35 +425,35 @@ def test_attendance_and_hours_per_rostered_member(db, world):
     attend(db, s3, bea, status="removed")
     attend(db, s3, cy)
     attend(db, s3, None)  # a guest without a roster name
-    result = stats.attendance(db, [g.id], PERIOD, log=True)
+    result = attendance(db, [g.id], PERIOD, log=True)
     people = {m["name"]: (m["sessions"], m["hours"], m["active"]) for m in result["members"]}
     assert people == {"Ana": (2, 2.75, True), "Bea": (1, 1.25, True), "Cy": (1, 1.02, False)}
     assert [s["date"] for s in result["sessions"]] == ["2025-04-10", "2025-03-10", "2025-02-10"]
     assert result["sessions"][0]["attendees"] == ["Cy"] and result["sessions"][0]["others"] == 1
     assert [(e["name"], e["date"], e["hours"]) for e in result["log"]] == [
         ("Ana", "2025-02-10", 1.5), ("Ana", "2025-03-10", 1.25), ("Bea", "2025-03-10", 1.25), ("Cy", "2025-04-10", 1.02)]
-    summary = stats.sessions_summary(db, [g.id], PERIOD)
+    summary = sessions_summary(db, [g.id], PERIOD)
     assert summary["held"] == 3 and summary["hours"] == 3.77
 
 
 def test_hours_round_half_up_to_a_hundredth():
-    assert stats.hours(0) == 0.0
-    assert stats.hours(5400) == 1.5
-    assert stats.hours(3618) == 1.01  # 1.005 h
-    assert stats.hours(3617.9) == 1.0
+    assert hours(0) == 0.0
+    assert hours(5400) == 1.5
+    assert hours(3618) == 1.01  # 1.005 h
+    assert hours(3617.9) == 1.0
 
 
 def test_the_default_period_is_the_last_twelve_months():
-    p = stats.make_period(None, None, None, date(2025, 11, 18))
+    p = make_period(None, None, None, date(2025, 11, 18))
     assert (p.start, p.end, p.by) == (date(2024, 11, 19), date(2025, 11, 18), "month")
     assert len(p.months()) == 13  # November 2024's last days, then twelve more months
     # in December, not only the months since January
-    assert stats.make_period(None, None, None, date(2026, 12, 7)).start == date(2025, 12, 8)
-    assert stats.make_period(None, None, None, date(2028, 2, 29)).start == date(2027, 3, 1)
-    with pytest.raises(stats.ReviewStatsError):
-        stats.make_period(date(2025, 2, 1), date(2025, 1, 1), None, date(2025, 3, 1))
-    with pytest.raises(stats.ReviewStatsError):
-        stats.make_period(date(2000, 1, 1), date(2025, 1, 1), None, date(2025, 3, 1))
+    assert make_period(None, None, None, date(2026, 12, 7)).start == date(2025, 12, 8)
+    assert make_period(None, None, None, date(2028, 2, 29)).start == date(2027, 3, 1)
+    with pytest.raises(ReviewStatsError):
+        make_period(date(2025, 2, 1), date(2025, 1, 1), None, date(2025, 3, 1))
+    with pytest.raises(ReviewStatsError):
+        make_period(date(2000, 1, 1), date(2025, 1, 1), None, date(2025, 3, 1))
 
 
 # --- access and assignments ---------------------------------------------------------------------
@@ -503,7 +512,7 @@ def test_seed_demo_fills_an_empty_database_and_refuses_a_used_one(db):
     assert db.scalar(select(func.count()).select_from(User).where(User.role == "supervisor")) == 1
     # the demo's figures respect the threshold like any other data
     g = db.scalars(select(Group).order_by(Group.id)).first()
-    for trend in stats.checkin_trends(db, [g.id], stats.Period(date(2000, 1, 1), date(2099, 1, 1)), K):
+    for trend in checkin_trends(db, [g.id], Period(date(2000, 1, 1), date(2099, 1, 1)), K):
         for r in itertools.chain(trend["rows"], [trend["total"]]):
             for kind in ("opening", "closing"):
                 assert r[kind]["status"] != "ok" or r[kind]["n"] >= K

@@ -10,11 +10,19 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from reflect import config as settings
-from reflect.review import stats
+from reflect.local_time import local_today, to_local
+from reflect.review.stats.attendance import attendance
+from reflect.review.stats.checkins import checkin_trends
+from reflect.review.stats.periods import Period, make_period
+from reflect.review.stats.scope import Viewer
+from reflect.review.stats.sessions import sessions_summary
+from reflect.review.stats.shared_notes import shared_notes
+from reflect.review.stats.takeaways import takeaways
+from reflect.review.stats.themes import theme_counts
 from tests.unit.test_review_stats import K, attend, card, e, group, held, member, note, rnd, takeaway, user
 
 LA = "America/Los_Angeles"
-YEAR_2025 = stats.Period(date(2025, 1, 1), date(2025, 12, 31), "month", LA)
+YEAR_2025 = Period(date(2025, 1, 1), date(2025, 12, 31), "month", LA)
 
 # 18:00 on 31 December 2025 in Los Angeles (PST, UTC-8) is 02:00 on 1 January 2026 in UTC.
 NEW_YEARS_EVE = datetime(2026, 1, 1, 2, 0)
@@ -32,29 +40,29 @@ def test_a_late_session_on_new_years_eve_belongs_to_december_and_its_year(db):
     for text in ("one", "two", "three"):
         takeaway(db, s, text)
 
-    summary = stats.sessions_summary(db, [g.id], YEAR_2025)
+    summary = sessions_summary(db, [g.id], YEAR_2025)
     assert summary["held"] == 1 and summary["per_group"][g.id]["last"] == "2025-12-31"
     assert [b["bucket"] for b in summary["by_bucket"] if b["held"]] == ["2025-12"]
-    themes = stats.theme_counts(db, [g.id], YEAR_2025, stats.Viewer(fac.id, "facilitator"))
+    themes = theme_counts(db, [g.id], YEAR_2025, Viewer(fac.id, "facilitator"))
     assert {c["bucket"] for c in themes["cells"]} == {"2025-12"}
-    energy = next(t for t in stats.checkin_trends(db, [g.id], YEAR_2025, K) if t["scale"] == "energy")
+    energy = next(t for t in checkin_trends(db, [g.id], YEAR_2025, K) if t["scale"] == "energy")
     assert [r["bucket"] for r in energy["rows"] if r["opening"]["status"] == "ok"] == ["2025-12"]
-    assert {t["month"] for t in stats.takeaways(db, [g.id], YEAR_2025, K)} == {"2025-12"}
-    assert [n["date"] for n in stats.shared_notes(db, [g.id], YEAR_2025, stats.Viewer(fac.id, "facilitator"))] == [
+    assert {t["month"] for t in takeaways(db, [g.id], YEAR_2025, K)} == {"2025-12"}
+    assert [n["date"] for n in shared_notes(db, [g.id], YEAR_2025, Viewer(fac.id, "facilitator"))] == [
         "2025-12-31"]
-    log = stats.attendance(db, [g.id], YEAR_2025, log=True)
+    log = attendance(db, [g.id], YEAR_2025, log=True)
     assert [(r["date"], r["start"], r["end"], r["start_utc"], r["end_utc"]) for r in log["log"]] == [
         ("2025-12-31", "2025-12-31T18:00", "2025-12-31T19:30", "2026-01-01T02:00", "2026-01-01T03:30")]
     assert log["sessions"][0]["date"] == "2025-12-31"
-    assert stats.attendance(db, [g.id], YEAR_2025)["members"][0]["hours"] == 1.5
+    assert attendance(db, [g.id], YEAR_2025)["members"][0]["hours"] == 1.5
 
     # The from/to days are Los Angeles days: January 2026 there does not hold it.
-    january = stats.Period(date(2026, 1, 1), date(2026, 1, 31), "month", LA)
-    assert stats.sessions_summary(db, [g.id], january)["held"] == 0
-    assert stats.attendance(db, [g.id], january)["members"][0]["sessions"] == 0
+    january = Period(date(2026, 1, 1), date(2026, 1, 31), "month", LA)
+    assert sessions_summary(db, [g.id], january)["held"] == 0
+    assert attendance(db, [g.id], january)["members"][0]["sessions"] == 0
     # In UTC (the default) it is January's, as before.
-    utc = stats.Period(date(2026, 1, 1), date(2026, 1, 31), "month")
-    assert stats.sessions_summary(db, [g.id], utc)["held"] == 1
+    utc = Period(date(2026, 1, 1), date(2026, 1, 31), "month")
+    assert sessions_summary(db, [g.id], utc)["held"] == 1
 
 
 def test_summer_and_winter_offsets_both_apply_within_one_period(db):
@@ -66,10 +74,10 @@ def test_summer_and_winter_offsets_both_apply_within_one_period(db):
     # Just before and after the autumn change (2 November 2025, 09:00 UTC).
     held(db, g, datetime(2025, 11, 2, 8, 59, 59))
     held(db, g, datetime(2025, 11, 2, 9, 0, 0))
-    counts = {b["bucket"]: b["held"] for b in stats.sessions_summary(db, [g.id], YEAR_2025)["by_bucket"] if b["held"]}
+    counts = {b["bucket"]: b["held"] for b in sessions_summary(db, [g.id], YEAR_2025)["by_bucket"] if b["held"]}
     assert counts == {"2025-01": 1, "2025-08": 1, "2025-11": 2}
-    quarters = stats.Period(YEAR_2025.start, YEAR_2025.end, "quarter", LA)
-    counts = {b["bucket"]: b["held"] for b in stats.sessions_summary(db, [g.id], quarters)["by_bucket"]}
+    quarters = Period(YEAR_2025.start, YEAR_2025.end, "quarter", LA)
+    counts = {b["bucket"]: b["held"] for b in sessions_summary(db, [g.id], quarters)["by_bucket"]}
     assert counts == {"2025-Q1": 1, "2025-Q2": 0, "2025-Q3": 1, "2025-Q4": 2}
 
 
@@ -86,23 +94,23 @@ def test_the_database_months_match_pythons_for_any_zone(db, tz):
                                       minutes=rng.choice([0, 29, 30, 59])))
     for start in starts:
         held(db, g, start, minutes=60)
-    period = stats.Period(date(2024, 1, 1), date(2025, 12, 31), "month", tz)
+    period = Period(date(2024, 1, 1), date(2025, 12, 31), "month", tz)
     wanted = Counter()
     for start in starts:
-        local = stats.to_local(start, tz)
+        local = to_local(start, tz)
         if date(2024, 1, 1) <= local.date() <= date(2025, 12, 31):
             wanted[f"{local:%Y-%m}"] += 1
-    got = {b["bucket"]: b["held"] for b in stats.sessions_summary(db, [g.id], period)["by_bucket"] if b["held"]}
+    got = {b["bucket"]: b["held"] for b in sessions_summary(db, [g.id], period)["by_bucket"] if b["held"]}
     assert got == dict(wanted)
 
 
 def test_today_and_the_period_boundaries_are_in_the_zone():
-    assert stats.local_today(LA, NEW_YEARS_EVE) == date(2025, 12, 31)
-    assert stats.local_today("UTC", NEW_YEARS_EVE) == date(2026, 1, 1)
-    p = stats.make_period(None, None, None, stats.local_today(LA, NEW_YEARS_EVE), LA)
+    assert local_today(LA, NEW_YEARS_EVE) == date(2025, 12, 31)
+    assert local_today("UTC", NEW_YEARS_EVE) == date(2026, 1, 1)
+    p = make_period(None, None, None, local_today(LA, NEW_YEARS_EVE), LA)
     assert (p.start, p.end, p.tz) == (date(2025, 1, 1), date(2025, 12, 31), LA)
     assert p.start_at == datetime(2025, 1, 1, 8, 0) and p.end_before == datetime(2026, 1, 1, 8, 0)
-    summer = stats.Period(date(2025, 7, 1), date(2025, 7, 31), "month", LA)
+    summer = Period(date(2025, 7, 1), date(2025, 7, 31), "month", LA)
     assert summer.start_at == datetime(2025, 7, 1, 7, 0)
     assert p.as_dict() == {"from": "2025-01-01", "to": "2025-12-31", "by": "month", "timezone": LA}
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from reflect.review import stats
+from reflect.review.stats.attendance import attendance
+from reflect.review.stats.periods import Period
 from tests.unit.test_review_stats import attend, group, held, member, user
 
 LA = "America/Los_Angeles"
@@ -21,9 +22,9 @@ def test_each_member_has_hours_per_calendar_year_in_the_zone(db):
     for s in (december, new_years_eve, march):
         attend(db, s, ana)
     attend(db, march, bea)
-    period = stats.Period(date(2024, 12, 1), date(2025, 11, 30), "month", LA)
+    period = Period(date(2024, 12, 1), date(2025, 11, 30), "month", LA)
     for log in (True, False):
-        result = stats.attendance(db, [g.id], period, log=log)
+        result = attendance(db, [g.id], period, log=log)
         assert result["years"] == [{"year": 2024, "from": "2024-12-01", "to": "2024-12-31"},
                                    {"year": 2025, "from": "2025-01-01", "to": "2025-11-30"}]
         people = {m["name"]: (m["sessions"], m["hours"], m["years"]) for m in result["members"]}
@@ -32,6 +33,6 @@ def test_each_member_has_hours_per_calendar_year_in_the_zone(db):
             "Bea": (1, 1.02, [{"year": 2024, "sessions": 0, "hours": 0.0}, {"year": 2025, "sessions": 1, "hours": 1.02}]),
         }
     # In UTC the New Year's Eve session is 2025's.
-    utc = stats.attendance(db, [g.id], stats.Period(date(2024, 12, 1), date(2025, 11, 30)))
+    utc = attendance(db, [g.id], Period(date(2024, 12, 1), date(2025, 11, 30)))
     assert utc["members"][0]["years"] == [{"year": 2024, "sessions": 1, "hours": 1.5},
                                           {"year": 2025, "sessions": 2, "hours": 2.52}]
