@@ -1,7 +1,8 @@
-"""Prompt decks in the web UI: the catalogue, the deck editor, import and export.
+"""The deck pages: the catalogue, the deck editor, import and export in the web UI.
 
-The business rules live in :mod:`reflect.prompts.store`; this package holds the
-pages and the user-facing text for the store's error codes.
+The deck format and its rules are :mod:`reflect.prompts` (the catalogue in
+:mod:`reflect.prompts.store`, the card operations in :mod:`reflect.prompts.card_edits`);
+this package holds the pages and the user-facing text for the store's error codes.
 """
 from __future__ import annotations
 

@@ -1,4 +1,13 @@
-"""Prompt decks: format, validation, loading, localization and theme vocabulary."""
+"""The deck format: what a prompt deck is and everything that reads, checks and keeps one.
+
+No pages here (those are :mod:`reflect.decks`, the deck pages). ``model`` is a deck and
+its cards, ``schema`` and ``limits`` check a deck's data (``messages`` puts the problems
+into the reader's language), ``loader`` reads deck files and the built-in decks
+(``decks/``, data), ``toml_writer`` writes one, ``localize`` picks the reader's language,
+``themes`` is the theme and perspective vocabulary. ``store`` is the catalogue of
+built-in and custom decks, ``card_edits`` the editor's card operations, ``cli`` the
+``reflect decks`` commands.
+"""
 
 from .loader import (
     builtin_decks,
