@@ -20,6 +20,7 @@ from reflect.db import utcnow
 from reflect.hours import letters_state
 from reflect.hours.credit import DEFAULT_GRACE, DEFAULT_THRESHOLD, Phone, credited_interval, hours_of
 from reflect.hours.errors import HoursError
+from reflect.local_time import to_local
 from reflect.models import (
     AttendanceCorrection,
     Group,
@@ -33,7 +34,6 @@ from reflect.models import (
     SessionMode,
     User,
 )
-from reflect.local_time import to_local
 
 MODES = ("in_person", "video", "phone")
 DEFAULT_MODE = "in_person"

@@ -33,8 +33,8 @@ from reflect.hours.forms import (
     ProviderForm,
 )
 from reflect.hours.labels import error_message, kind_label, level_label, mode_label
-from reflect.models import Group, GroupSession, HoursLetter, Person, ProviderProfile, Role, RosterLink, RosterMember
 from reflect.local_time import local_today, to_local, to_utc
+from reflect.models import Group, GroupSession, HoursLetter, Person, ProviderProfile, Role, RosterLink, RosterMember
 
 bp = Blueprint("hours", __name__, template_folder="../templates")
 VIEWERS = (Role.ADMIN, Role.FACILITATOR, Role.SUPERVISOR)
