@@ -7,7 +7,7 @@ context, processes the parameters, and after the statement, a result. After the 
 between two card moves that set-up took a tenth to a quarter of a millisecond per
 statement, and a move runs four (who asks, the move, the command's record and the new
 card's revealed answers): about as long as PostgreSQL takes to run them
-(``docs/performance.md``). A :class:`CompiledStatement` is compiled once per
+(``bench/HISTORY.md``). A :class:`CompiledStatement` is compiled once per
 database dialect, its parameters' conversions (a JSON value, say) found once, and on
 psycopg2 with ``reflect.pg_connection``'s connection it is run there directly, in the
 session's transaction: prepared, sent with the ``COMMIT``, or read after it.

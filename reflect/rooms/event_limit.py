@@ -5,7 +5,7 @@ fixed window plus the previous window's, weighted by how much of it the sliding 
 still covers), kept in one dict per process. A socket lives in one process, so its count
 needs no shared store. It replaces ``limits``' in-memory storage for socket events, whose
 timer sweeps every key a hundred times a second: with 1,300 sockets that sweep and its
-locking took about 8 % of a busy process's CPU (docs/performance.md). HTTP requests are
+locking took about 8 % of a busy process's CPU (bench/HISTORY.md). HTTP requests are
 still limited by Flask-Limiter.
 """
 from __future__ import annotations

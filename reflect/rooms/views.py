@@ -2,7 +2,7 @@
 
 Building an ORM object (identity, instance state, loader set-up) costs far more than
 reading its row; on the paths every phone's answer and every throttled console update
-take, the rows are read as plain columns instead (docs/performance.md).
+take, the rows are read as plain columns instead (bench/HISTORY.md).
 """
 from __future__ import annotations
 
