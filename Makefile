@@ -52,7 +52,7 @@ run: setup
 ## The whole suite: unit, in-process (HTTP and socket), live servers, browser.
 test: setup-test
 	$(BIN)/python scripts/check_prerequisites.py
-	$(BIN)/python -m pytest -p no:cacheprovider -n $(TEST_WORKERS) --dist worksteal
+	$(BIN)/python -m pytest -p no:cacheprovider -n $(TEST_WORKERS) --dist worksteal --durations=25
 
 ## Benchmarks: every part, or one with PART=name. Writes bench/results.json.
 bench: setup-test
