@@ -7,10 +7,8 @@ not only at connect. Business rules live in the services, not here.
 """
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
-import secrets
 from typing import Callable
 
 from flask import current_app, request
@@ -28,23 +26,17 @@ from reflect.db import begin_reads, begin_write, get_session, get_store
 from reflect.extensions import socketio
 from reflect.models import GroupSession, Participant
 from reflect.rooms import (
-    answers, broadcast, checkins, commands, lifecycle, notes, participants, schemas, screens, settle, state,
+    answers, broadcast, checkins, commands, lifecycle, notes, participants, schemas, screens, state,
 )
 from reflect.rooms.broadcast import DISPLAY_NS, FACILITATOR_NS, PHONE_NS
 from reflect.rooms.errors import RoomError
 from reflect.rooms.event_limit import SlidingWindowCounter
+from reflect.rooms.keys import PARTICIPANT_COOKIE, SERVER_ID, display_key
 from reflect.rooms.messages import error_payload
 
 log = logging.getLogger("reflect.rooms")
-SERVER_ID = secrets.token_hex(8)
-PARTICIPANT_COOKIE = "reflect_participant"
 # Events per socket, counted in this process (a socket lives in one): see event_limit.
 _event_counter = SlidingWindowCounter()
-
-
-def display_key(session_id: int) -> str:
-    secret = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(secret, f"display:{session_id}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def _rate_ok() -> bool:
@@ -609,7 +601,7 @@ def _settle_left_card(session_id: int, _payload: dict) -> None:
         begin_write(db)
         session = db.scalar(select(GroupSession).where(GroupSession.id == session_id).with_for_update()
                             .execution_options(populate_existing=True))
-        if session is not None and settle.settle_closed(db, session):
+        if session is not None and lifecycle.settle_left_behind(db, session):
             db.commit()
         else:
             db.rollback()

@@ -169,6 +169,12 @@ def current_card_id(db: Session, session: GroupSession) -> int | None:
     return ids[position] if position is not None and 0 <= position < len(ids) else None
 
 
+def settle_left_behind(db: Session, session: GroupSession) -> int:
+    """Settle what ``session`` has left behind (``settle.settle_closed``): every card,
+    takeaway prompt or check-in round no longer open. The caller holds the row lock."""
+    return settle_closed(db, session, current_card_id(db, session))
+
+
 def current_card(db: Session, session: GroupSession) -> CardFace | None:
     """What the card on screen shows (read once per session and process)."""
     faces = card_faces(db, session)
@@ -235,7 +241,7 @@ def set_phase(db: Session, session: GroupSession, phase: str) -> None:
             round_.status, round_.closed_at = "open", None  # back to check in: nothing was shown yet
     if phase == "reflect" and session.current_position is None and card_ids(db, session):
         _show_card(db, session, 0)
-    settle_closed(db, session)  # the card or the takeaways the phase leaves behind
+    settle_left_behind(db, session)  # the card or the takeaways the phase leaves behind
     bump(session)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from reflect.db import get_session, utcnow
 from reflect.models import ScreenPresence
 from reflect.rooms import screens, state
-from reflect.rooms.handlers import SERVER_ID
+from reflect.rooms.keys import SERVER_ID
 from tests.socket.conftest import cmd, last_state, statements
 
 P, F, D = "/phone", "/facilitator", "/display"
