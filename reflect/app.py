@@ -9,7 +9,6 @@ from flask import Flask, abort
 from reflect import config as settings
 from reflect.db import Store
 from reflect.rooms.packets import JsonPacket, guard_incoming
-from reflect.session_cookie import SessionCookieInterface
 
 
 
@@ -46,7 +45,6 @@ def create_app(config: dict | None = None) -> Flask:
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
     )
     logging.getLogger("reflect").setLevel(logging.INFO)
-    app.session_interface = SessionCookieInterface()  # checked once per socket, not per event
 
     store = Store(app.config["REFLECT_DATABASE_URL"], app.config["REFLECT_DATABASE_POOL_SIZE"],
                   app.config["REFLECT_DATABASE_POOL_TIMEOUT"])

@@ -12,7 +12,6 @@ import logging
 from typing import Callable
 
 from flask import current_app, request
-from flask import session as flask_session
 from flask_babel import force_locale
 from flask_socketio import ConnectionRefusedError, disconnect, join_room, leave_room
 from marshmallow import Schema, ValidationError
@@ -21,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from reflect.auth import accounts
-from reflect import compiled_statements
+from reflect.tokens import token_hash
 from reflect.db import begin_reads, begin_write, get_session, get_store
 from reflect.extensions import socketio
 from reflect.models import GroupSession, Participant
@@ -382,29 +381,31 @@ def phone_set_language(data=None):
 # login session open, its account active, and the session facilitated by that account.
 _FACILITATED = accounts.owned_by_signed_in(select(GroupSession).where(GroupSession.id == bindparam("session_id")),
                                            GroupSession.facilitator_id)
-# For a command: the session's row locked until commit (PostgreSQL) and read afresh;
-# every facilitator command runs it first, so it is prepared and compiled once, its row
-# read as columns and made the session's ORM object by hand (``compiled_statements``).
-_FACILITATED_LOCKED = compiled_statements.CompiledStatement(accounts.owned_by_signed_in(
-    select(*GroupSession.__table__.columns).where(GroupSession.id == bindparam("session_id")),
-    GroupSession.facilitator_id).with_for_update(of=GroupSession.__table__))
+# For a command: the session's row locked until commit (PostgreSQL) and read afresh.
+_FACILITATED_LOCKED = (_FACILITATED.with_for_update(of=GroupSession.__table__)
+                       .execution_options(populate_existing=True))
 
 
-def _facilitator_session(session_id, *, lock: bool = False) -> tuple[GroupSession, accounts.SignedIn]:
+def _signed_in_at_connect() -> str | None:
+    """The hash of the login session the socket connects with (Flask-Login's user, whose
+    loader checked its row): the socket keeps it, and every later event checks that login
+    session again (``_facilitator_session``)."""
+    from flask_login import current_user
+
+    if not current_user.is_authenticated:
+        return None
+    return token_hash(current_user.get_id())
+
+
+def _facilitator_session(session_id, login_hash: str | None, *,
+                         lock: bool = False) -> tuple[GroupSession, accounts.SignedIn]:
     """The session and the signed-in person, if that person (re-checked now: their login
     session open, their account active) is its facilitator; ``lock``: its row locked
     until commit (PostgreSQL), for a command."""
-    # flask-login keeps the login session's id in the Flask session under "_user_id"; it
-    # is checked here with the session's row, not loaded as ORM objects (``current_user``)
     if not isinstance(session_id, int):
         raise RoomError("forbidden")
-    db, raw = get_session(), flask_session.get("_user_id")
-    if lock:
-        found = accounts.owned_columns(db, raw, _FACILITATED_LOCKED, session_id=session_id)
-        if found is not None:
-            found = compiled_statements.as_loaded(db, GroupSession, found[0]), found[1]
-    else:
-        found = accounts.owned_row(db, raw, _FACILITATED, session_id=session_id)
+    found = accounts.owned_row(get_session(), login_hash, _FACILITATED_LOCKED if lock else _FACILITATED,
+                               session_id=session_id)
     if found is None:
         raise RoomError("forbidden")
     session, user = found
@@ -465,11 +466,12 @@ def facilitator_connect(auth=None):
     session_id = (auth or {}).get("session") if isinstance(auth, dict) else None
     begin_write(get_session())  # reads, then records the screen (``_screen_connected``)
     try:
-        session, user = _facilitator_session(session_id)
+        login_hash = _signed_in_at_connect()
+        session, user = _facilitator_session(session_id, login_hash)
     except RoomError:
         raise ConnectionRefusedError("forbidden")
     lang = _ui_locale()
-    _remember(FACILITATOR_NS, {"session": session.id, "lang": lang})
+    _remember(FACILITATOR_NS, {"session": session.id, "lang": lang, "login": login_hash})
     join_room(broadcast.facilitator_room(session.id, lang))
     from reflect.rooms.notify import login_room
 
@@ -498,7 +500,7 @@ def facilitator_command(event: str, schema: type[Schema], apply: Callable, *, nu
 
         def run() -> dict:
             try:
-                session, user = _facilitator_session(info.get("session"), lock=True)
+                session, user = _facilitator_session(info.get("session"), info.get("login"), lock=True)
             except RoomError:
                 disconnect()
                 raise
@@ -642,7 +644,7 @@ def facilitator_sync(data=None):
     info = _socket_data(FACILITATOR_NS) or {}
 
     def run() -> dict:
-        session, user = _facilitator_session(info.get("session"))
+        session, user = _facilitator_session(info.get("session"), info.get("login"))
         _load(schemas.Empty, data)
         view = broadcast.reads(get_session(), session)
         return _ok({"snapshot": state.facilitator_state(view, user.id, info.get("lang", "en"))})
