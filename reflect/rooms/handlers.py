@@ -29,23 +29,21 @@ from reflect.rooms import (
 )
 from reflect.rooms.broadcast import DISPLAY_NS, FACILITATOR_NS, PHONE_NS
 from reflect.rooms.errors import RoomError
-from reflect.rooms.event_limit import SlidingWindowCounter
-from reflect.rooms.keys import PARTICIPANT_COOKIE, SERVER_ID, display_key
+from reflect.rooms.keys import PARTICIPANT_COOKIE, display_key
+from reflect.rooms.process import Process, this_process
 from reflect.rooms.messages import error_payload
 
 log = logging.getLogger("reflect.rooms")
-# Events per socket, counted in this process (a socket lives in one): see event_limit.
-_event_counter = SlidingWindowCounter()
 
 
 def _rate_ok() -> bool:
-    return _event_counter.hit(request.sid, current_app.config["REFLECT_SOCKET_EVENTS_PER_10S"], 10.0)
+    return this_process().event_counter.hit(request.sid, current_app.config["REFLECT_SOCKET_EVENTS_PER_10S"], 10.0)
 
 
-def counts_refused_events(limit: int) -> Callable[[str], None]:
+def counts_refused_events(process: Process, limit: int) -> Callable[[str], None]:
     """What ``packets.guard_incoming`` calls for an event it refuses: counted toward the
     socket's limit like any other."""
-    return lambda sid: _event_counter.hit(sid, limit, 10.0)
+    return lambda sid: process.event_counter.hit(sid, limit, 10.0)
 
 
 def _ok(extra: dict | None = None) -> dict:
@@ -76,10 +74,9 @@ def _not_unicode(value) -> bool:
     return False
 
 
-# One instance per schema, made once: building a marshmallow schema copies its declared
-# fields, which cost more than the load itself on every event. A schema keeps no state
-# between loads.
-_SCHEMAS: dict[type[Schema], Schema] = {}
+# One instance per schema, made once per process (``process.schemas``): building a
+# marshmallow schema copies its declared fields, which cost more than the load itself on
+# every event. A schema keeps no state between loads.
 
 
 def _load(schema: type[Schema], data) -> dict:
@@ -89,9 +86,10 @@ def _load(schema: type[Schema], data) -> dict:
         raise ValidationError({"_schema": ["An object is expected."]})
     if _not_unicode(data):
         raise ValidationError({"_schema": ["Text must be valid Unicode."]})
-    instance = _SCHEMAS.get(schema)
+    schemas = this_process().schemas
+    instance = schemas.get(schema)
     if instance is None:
-        instance = _SCHEMAS[schema] = schema()
+        instance = schemas[schema] = schema()
     return instance.load(data)
 
 
@@ -173,7 +171,7 @@ def phone_connect(auth=None):
     if participant is None:
         raise ConnectionRefusedError("forbidden")
     session = _phone_session(participant)
-    participants.connected(db, participant, request.sid, SERVER_ID)
+    participants.connected(db, participant, request.sid, this_process().server_id)
     db.commit()
     if participant.status == "admitted":  # waiting or removed: not sent what the group shares
         join_room(broadcast.phones_room(session.id, participant.locale))
@@ -202,7 +200,7 @@ def _sync_if_moved_on(namespace: str, session_id: int, sent: int) -> None:
 
 @socketio.on("disconnect", namespace=PHONE_NS)
 def phone_disconnect(*_args):
-    _event_counter.forget(request.sid)
+    this_process().event_counter.forget(request.sid)
     db = get_session()
     session_id = participants.disconnected(db, request.sid)
     db.commit()
@@ -415,16 +413,15 @@ def _facilitator_session(session_id, login_hash: str | None, *,
 
 
 # What each facilitator or display socket was opened for. A socket lives in one process,
-# so this map is the process's own; it is emptied when the socket disconnects.
-_SOCKETS: dict[tuple[str, str], dict] = {}
+# so this map is the process's own (``process.sockets``); emptied when the socket goes.
 
 
 def _socket_data(namespace: str) -> dict:
-    return _SOCKETS.get((namespace, request.sid), {})
+    return this_process().sockets.get((namespace, request.sid), {})
 
 
 def _remember(namespace: str, data: dict) -> None:
-    _SOCKETS[(namespace, request.sid)] = data
+    this_process().sockets[(namespace, request.sid)] = data
 
 
 def _screen_connected(session: GroupSession, audience: str, lang: str) -> None:
@@ -432,14 +429,15 @@ def _screen_connected(session: GroupSession, audience: str, lang: str) -> None:
     read the session afresh for its first state. A change committed before the record
     is in that state; one committed after it is broadcast to the screen."""
     db = get_session()
-    screens.connected(db, request.sid, session.id, audience, lang, SERVER_ID)
+    screens.connected(db, request.sid, session.id, audience, lang, this_process().server_id)
     db.commit()
     db.refresh(session)
 
 
 def _screen_gone(namespace: str) -> None:
-    _event_counter.forget(request.sid)
-    if _SOCKETS.pop((namespace, request.sid), None) is not None:
+    process = this_process()
+    process.event_counter.forget(request.sid)
+    if process.sockets.pop((namespace, request.sid), None) is not None:
         db = get_session()
         screens.disconnected(db, request.sid)
         db.commit()

@@ -15,7 +15,7 @@ from flask import Flask
 from reflect import retention
 from reflect.db import begin_write, get_session, utcnow
 from reflect.rooms import broadcast, lifecycle, participants, screens
-from reflect.rooms.keys import SERVER_ID
+from reflect.rooms.process import this_process
 from reflect.rooms.scheduler import Job
 
 HEARTBEAT_SECONDS = 10
@@ -28,8 +28,9 @@ log = logging.getLogger("reflect.jobs")
 
 def presence_heartbeat(app: Flask, previous: datetime | None) -> None:
     db = get_session()
-    participants.heartbeat(db, SERVER_ID)
-    screens.heartbeat(db, SERVER_ID)
+    server_id = this_process().server_id
+    participants.heartbeat(db, server_id)
+    screens.heartbeat(db, server_id)
     db.commit()
 
 

@@ -3,19 +3,16 @@
 - ``PARTICIPANT_COOKIE``: the cookie that holds a phone's token (set by the join page,
   read by the ``/phone`` namespace);
 - ``display_key``: the key in the projector's link (made by the facilitator's page,
-  checked by the ``/display`` namespace);
-- ``SERVER_ID``: this process's id, on the presence rows of its own sockets.
+  checked by the ``/display`` namespace).
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
 
 from flask import current_app
 
 PARTICIPANT_COOKIE = "reflect_participant"
-SERVER_ID = secrets.token_hex(8)
 
 
 def display_key(session_id: int) -> str:

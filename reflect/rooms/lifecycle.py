@@ -28,6 +28,7 @@ from reflect.prompts.model import Deck
 from reflect.rooms import scales as scale_defs
 from reflect.rooms.codes import new_join_code
 from reflect.rooms.errors import RoomError
+from reflect.rooms.process import MAX_SESSIONS_KEPT, this_process
 from reflect.rooms.settle import settle_all, settle_closed, settle_round
 from reflect.tokens import new_token, token_hash
 
@@ -131,24 +132,25 @@ class CardFace:
 
 # A session's cards are copied from its deck when it is created and never added,
 # removed, moved or edited, so what each shows, by position, is a fact for the session's
-# whole life: kept per process, keyed by the session's id and creation time (an id
-# alone could come back after a delete), read once per session and process.
-_CARDS: dict[tuple[int, object], tuple[tuple[int, ...], tuple[CardFace, ...]]] = {}
+# whole life: kept per process (``process.card_faces``), keyed by the session's id and
+# creation time (an id alone could come back after a delete), read once per session and
+# process.
 _CARDS_OF = select(SessionCard).where(SessionCard.session_id == bindparam("session_id")).order_by(SessionCard.position)
 
 
 def _cards(db: Session, session: GroupSession) -> tuple[tuple[int, ...], tuple[CardFace, ...]]:
     key = (session.id, session.created_at)
-    found = _CARDS.get(key)
+    kept = this_process().card_faces
+    found = kept.get(key)
     if found is None:
         if isinstance(session, GroupSession) and "cards" not in inspect(session).unloaded:
             cards = list(session.cards)
         else:
             cards = list(db.scalars(_CARDS_OF, {"session_id": session.id}))
         faces = tuple(CardFace.of(c) for c in cards)
-        if len(_CARDS) >= 10_000:
-            _CARDS.clear()
-        found = _CARDS[key] = (tuple(f.id for f in faces), faces)
+        if len(kept) >= MAX_SESSIONS_KEPT:
+            kept.clear()
+        found = kept[key] = (tuple(f.id for f in faces), faces)
     return found
 
 
