@@ -42,6 +42,7 @@ def serve(app: Flask, host: str, port: int) -> None:
     if socketio.async_mode != mode:
         raise RuntimeError(f"Socket.IO runs in {socketio.async_mode!r} but REFLECT_ASYNC_MODE is {mode!r}")
     from reflect import dependencies
+
     dependencies.check(app.config)  # a Redis the settings name that does not answer stops it here
     app.extensions["reflect.process"].start(app)
     log.warning("reflect serving on http://%s:%d (async mode: %s)", host, port, mode)
