@@ -9,7 +9,6 @@ from flask import Flask, abort
 from reflect import config as settings
 from reflect.db import Store
 from reflect.rooms.packets import JsonPacket, guard_incoming
-from reflect.session_cookie import SessionCookieInterface
 
 
 
@@ -46,11 +45,14 @@ def create_app(config: dict | None = None) -> Flask:
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
     )
     logging.getLogger("reflect").setLevel(logging.INFO)
-    app.session_interface = SessionCookieInterface()  # checked once per socket, not per event
 
     store = Store(app.config["REFLECT_DATABASE_URL"], app.config["REFLECT_DATABASE_POOL_SIZE"],
                   app.config["REFLECT_DATABASE_POOL_TIMEOUT"])
     app.extensions["reflect.store"] = store
+    from reflect.rooms.jobs import JOBS
+    from reflect.rooms.process import Process
+
+    app.extensions["reflect.process"] = Process(JOBS)  # what this process holds (rooms/process.py)
     app.teardown_appcontext(store.remove)
 
     _init_extensions(app)
@@ -103,7 +105,7 @@ def _init_extensions(app: Flask) -> None:
     )
     # malformed and binary packets dropped, lifecycle events sent as events refused (and counted)
     guard_incoming(socketio.server, reflect.rooms.handlers.counts_refused_events(
-        app.config["REFLECT_SOCKET_EVENTS_PER_10S"]))
+        app.extensions["reflect.process"], app.config["REFLECT_SOCKET_EVENTS_PER_10S"]))
 
     @app.context_processor
     def _template_globals():

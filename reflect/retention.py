@@ -8,8 +8,8 @@ tags and card themes survive. Every purge is a conditional ``UPDATE ... WHERE te
 IS NOT NULL``: running it twice, or in several processes at once, purges each text
 exactly once and counts it once. Only counts are ever logged or audited.
 
-Business rules only: no Flask request globals here (the scheduled job at the bottom
-receives the app from the scheduler).
+Business rules only: no Flask request globals here (the hourly job that runs
+``purge_expired`` is registered with the others in ``rooms/jobs.py``).
 """
 from __future__ import annotations
 
@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session
 from reflect.audit import record
 from reflect.db import begin_write, utcnow
 from reflect.models import Answer, CheckinAnswer, CheckinRound, GroupSession, Note, User
-from reflect.rooms.scheduler import every
 
 log = logging.getLogger("reflect.retention")
 
@@ -242,25 +241,3 @@ def purge_session_text(db: Session, session: GroupSession, actor: User | None) -
     _audit(db, actor, session.id, report, "requested")
     _refresh(db, session.id)
     return PurgeReport(1, report.answers, report.notes, report.feelings)
-
-
-@every(3600)
-def purge_expired_text(app, previous=None) -> None:
-    """Hourly, once for all processes: purge what has outlived ``REFLECT_RETENTION_DAYS``
-    (run inside an app context)."""
-    from reflect.db import get_session
-
-    db = get_session()
-    try:
-        report = purge_expired(db, utcnow(), app.config["REFLECT_RETENTION_DAYS"])
-        db.commit()
-    except Exception:
-        db.rollback()
-        raise
-    if report.texts:
-        reclaim_erased_space(db)
-    if report.sessions:
-        log.info(
-            "retention: purged the text of %d sessions (%d answers, %d notes, %d check-in feelings)",
-            report.sessions, report.answers, report.notes, report.feelings,
-        )

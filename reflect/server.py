@@ -42,10 +42,9 @@ def serve(app: Flask, host: str, port: int) -> None:
     if socketio.async_mode != mode:
         raise RuntimeError(f"Socket.IO runs in {socketio.async_mode!r} but REFLECT_ASYNC_MODE is {mode!r}")
     from reflect import dependencies
-    from reflect.rooms.scheduler import start_background_tasks
 
     dependencies.check(app.config)  # a Redis the settings name that does not answer stops it here
-    start_background_tasks(app)
+    app.extensions["reflect.process"].start(app)
     log.warning("reflect serving on http://%s:%d (async mode: %s)", host, port, mode)
     # where this server listens, for the first-run line (never the request's Host header)
     app.config["REFLECT_SERVING_AT"] = f"http://{'localhost' if host in ('0.0.0.0', '::') else host}:{port}"

@@ -27,7 +27,7 @@ def display_auth(session_id: int, lang: str = "en") -> dict:
     console's "Open the projector view" link carries."""
     from flask import Flask
 
-    from reflect.rooms.handlers import display_key
+    from reflect.rooms.keys import display_key
 
     app = Flask(__name__)
     app.config["SECRET_KEY"] = LIVE_SECRET_KEY

@@ -14,7 +14,6 @@ from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from reflect.audit import record
-from reflect.compiled_statements import CompiledStatement
 from reflect.db import utcnow
 from reflect.models import AppSetting, LoginSession, PasswordToken, Role, User
 from reflect.tokens import new_token, token_hash
@@ -114,8 +113,9 @@ def start_login_session(db: Session, user: User, *, user_agent: str = "", method
 
 
 # Built once, and one rule for both uses: a login session is good while its row is open
-# and its user active. HTTP requests get the user as an ORM object (a page may change
-# it); every facilitator socket event, only the id and role (no ORM objects to build).
+# and its user active. HTTP requests (and a socket's connect, through Flask-Login) get the
+# user as an ORM object; every later facilitator socket event checks the same rule again
+# with the row it asks for (``owned_row``).
 _OPEN_LOGIN = (LoginSession.id_hash == bindparam("id_hash"), LoginSession.ended_at.is_(None),
                User.active.is_(True))
 _USER_OF_OPEN_LOGIN = select(User).join(LoginSession, LoginSession.user_id == User.id).where(*_OPEN_LOGIN)
@@ -149,29 +149,16 @@ def owned_by_signed_in(query: Select, owner: ColumnElement) -> Select:
             .where(*_OPEN_LOGIN))
 
 
-def owned_row(db: Session, raw: str | None, query: Select, **params) -> tuple[object, SignedIn] | None:
+def owned_row(db: Session, login_hash: str | None, query: Select, **params) -> tuple[object, SignedIn] | None:
     """The row of ``query`` (built by :func:`owned_by_signed_in`) and the person signed in
-    with ``raw``, if that person owns it; None if not signed in, or not theirs."""
-    if not raw:
+    with the login session ``login_hash`` (its hash, as kept by a socket), if that session
+    is open, its account active and the row theirs; None otherwise."""
+    if not login_hash:
         return None
-    id_hash = token_hash(raw)
-    row = db.execute(query, {**params, "id_hash": id_hash}).first()
+    row = db.execute(query, {**params, "id_hash": login_hash}).first()
     if row is None:
         return None
-    return row[0], SignedIn(id=row.signed_in_id, role=row.signed_in_role, login_hash=id_hash)
-
-
-def owned_columns(db: Session, raw: str | None, query: CompiledStatement, **params) -> tuple[object, SignedIn] | None:
-    """As :func:`owned_row`, for a query of columns compiled once
-    (``reflect.compiled_statements``): its row as it is, and the person signed in."""
-    if not raw:
-        return None
-    id_hash = token_hash(raw)
-    rows = query.rows(db, {**params, "id_hash": id_hash})
-    if not rows:
-        return None
-    row = rows[0]
-    return row, SignedIn(id=row.signed_in_id, role=row.signed_in_role, login_hash=id_hash)
+    return row[0], SignedIn(id=row.signed_in_id, role=row.signed_in_role, login_hash=login_hash)
 
 
 def end_login_session(db: Session, raw: str | None) -> str | None:

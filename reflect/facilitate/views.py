@@ -26,7 +26,7 @@ from reflect.prompts.themes import THEME_GROUPS
 from reflect.rooms import groups, lifecycle, summary
 from reflect.rooms.codes import display_code
 from reflect.rooms.errors import RoomError
-from reflect.rooms.handlers import display_key
+from reflect.rooms.keys import display_key
 from reflect.rooms.messages import ERRORS
 from reflect.rooms.scales import checked_scales
 

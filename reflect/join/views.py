@@ -12,7 +12,7 @@ from reflect.join.forms import read_choice
 from reflect.models import GroupSession
 from reflect.rooms import feelings, groups, participants
 from reflect.rooms.errors import RoomError
-from reflect.rooms.handlers import PARTICIPANT_COOKIE
+from reflect.rooms.keys import PARTICIPANT_COOKIE
 from reflect.rooms.messages import ERRORS
 from reflect.rooms.scales import SCALES
 

@@ -69,10 +69,3 @@ class Deck:
             "links": [link.to_dict() for link in self.links],
             "cards": [card.to_dict() for card in self.cards],
         }
-
-    @classmethod
-    def from_dict(cls, data: Any, source: str = "<data>", builtin: bool = False) -> "Deck":
-        """Validate ``data`` with the deck schema; raises ``DeckError``."""
-        from .schema import validate_deck_data
-
-        return validate_deck_data(data, source, builtin=builtin)

@@ -25,6 +25,7 @@ from reflect.extensions import socketio
 from reflect.i18n import LANGUAGES
 from reflect.models import GroupSession, Participant, SocketPresence
 from reflect.rooms import screens, state
+from reflect.rooms.process import this_process
 from reflect.rooms.views import session_for_reading
 
 PHONE_NS, DISPLAY_NS, FACILITATOR_NS = "/phone", "/display", "/facilitator"
@@ -167,13 +168,11 @@ def publish(session_id: int, *, phones: bool = True, display: bool = True, facil
                               namespace=FACILITATOR_NS)
 
 
-# This process's own record of the facilitator/display updates it throttles: when each
-# session's last one went, and which have one waiting, with the parts of the
-# facilitator's state that changed meanwhile. (Each process sends what its own events
-# changed; the state sent is always read fresh, so nothing is lost by waiting.)
-_last_sent: dict[int, float] = {}
-_pending: dict[int, set[str]] = {}
-_pending_phones: set[int] = set()  # sessions whose next delayed update goes to phones too
+# The process's own record of the facilitator/display updates it throttles
+# (``process.last_sent``, ``pending``, ``pending_phones``): when each session's last one
+# went, and which have one waiting, with the parts of the facilitator's state that
+# changed meanwhile, and whether it goes to phones too. (Each process sends what its own
+# events changed; the state sent is always read fresh, so nothing is lost by waiting.)
 
 
 def publish_soon(session_id: int, parts: frozenset[str] = state.PARTS, *, phones: bool = False) -> None:
@@ -190,26 +189,28 @@ def publish_soon(session_id: int, parts: frozenset[str] = state.PARTS, *, phones
     if interval <= 0:
         publish(session_id, phones=phones, facilitator_full=False, parts=frozenset(parts))
         return
+    process = this_process()
     if phones:
-        _pending_phones.add(session_id)
-    if session_id in _pending:
-        _pending[session_id].update(parts)
+        process.pending_phones.add(session_id)
+    if session_id in process.pending:
+        process.pending[session_id].update(parts)
         return
-    wait = max(0.0, _last_sent.get(session_id, float("-inf")) + interval - time.monotonic())
-    _pending[session_id] = set(parts)
+    wait = max(0.0, process.last_sent.get(session_id, float("-inf")) + interval - time.monotonic())
+    process.pending[session_id] = set(parts)
     socketio.start_background_task(_publish_later, current_app._get_current_object(), session_id, wait)
 
 
 def _publish_later(app, session_id: int, delay: float) -> None:
     socketio.sleep(delay)
     now = time.monotonic()
-    parts = frozenset(_pending.pop(session_id, state.PARTS))  # a change from now on schedules the next
-    phones = session_id in _pending_phones
-    _pending_phones.discard(session_id)
-    _last_sent[session_id] = now
-    if len(_last_sent) > 1000:  # forget sessions quiet for longer than any interval
-        for quiet in [sid for sid, at in _last_sent.items() if now - at > 60]:
-            _last_sent.pop(quiet, None)
+    process = app.extensions["reflect.process"]
+    parts = frozenset(process.pending.pop(session_id, state.PARTS))  # a change from now on schedules the next
+    phones = session_id in process.pending_phones
+    process.pending_phones.discard(session_id)
+    process.last_sent[session_id] = now
+    if len(process.last_sent) > 1000:  # forget sessions quiet for longer than any interval
+        for quiet in [sid for sid, at in process.last_sent.items() if now - at > 60]:
+            process.last_sent.pop(quiet, None)
     try:
         with app.app_context():
             begin_reads(get_session())  # a state only reads: no transaction on PostgreSQL

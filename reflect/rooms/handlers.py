@@ -7,14 +7,11 @@ not only at connect. Business rules live in the services, not here.
 """
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
-import secrets
 from typing import Callable
 
 from flask import current_app, request
-from flask import session as flask_session
 from flask_babel import force_locale
 from flask_socketio import ConnectionRefusedError, disconnect, join_room, leave_room
 from marshmallow import Schema, ValidationError
@@ -23,38 +20,30 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from reflect.auth import accounts
-from reflect import compiled_statements
+from reflect.tokens import token_hash
 from reflect.db import begin_reads, begin_write, get_session, get_store
 from reflect.extensions import socketio
 from reflect.models import GroupSession, Participant
 from reflect.rooms import (
-    answers, broadcast, checkins, commands, lifecycle, notes, participants, schemas, screens, settle, state,
+    answers, broadcast, checkins, commands, lifecycle, notes, participants, schemas, screens, state,
 )
 from reflect.rooms.broadcast import DISPLAY_NS, FACILITATOR_NS, PHONE_NS
 from reflect.rooms.errors import RoomError
-from reflect.rooms.event_limit import SlidingWindowCounter
+from reflect.rooms.keys import PARTICIPANT_COOKIE, display_key
+from reflect.rooms.process import Process, this_process
 from reflect.rooms.messages import error_payload
 
 log = logging.getLogger("reflect.rooms")
-SERVER_ID = secrets.token_hex(8)
-PARTICIPANT_COOKIE = "reflect_participant"
-# Events per socket, counted in this process (a socket lives in one): see event_limit.
-_event_counter = SlidingWindowCounter()
-
-
-def display_key(session_id: int) -> str:
-    secret = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(secret, f"display:{session_id}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def _rate_ok() -> bool:
-    return _event_counter.hit(request.sid, current_app.config["REFLECT_SOCKET_EVENTS_PER_10S"], 10.0)
+    return this_process().event_counter.hit(request.sid, current_app.config["REFLECT_SOCKET_EVENTS_PER_10S"], 10.0)
 
 
-def counts_refused_events(limit: int) -> Callable[[str], None]:
+def counts_refused_events(process: Process, limit: int) -> Callable[[str], None]:
     """What ``packets.guard_incoming`` calls for an event it refuses: counted toward the
     socket's limit like any other."""
-    return lambda sid: _event_counter.hit(sid, limit, 10.0)
+    return lambda sid: process.event_counter.hit(sid, limit, 10.0)
 
 
 def _ok(extra: dict | None = None) -> dict:
@@ -85,10 +74,9 @@ def _not_unicode(value) -> bool:
     return False
 
 
-# One instance per schema, made once: building a marshmallow schema copies its declared
-# fields, which cost more than the load itself on every event. A schema keeps no state
-# between loads.
-_SCHEMAS: dict[type[Schema], Schema] = {}
+# One instance per schema, made once per process (``process.schemas``): building a
+# marshmallow schema copies its declared fields, which cost more than the load itself on
+# every event. A schema keeps no state between loads.
 
 
 def _load(schema: type[Schema], data) -> dict:
@@ -98,9 +86,10 @@ def _load(schema: type[Schema], data) -> dict:
         raise ValidationError({"_schema": ["An object is expected."]})
     if _not_unicode(data):
         raise ValidationError({"_schema": ["Text must be valid Unicode."]})
-    instance = _SCHEMAS.get(schema)
+    schemas = this_process().schemas
+    instance = schemas.get(schema)
     if instance is None:
-        instance = _SCHEMAS[schema] = schema()
+        instance = schemas[schema] = schema()
     return instance.load(data)
 
 
@@ -182,7 +171,7 @@ def phone_connect(auth=None):
     if participant is None:
         raise ConnectionRefusedError("forbidden")
     session = _phone_session(participant)
-    participants.connected(db, participant, request.sid, SERVER_ID)
+    participants.connected(db, participant, request.sid, this_process().server_id)
     db.commit()
     if participant.status == "admitted":  # waiting or removed: not sent what the group shares
         join_room(broadcast.phones_room(session.id, participant.locale))
@@ -211,7 +200,7 @@ def _sync_if_moved_on(namespace: str, session_id: int, sent: int) -> None:
 
 @socketio.on("disconnect", namespace=PHONE_NS)
 def phone_disconnect(*_args):
-    _event_counter.forget(request.sid)
+    this_process().event_counter.forget(request.sid)
     db = get_session()
     session_id = participants.disconnected(db, request.sid)
     db.commit()
@@ -390,29 +379,31 @@ def phone_set_language(data=None):
 # login session open, its account active, and the session facilitated by that account.
 _FACILITATED = accounts.owned_by_signed_in(select(GroupSession).where(GroupSession.id == bindparam("session_id")),
                                            GroupSession.facilitator_id)
-# For a command: the session's row locked until commit (PostgreSQL) and read afresh;
-# every facilitator command runs it first, so it is prepared and compiled once, its row
-# read as columns and made the session's ORM object by hand (``compiled_statements``).
-_FACILITATED_LOCKED = compiled_statements.CompiledStatement(accounts.owned_by_signed_in(
-    select(*GroupSession.__table__.columns).where(GroupSession.id == bindparam("session_id")),
-    GroupSession.facilitator_id).with_for_update(of=GroupSession.__table__))
+# For a command: the session's row locked until commit (PostgreSQL) and read afresh.
+_FACILITATED_LOCKED = (_FACILITATED.with_for_update(of=GroupSession.__table__)
+                       .execution_options(populate_existing=True))
 
 
-def _facilitator_session(session_id, *, lock: bool = False) -> tuple[GroupSession, accounts.SignedIn]:
+def _signed_in_at_connect() -> str | None:
+    """The hash of the login session the socket connects with (Flask-Login's user, whose
+    loader checked its row): the socket keeps it, and every later event checks that login
+    session again (``_facilitator_session``)."""
+    from flask_login import current_user
+
+    if not current_user.is_authenticated:
+        return None
+    return token_hash(current_user.get_id())
+
+
+def _facilitator_session(session_id, login_hash: str | None, *,
+                         lock: bool = False) -> tuple[GroupSession, accounts.SignedIn]:
     """The session and the signed-in person, if that person (re-checked now: their login
     session open, their account active) is its facilitator; ``lock``: its row locked
     until commit (PostgreSQL), for a command."""
-    # flask-login keeps the login session's id in the Flask session under "_user_id"; it
-    # is checked here with the session's row, not loaded as ORM objects (``current_user``)
     if not isinstance(session_id, int):
         raise RoomError("forbidden")
-    db, raw = get_session(), flask_session.get("_user_id")
-    if lock:
-        found = accounts.owned_columns(db, raw, _FACILITATED_LOCKED, session_id=session_id)
-        if found is not None:
-            found = compiled_statements.as_loaded(db, GroupSession, found[0]), found[1]
-    else:
-        found = accounts.owned_row(db, raw, _FACILITATED, session_id=session_id)
+    found = accounts.owned_row(get_session(), login_hash, _FACILITATED_LOCKED if lock else _FACILITATED,
+                               session_id=session_id)
     if found is None:
         raise RoomError("forbidden")
     session, user = found
@@ -422,16 +413,15 @@ def _facilitator_session(session_id, *, lock: bool = False) -> tuple[GroupSessio
 
 
 # What each facilitator or display socket was opened for. A socket lives in one process,
-# so this map is the process's own; it is emptied when the socket disconnects.
-_SOCKETS: dict[tuple[str, str], dict] = {}
+# so this map is the process's own (``process.sockets``); emptied when the socket goes.
 
 
 def _socket_data(namespace: str) -> dict:
-    return _SOCKETS.get((namespace, request.sid), {})
+    return this_process().sockets.get((namespace, request.sid), {})
 
 
 def _remember(namespace: str, data: dict) -> None:
-    _SOCKETS[(namespace, request.sid)] = data
+    this_process().sockets[(namespace, request.sid)] = data
 
 
 def _screen_connected(session: GroupSession, audience: str, lang: str) -> None:
@@ -439,14 +429,15 @@ def _screen_connected(session: GroupSession, audience: str, lang: str) -> None:
     read the session afresh for its first state. A change committed before the record
     is in that state; one committed after it is broadcast to the screen."""
     db = get_session()
-    screens.connected(db, request.sid, session.id, audience, lang, SERVER_ID)
+    screens.connected(db, request.sid, session.id, audience, lang, this_process().server_id)
     db.commit()
     db.refresh(session)
 
 
 def _screen_gone(namespace: str) -> None:
-    _event_counter.forget(request.sid)
-    if _SOCKETS.pop((namespace, request.sid), None) is not None:
+    process = this_process()
+    process.event_counter.forget(request.sid)
+    if process.sockets.pop((namespace, request.sid), None) is not None:
         db = get_session()
         screens.disconnected(db, request.sid)
         db.commit()
@@ -473,11 +464,12 @@ def facilitator_connect(auth=None):
     session_id = (auth or {}).get("session") if isinstance(auth, dict) else None
     begin_write(get_session())  # reads, then records the screen (``_screen_connected``)
     try:
-        session, user = _facilitator_session(session_id)
+        login_hash = _signed_in_at_connect()
+        session, user = _facilitator_session(session_id, login_hash)
     except RoomError:
         raise ConnectionRefusedError("forbidden")
     lang = _ui_locale()
-    _remember(FACILITATOR_NS, {"session": session.id, "lang": lang})
+    _remember(FACILITATOR_NS, {"session": session.id, "lang": lang, "login": login_hash})
     join_room(broadcast.facilitator_room(session.id, lang))
     from reflect.rooms.notify import login_room
 
@@ -506,7 +498,7 @@ def facilitator_command(event: str, schema: type[Schema], apply: Callable, *, nu
 
         def run() -> dict:
             try:
-                session, user = _facilitator_session(info.get("session"), lock=True)
+                session, user = _facilitator_session(info.get("session"), info.get("login"), lock=True)
             except RoomError:
                 disconnect()
                 raise
@@ -609,7 +601,7 @@ def _settle_left_card(session_id: int, _payload: dict) -> None:
         begin_write(db)
         session = db.scalar(select(GroupSession).where(GroupSession.id == session_id).with_for_update()
                             .execution_options(populate_existing=True))
-        if session is not None and settle.settle_closed(db, session):
+        if session is not None and lifecycle.settle_left_behind(db, session):
             db.commit()
         else:
             db.rollback()
@@ -650,7 +642,7 @@ def facilitator_sync(data=None):
     info = _socket_data(FACILITATOR_NS) or {}
 
     def run() -> dict:
-        session, user = _facilitator_session(info.get("session"))
+        session, user = _facilitator_session(info.get("session"), info.get("login"))
         _load(schemas.Empty, data)
         view = broadcast.reads(get_session(), session)
         return _ok({"snapshot": state.facilitator_state(view, user.id, info.get("lang", "en"))})

@@ -28,6 +28,7 @@ from reflect.prompts.model import Deck
 from reflect.rooms import scales as scale_defs
 from reflect.rooms.codes import new_join_code
 from reflect.rooms.errors import RoomError
+from reflect.rooms.process import MAX_SESSIONS_KEPT, this_process
 from reflect.rooms.settle import settle_all, settle_closed, settle_round
 from reflect.tokens import new_token, token_hash
 
@@ -131,24 +132,25 @@ class CardFace:
 
 # A session's cards are copied from its deck when it is created and never added,
 # removed, moved or edited, so what each shows, by position, is a fact for the session's
-# whole life: kept per process, keyed by the session's id and creation time (an id
-# alone could come back after a delete), read once per session and process.
-_CARDS: dict[tuple[int, object], tuple[tuple[int, ...], tuple[CardFace, ...]]] = {}
+# whole life: kept per process (``process.card_faces``), keyed by the session's id and
+# creation time (an id alone could come back after a delete), read once per session and
+# process.
 _CARDS_OF = select(SessionCard).where(SessionCard.session_id == bindparam("session_id")).order_by(SessionCard.position)
 
 
 def _cards(db: Session, session: GroupSession) -> tuple[tuple[int, ...], tuple[CardFace, ...]]:
     key = (session.id, session.created_at)
-    found = _CARDS.get(key)
+    kept = this_process().card_faces
+    found = kept.get(key)
     if found is None:
         if isinstance(session, GroupSession) and "cards" not in inspect(session).unloaded:
             cards = list(session.cards)
         else:
             cards = list(db.scalars(_CARDS_OF, {"session_id": session.id}))
         faces = tuple(CardFace.of(c) for c in cards)
-        if len(_CARDS) >= 10_000:
-            _CARDS.clear()
-        found = _CARDS[key] = (tuple(f.id for f in faces), faces)
+        if len(kept) >= MAX_SESSIONS_KEPT:
+            kept.clear()
+        found = kept[key] = (tuple(f.id for f in faces), faces)
     return found
 
 
@@ -167,6 +169,12 @@ def current_card_id(db: Session, session: GroupSession) -> int | None:
     ids = card_ids(db, session)
     position = session.current_position
     return ids[position] if position is not None and 0 <= position < len(ids) else None
+
+
+def settle_left_behind(db: Session, session: GroupSession) -> int:
+    """Settle what ``session`` has left behind (``settle.settle_closed``): every card,
+    takeaway prompt or check-in round no longer open. The caller holds the row lock."""
+    return settle_closed(db, session, current_card_id(db, session))
 
 
 def current_card(db: Session, session: GroupSession) -> CardFace | None:
@@ -235,7 +243,7 @@ def set_phase(db: Session, session: GroupSession, phase: str) -> None:
             round_.status, round_.closed_at = "open", None  # back to check in: nothing was shown yet
     if phase == "reflect" and session.current_position is None and card_ids(db, session):
         _show_card(db, session, 0)
-    settle_closed(db, session)  # the card or the takeaways the phase leaves behind
+    settle_left_behind(db, session)  # the card or the takeaways the phase leaves behind
     bump(session)
 
 

@@ -1,12 +1,12 @@
 """Periodic jobs (presence heartbeat and sweep, grace expiry, retention) on the server's
 own green threads.
 
-Jobs are registered with :func:`every`; each takes the app and the time its previous
+Jobs are listed in ``rooms/jobs.py`` (``JOBS``); each takes the app and the time its previous
 run began (None for the first), and runs inside an app context. A job runs once for
 all server processes, not once per process: every process wakes at the job's period,
 and the one whose conditional update moves the job's ``scheduled_jobs`` row on to its
 next due time runs it (``claim``); the others find it not due. A job that belongs to
-each process (refreshing its own sockets' presence) is registered ``each_process=True``
+each process (refreshing its own sockets' presence) is listed ``each_process=True``
 and runs in every process. A process that dies mid-run leaves the job due again at its
 next time, for any process to claim.
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Callable, NamedTuple
+from typing import Callable, Iterable, NamedTuple
 
 from flask import Flask
 from sqlalchemy import bindparam, select, update
@@ -33,17 +33,6 @@ class Job(NamedTuple):
     seconds: float
     run: Callable[[Flask, datetime | None], None]
     each_process: bool
-
-
-_JOBS: list[Job] = []
-
-
-def every(seconds: float, *, each_process: bool = False):
-    def register(job: Callable[[Flask, datetime | None], None]):
-        _JOBS.append(Job(seconds, job, each_process))
-        return job
-
-    return register
 
 
 # A process whose wake-up comes a little early still finds its own next run due.
@@ -121,8 +110,6 @@ def _loop(app: Flask, job: Job) -> None:
         previous_here = run_once(app, job, previous_here)
 
 
-def start_background_tasks(app: Flask) -> None:
-    import reflect.rooms.jobs  # noqa: F401  (registers the jobs)
-
-    for job in _JOBS:
+def start_background_tasks(app: Flask, jobs: Iterable[Job]) -> None:
+    for job in jobs:
         socketio.start_background_task(_loop, app, job)

@@ -74,24 +74,22 @@ def settle_round(db: Session, round_id: int) -> None:
                                             _CHECKIN_MARKS.c.command_id.is_not(None)).values(command_id=None))
 
 
-def _open_prompt(db: Session, session: GroupSession) -> str | None:
+def _open_prompt(session: GroupSession, card_on_screen: int | None) -> str | None:
     """The prompt still open for answers: the card on screen, or the takeaways in the
     closing phase; None otherwise."""
-    from reflect.rooms.lifecycle import current_card_id
-
     if session.phase == "reflect":
-        card = current_card_id(db, session)
-        return f"card:{card}" if card is not None else None
+        return f"card:{card_on_screen}" if card_on_screen is not None else None
     if session.phase == "grow":
         return "takeaway"
     return None
 
 
-def settle_closed(db: Session, session: GroupSession) -> int:
+def settle_closed(db: Session, session: GroupSession, card_on_screen: int | None) -> int:
     """Settle every prompt of ``session`` (a card, the takeaways) that holds rows written
     since it was last settled and is no longer open, and every closed check-in round
-    likewise. Returns how many were settled. The caller holds the session's row lock."""
-    open_prompt = _open_prompt(db, session)
+    likewise. Returns how many were settled. The caller holds the session's row lock;
+    ``card_on_screen`` is the id of the card on screen (``lifecycle.current_card_id``)."""
+    open_prompt = _open_prompt(session, card_on_screen)
     prompts = set(db.scalars(select(_MARKS.c.prompt).distinct().where(
         _MARKS.c.session_id == session.id, _MARKS.c.command_id.is_not(None))))
     prompts.discard(open_prompt)

@@ -22,7 +22,7 @@ from reflect.models import (
 )
 from reflect.prompts import get_builtin, store
 from reflect.rooms import groups, lifecycle, participants
-from reflect.rooms.handlers import display_key
+from reflect.rooms.keys import display_key
 from tests.helpers import csrf, csrf_from, sign_in_as
 
 # The roles of the matrix, in the order of the brief.

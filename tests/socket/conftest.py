@@ -15,7 +15,7 @@ from reflect.extensions import socketio
 from reflect.models import GroupSession, User
 from reflect.prompts import get_builtin
 from reflect.rooms import groups, lifecycle
-from reflect.rooms.handlers import display_key
+from reflect.rooms.keys import display_key
 from tests.helpers import csrf, csrf_from, sign_in_as
 from tests.servers import merge_partial
 

@@ -118,7 +118,7 @@ def test_a_socket_command_answers_busy_and_applies_once_when_sent_again(live, ca
 
 
 def test_a_scheduled_job_skips_its_beat_and_logs_once(live, caplog):
-    heartbeat = next(job for job in scheduler._JOBS if job.run is jobs.presence_heartbeat)
+    heartbeat = next(job for job in jobs.JOBS if job.run is jobs.presence_heartbeat)
     with caplog.at_level(logging.INFO):
         with every_connection_taken(live.app):
             assert scheduler.run_once(live.app, heartbeat, None) is None

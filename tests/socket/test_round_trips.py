@@ -120,10 +120,10 @@ def test_a_retry_stopped_at_the_commit_leaves_one_effect_and_gets_the_first_ackn
 
 
 def test_each_statement_is_prepared_once_per_connection(live, relay):
-    """Who asks with the session's row locked, the card move, the command's record and
-    the read of the new card's answers are prepared statements (their parsing and
-    planning skipped on every command): each is prepared at its first use on a
-    connection, never again there, and then executed."""
+    """The card move, the command's record and the read of the new card's answers are
+    prepared statements (their parsing and planning skipped on every command): each is
+    prepared at its first use on a connection, never again there, and then executed.
+    (Who asks, with the session's row locked, is an ordinary query.)"""
     console, phone = live.console(), live.phone()
     cmd(console, F, "phase", to="reflect")
     card = last_state(phone, P)["card"]["id"]
@@ -133,10 +133,9 @@ def test_each_statement_is_prepared_once_per_connection(live, relay):
         assert cmd(console, F, "card", action=action)["ok"]
         raw = _until_commit(relay, relay.taken_by_connection(), raw=True)
         assert [[statement.split(" ")[0] for statement in re.split(r";(?=[A-Z])", query)] for query in raw] == [
-            ["BEGIN", "EXECUTE"], ["EXECUTE", "EXECUTE", "COMMIT", "EXECUTE"]], raw
+            ["BEGIN", "SELECT"], ["EXECUTE", "EXECUTE", "COMMIT", "EXECUTE"]], raw
     assert last_state(phone, P)["card"]["position"] == 1
     prepared = relay.preparations
-    assert any("FOR UPDATE OF group_sessions" in text for _connection, text in prepared), prepared
     assert any("INSERT INTO processed_commands" in text for _connection, text in prepared), prepared
     assert any(text.startswith("SELECT answers.id") for _connection, text in prepared), prepared
     assert len(prepared) == len(set(prepared)), prepared  # none twice on one connection

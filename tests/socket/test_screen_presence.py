@@ -11,7 +11,6 @@ from sqlalchemy import select
 from reflect.db import get_session, utcnow
 from reflect.models import ScreenPresence
 from reflect.rooms import screens, state
-from reflect.rooms.handlers import SERVER_ID
 from tests.socket.conftest import cmd, last_state, statements
 
 P, F, D = "/phone", "/facilitator", "/display"
@@ -27,10 +26,11 @@ def _screens(live) -> set[tuple[str, str, str]]:
 def test_a_console_and_a_display_are_recorded_while_connected(live):
     console = live.console()
     display = live.display(lang="es")
-    assert _screens(live) == {("facilitator", "en", SERVER_ID), ("display", "es", SERVER_ID)}
+    here = live.app.extensions["reflect.process"].server_id
+    assert _screens(live) == {("facilitator", "en", here), ("display", "es", here)}
 
     display.disconnect(namespace=D)
-    assert _screens(live) == {("facilitator", "en", SERVER_ID)}
+    assert _screens(live) == {("facilitator", "en", here)}
     console.disconnect(namespace=F)
     assert _screens(live) == set()
 
@@ -95,15 +95,16 @@ def test_without_a_message_queue_the_process_own_rooms_say_who_listens(live, bui
 
 def test_the_heartbeat_refreshes_this_process_screens_and_the_sweep_drops_stale_ones(live):
     live.console()
+    here = live.app.extensions["reflect.process"].server_id
     with live.app.app_context():
         db = get_session()
         old = utcnow() - timedelta(minutes=5)
         db.add(ScreenPresence(sid="crashed-process-socket", session_id=live.session_id, audience="display",
                               lang="en", server_id="another-process", seen_at=old))
-        db.execute(ScreenPresence.__table__.update().where(ScreenPresence.server_id == SERVER_ID).values(seen_at=old))
+        db.execute(ScreenPresence.__table__.update().where(ScreenPresence.server_id == here).values(seen_at=old))
         db.commit()
 
-        screens.heartbeat(db, SERVER_ID)
+        screens.heartbeat(db, here)
         db.commit()
         assert screens.sweep_stale(db, timedelta(seconds=45)) == 1
         db.commit()

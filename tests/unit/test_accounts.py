@@ -58,7 +58,8 @@ def test_ending_a_login_session_makes_its_cookie_worthless(db):
 
 def test_a_socket_event_gets_a_row_only_through_an_open_login_session_of_its_owner(db):
     """``owned_row`` (every facilitator socket event: the session and who asks, in one
-    query) follows ``load_login_session``'s rule, and gives a row to its owner alone."""
+    query, for the sign-in the socket connected with) follows ``load_login_session``'s
+    rule, and gives a row to its owner alone."""
     from sqlalchemy import bindparam
 
     from reflect.models import ThemeTag
@@ -75,7 +76,7 @@ def test_a_socket_event_gets_a_row_only_through_an_open_login_session_of_its_own
     query = accounts.owned_by_signed_in(select(ThemeTag).where(ThemeTag.id == bindparam("tag")), ThemeTag.owner_id)
 
     def owned(login):
-        return accounts.owned_row(db, login, query, tag=tag.id)
+        return accounts.owned_row(db, token_hash(login) if login else login, query, tag=tag.id)
 
     assert owned(raw) == (tag, accounts.SignedIn(id=user.id, role="facilitator", login_hash=token_hash(raw)))
     assert owned(None) is None and owned("") is None

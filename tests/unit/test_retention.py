@@ -288,15 +288,15 @@ def test_two_processes_purging_at_once_erase_and_count_each_text_once(app, db):
 
 
 def test_the_hourly_job_purges_commits_and_logs_counts_only(app, db, three_sessions, caplog):
-    from reflect.rooms import scheduler
+    from reflect.rooms import jobs, scheduler
 
-    assert scheduler.Job(3600, retention.purge_expired_text, each_process=False) in scheduler._JOBS
+    assert scheduler.Job(3600, jobs.purge_expired_text, each_process=False) in jobs.JOBS
     _fac, old, recent, _running = three_sessions
     app.config["REFLECT_RETENTION_DAYS"] = 5
 
     def scheduled():  # as the scheduler runs it: its own thread, its own app context
         with app.app_context():
-            retention.purge_expired_text(app, None)
+            jobs.purge_expired_text(app, None)
 
     with caplog.at_level(logging.INFO, logger="reflect.retention"):
         thread = threading.Thread(target=scheduled)

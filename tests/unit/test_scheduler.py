@@ -85,11 +85,10 @@ def test_a_job_of_each_process_runs_in_every_process_and_others_once(two_process
 
 def test_the_live_jobs_are_registered_once_for_all_but_the_heartbeat():
     import reflect.rooms.jobs as jobs
-    from reflect import retention
 
-    registered = {job.run: job for job in scheduler._JOBS}
+    registered = {job.run: job for job in jobs.JOBS}
     assert registered[jobs.presence_heartbeat].each_process
-    for shared in (jobs.sweep_crashed_sockets, jobs.announce_grace_expiry, retention.purge_expired_text):
+    for shared in (jobs.sweep_crashed_sockets, jobs.announce_grace_expiry, jobs.purge_expired_text):
         assert not registered[shared].each_process
 
 
