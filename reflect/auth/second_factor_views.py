@@ -32,6 +32,11 @@ def _enrol_page(form, secret: str, email: str, action: str, status: int = 200, r
                            action=action, required=required), status
 
 
+def _first_step_expired():
+    flash(_("Sign in again: the first step has expired."), "error")
+    return redirect(url_for("auth.login"))
+
+
 @bp.route("/login/code", methods=["GET", "POST"])
 @limiter.limit("20 per minute", methods=["POST"], exempt_when=flow.nothing_pending)
 @limiter.limit("6 per minute", methods=["POST"], key_func=flow.pending_key, exempt_when=flow.nothing_pending)
@@ -39,8 +44,7 @@ def second_step():
     db = get_session()
     held = flow.pending(db, "code")
     if held is None:
-        flash(_("Sign in again: the first step has expired."), "error")
-        return redirect(url_for("auth.login"))
+        return _first_step_expired()
     user, state = held
     form = CodeForm()
     if form.validate_on_submit():
@@ -67,8 +71,7 @@ def enrol_at_sign_in():
     db = get_session()
     held = flow.pending(db, "enrol")
     if held is None:
-        flash(_("Sign in again: the first step has expired."), "error")
-        return redirect(url_for("auth.login"))
+        return _first_step_expired()
     user, state = held
     secret = state.get("secret") or totp.new_secret()
     if not state.get("secret"):
