@@ -10,6 +10,20 @@ runs on (SQLite, the embedded default, or PostgreSQL): where the two need differ
 """
 from __future__ import annotations
 
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def _insert_once(db: Session, table: Table, values: dict) -> bool:
+    """Insert a row unless one with the same key (or unique columns) exists: one
+    statement on both databases (``ON CONFLICT DO NOTHING``), which waits for a
+    concurrent insert of the same key to commit or roll back. Whether it was written."""
+    statement = _INSERT[db.get_bind().dialect.name](table).values(**values).on_conflict_do_nothing()
+    return db.execute(statement).rowcount == 1
+
 
 # --- a phone and its session ------------------------------------------------------------
 
