@@ -8,10 +8,14 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from reflect import create_app
+from reflect.config import ConfigError
 
 
 def _create_app(*_args, **_kwargs):
-    return create_app()
+    try:
+        return create_app()
+    except ConfigError as err:  # settings reflect cannot run with: their one line, no traceback
+        raise click.ClickException(str(err)) from None
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False)
