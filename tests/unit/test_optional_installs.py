@@ -176,3 +176,27 @@ def test_settings_that_need_a_missing_extra_stop_with_one_line_naming_it(tmp_pat
     assert len(errors) == 1, done.stderr
     assert errors[0].startswith(f"Error: {setting} is a ")
     assert errors[0].endswith(f"install reflect's {extra} extra, pip install 'reflect[{extra}]'")
+
+
+def configured(**settings) -> dict:
+    from reflect import config
+
+    return {**config.from_environment({}), **settings}
+
+
+def test_settings_are_checked_against_what_is_installed(monkeypatch):
+    from reflect.config import ConfigError, check_installed
+
+    postgresql = configured(REFLECT_DATABASE_URL="postgresql://u@h/db")
+    queue = configured(REFLECT_MESSAGE_QUEUE="redis://h:6379/0")
+    check_installed(postgresql)  # this environment has every extra
+    check_installed(queue)
+    monkeypatch.setitem(sys.modules, "psycogreen", None)  # import psycogreen now raises ImportError
+    with pytest.raises(ConfigError, match=r"psycogreen cannot be imported .*pip install 'reflect\[postgresql\]'$"):
+        check_installed(postgresql)
+    check_installed({**postgresql, "REFLECT_ASYNC_MODE": "threading"})  # no green threads to cooperate with
+    check_installed(configured())  # SQLite, one process: nothing to import
+    monkeypatch.setitem(sys.modules, "redis", None)
+    with pytest.raises(ConfigError, match=r"^REFLECT_MESSAGE_QUEUE is a Redis, but redis cannot be imported"):
+        check_installed(queue)
+    check_installed(postgresql | {"REFLECT_ASYNC_MODE": "threading", "REFLECT_MESSAGE_QUEUE": "amqp://h"})
