@@ -178,6 +178,15 @@ def test_settings_that_need_a_missing_extra_stop_with_one_line_naming_it(tmp_pat
     assert errors[0].endswith(f"install reflect's {extra} extra, pip install 'reflect[{extra}]'")
 
 
+def test_help_names_the_missing_extra_then_lists_the_commands(tmp_path):
+    done = reflect(tmp_path, "--help", REFLECT_DATABASE_URL="postgresql://reflect@127.0.0.1:5432/reflect")
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    assert "Error: REFLECT_DATABASE_URL is a PostgreSQL database" in done.stderr
+    assert "pip install 'reflect[postgresql]'" in done.stderr
+    assert "setup-token" in done.stdout  # the commands, listed after the line
+
+
 def configured(**settings) -> dict:
     from reflect import config
 
