@@ -24,9 +24,8 @@ from reflect.db import begin_reads, get_session
 from reflect.extensions import socketio
 from reflect.i18n import LANGUAGES
 from reflect.models import GroupSession, Participant, SocketPresence
-from reflect.rooms import screens, state
+from reflect.rooms import screens, state, storage
 from reflect.rooms.process import this_process
-from reflect.rooms.views import session_for_reading
 
 PHONE_NS, DISPLAY_NS, FACILITATOR_NS = "/phone", "/display", "/facilitator"
 log = logging.getLogger("reflect.broadcast")
@@ -139,7 +138,7 @@ def publish(session_id: int, *, phones: bool = True, display: bool = True, facil
     commit (``prepare``), and the reads to go on with."""
     db = get_session()
     if prepared is None:
-        found = session_for_reading(db, session_id)
+        found = storage.session_by_id(db, session_id)
         if found is None:
             return
         prepared = Prepared(reads(db, found))

@@ -300,7 +300,7 @@ phone_command("checkin", schemas.CheckinIn, lambda db, s, p, d: checkins.submit(
     db, s, p, d["kind"], passed=d["passed"], scores=d["scores"], feeling=d["feeling"], free_word=d["free_word"],
     command_id=d["cid"]), changes_version=False,
     me_changes=lambda d, _r: {"checked_in": {d["kind"]: True}}, parts=frozenset({"checkins"}), reads_only=True,
-    anonymous=True, retried=lambda db, s, p, d, cid: checkins.retried(db, s, p, d["kind"], cid))
+    anonymous=True)
 phone_command("answer", schemas.AnswerIn, lambda db, s, p, d: answers.answer_card(
     db, s, p, d["card"], d["text"], audience=d["audience"], named=d["named"], share_anyway=d["share_anyway"],
     command_id=d["cid"]), changes_version=False, me_changes=_answered, parts=frozenset({"answers"}), reads_only=True,
@@ -571,12 +571,8 @@ def _claim_settled(session: GroupSession, d: dict) -> None:
         broadcast.nudge_participant(d["held"])
 
 
-def _card_move(db, session, _user, d) -> broadcast.Read:
-    # on PostgreSQL the move is sent with the COMMIT, and the new card's revealed answers,
-    # which the phones' states show, are read after it in the same message: one round
-    # trip for the three (the phones' states are built once they arrive)
-    return broadcast.Read(revealed=lifecycle.move_card(db, session, d["action"], d["position"],
-                                                       reading=answers.CARD_REVEALED))
+def _card_move(db, session, _user, d) -> None:
+    lifecycle.move_card(db, session, d["action"], d["position"])
 
 
 def _reclaim_if_ended(_session_id: int, payload: dict) -> None:
