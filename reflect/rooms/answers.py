@@ -129,13 +129,6 @@ def pass_card(db: Session, session: GroupSession, participant: Participant, sess
     _mark(db, session, prompt, participant, passed=True, command_id=command_id)
 
 
-def response_of(db: Session, session: GroupSession, prompt: str, participant: Participant) -> str | None:
-    mark = storage.mark_of(db, session.id, prompt, participant.id)
-    if mark is None:
-        return None
-    return "passed" if mark.passed else "answered"
-
-
 def shared_count(db: Session, session: GroupSession, session_card_id: int | None) -> int:
     """How many answers to a card (None: takeaways) were shared with the group: what the
     projector and phones count (an answer only the facilitator sees is not counted)."""
@@ -158,10 +151,6 @@ def withdraw(db: Session, session: GroupSession, participant: Participant, answe
     storage.delete_answer(db, answer)
     if was_public:
         bump(session)
-
-
-def named_answers_of(db: Session, session: GroupSession, participant: Participant, session_card_id: int) -> list[Answer]:
-    return storage.named_answers(db, session.id, session_card_id, participant.id)
 
 
 def _prompt_key(session_card_id: int | None) -> str:

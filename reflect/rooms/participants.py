@@ -28,7 +28,7 @@ def open_session_for_code(db: Session, raw_code: str | None) -> GroupSession | N
     code = normalise_code(raw_code)
     if code is None:
         return None
-    session = storage.open_session_by_code(db, code)
+    session = storage.session_by_join_code(db, code)
     if session is None or session.phase == "ended":
         return None
     return session

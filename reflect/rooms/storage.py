@@ -34,7 +34,7 @@ def _insert_once(db: Session, table: Table, values: dict) -> bool:
 # --- a phone and its session ------------------------------------------------------------
 
 
-def open_session_by_code(db: Session, join_code: str) -> GroupSession | None:
+def session_by_join_code(db: Session, join_code: str) -> GroupSession | None:
     """The session a join code names (ended or not)."""
     return db.scalar(select(GroupSession).where(GroupSession.join_code == join_code))
 
@@ -77,10 +77,6 @@ def phone_and_session(db: Session, token_hash: str, *, lock: str | None = None
                  .execution_options(populate_existing=True))
     row = db.execute(query).first()
     return (row[0], row[1]) if row is not None else (None, None)
-
-
-def session_by_id(db: Session, session_id: int) -> GroupSession | None:
-    return db.get(GroupSession, session_id)
 
 
 def add_socket(db: Session, sid: str, participant: Participant, server_id: str, now: datetime) -> None:
@@ -134,6 +130,17 @@ def presence_rows(db: Session, session_id: int) -> tuple[list, set[int]]:
     return rows, online
 
 
+def phone_socket_ids(db: Session, participant_id: int) -> list[str]:
+    """The ids of a participant's sockets, in any process."""
+    return list(db.scalars(select(SocketPresence.sid).where(SocketPresence.participant_id == participant_id)))
+
+
+def waiting_phone_ids(db: Session, session_id: int) -> list[int]:
+    """The participants of a session waiting to be let in."""
+    return list(db.scalars(select(Participant.id).where(Participant.session_id == session_id,
+                                                        Participant.status == "waiting")))
+
+
 def sessions_disconnected_between(db: Session, after: datetime, upto: datetime) -> set[int]:
     """Sessions with a participant whose disconnection time is in ``(after, upto]``."""
     return set(db.scalars(select(Participant.session_id).where(
@@ -158,10 +165,6 @@ def mark_command_id(db: Session, session_id: int, prompt: str, participant_id: i
     return db.scalar(select(ResponseMark.command_id).where(
         ResponseMark.session_id == session_id, ResponseMark.prompt == prompt,
         ResponseMark.participant_id == participant_id))
-
-
-def mark_of(db: Session, session_id: int, prompt: str, participant_id: int) -> ResponseMark | None:
-    return db.get(ResponseMark, (session_id, prompt, participant_id))
 
 
 def delete_mark(db: Session, session_id: int, prompt: str, participant_id: int) -> None:
@@ -196,13 +199,6 @@ def _of_prompt(query, session_card_id: int | None):
     if session_card_id is None:
         return query.where(Answer.kind == "takeaway")
     return query.where(Answer.session_card_id == session_card_id)
-
-
-def named_answers(db: Session, session_id: int, session_card_id: int, participant_id: int) -> list[Answer]:
-    """The participant's named answers to a card."""
-    return list(db.scalars(select(Answer).where(
-        Answer.session_id == session_id, Answer.session_card_id == session_card_id,
-        Answer.author_participant_id == participant_id)))
 
 
 def unrevealed_shared(db: Session, session_id: int, session_card_id: int | None) -> list[Answer]:
