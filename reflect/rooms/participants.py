@@ -178,8 +178,8 @@ def forget_server(db: Session, server_id: str) -> None:
 
 
 def presence_rows(db: Session, session_id: int) -> tuple[list, set[int]]:
-    """Every participant of a session (as light rows of ``storage.PRESENCE_COLUMNS``, in joining
-    order) and the ids of those with a socket open: no ORM objects."""
+    """Every participant of a session (as light rows of ``storage.PRESENCE_COLUMNS``, in
+    joining order) and the ids of those with a socket open: no ORM objects."""
     return storage.presence_rows(db, session_id)
 
 
