@@ -10,11 +10,10 @@ import time
 from datetime import datetime, timezone
 
 from flask import current_app
-from sqlalchemy import JSON, MetaData, create_engine, event, exc, make_url
+from sqlalchemy import JSON, MetaData, create_engine, event, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 
-from reflect import pg_connection
 from reflect.outage import Outage
 
 NAMING = {
@@ -32,13 +31,6 @@ class Base(DeclarativeBase):
 
 
 WRITE_OPTION = "reflect_write"
-# An execution option for a statement on a busy path, run the same way many times: on
-# PostgreSQL it is prepared once per connection and then only executed, its parsing and
-# planning skipped (see ``reflect.pg_connection``). SQLite runs it as any other. (The
-# busiest statements go further, past SQLAlchemy's per-statement set-up:
-# ``reflect.compiled_statements``, which also sends a write with the ``COMMIT`` or a
-# read after it.)
-PREPARED_OPTION = "reflect_prepared"
 
 
 def begin_write(db: Session) -> None:
@@ -123,20 +115,8 @@ def make_engine(url: str, pool_size: int = 30, *, ping_after_idle: float = PING_
     # being used and stays warm, where a first-in-first-out pool would cycle through all
     # that a burst opened, each idle long enough to be checked again (``SELECT 1``) and
     # its backend asleep. (SQLite's connections: the same, each has its own page cache.)
-    # Each connection begins its transactions itself, one round trip fewer on each (see
-    # ``reflect.pg_connection``).
-    psycopg2 = make_url(url).get_driver_name() == "psycopg2"  # the driver reflect runs on (config.py)
     engine = create_engine(url, pool_size=pool_size, max_overflow=pool_overflow(pool_size), hide_parameters=True,
-                           pool_use_lifo=True, pool_timeout=pool_timeout,
-                           connect_args={"connection_factory": pg_connection.Connection} if psycopg2 else {})
-
-    if psycopg2:
-        @event.listens_for(engine, "do_execute")
-        def _prepare_if_marked(cursor, statement, parameters, context):  # pragma: no branch
-            if not context.execution_options.get(PREPARED_OPTION):
-                return None  # SQLAlchemy runs it
-            cursor.execute(cursor.connection.prepared(statement), parameters)
-            return True  # SQLAlchemy's way to say the statement is taken care of
+                           pool_use_lifo=True, pool_timeout=pool_timeout)
 
     @event.listens_for(engine, "checkin")
     def _checked_in(_dbapi_connection, record):  # pragma: no branch

@@ -7,7 +7,8 @@ Anonymous commands (a check-in, an answer, a pass, a takeaway, a reaction) are *
 recorded here: a row naming the phone, written in the same transaction as an anonymous
 row, would tie the two together (by its transaction stamp, its place in storage, its
 acknowledgement). Their retry is known by the command id on the phone's "has answered"
-mark instead (``handlers._unrecorded``). What is recorded here is the service's own
+mark instead: the service that writes the mark acknowledges the retry itself
+(``answers``; a check-in's by ``checkins.retried``). What is recorded here is the service's own
 acknowledgement, never what the command set in the phone's state, and a session's
 records are deleted when it ends (``lifecycle.unlink_people``).
 """
@@ -15,28 +16,14 @@ from __future__ import annotations
 
 from typing import Callable
 
-from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
-from reflect.compiled_statements import CompiledStatement
-from reflect.models import ProcessedCommand
+from reflect.rooms import storage
 from reflect.rooms.errors import RoomError
-
-# Built once: every command of every phone runs both, and a statement built per call
-# costs more to build (and to key for SQLAlchemy's cache) than to run.
-_TABLE = ProcessedCommand.__table__
-_FIND = select(_TABLE.c.response).where(_TABLE.c.actor == bindparam("actor"),
-                                        _TABLE.c.command_id == bindparam("command_id"))
-# sent with the COMMIT on PostgreSQL (one round trip fewer): nothing reads it back before;
-# prepared and compiled once, as every command with an id writes it
-_RECORD = CompiledStatement(insert(_TABLE).values(
-    actor=bindparam("actor"), command_id=bindparam("command_id"), session_id=bindparam("session_id"),
-    response=bindparam("response", type_=_TABLE.c.response.type)))
 
 
 def already_done(db: Session, actor: str, command_id: str) -> dict | None:
-    response = db.execute(_FIND, {"actor": actor, "command_id": command_id}).scalar()
-    return dict(response) if response is not None else None
+    return storage.recorded_response(db, actor, command_id)
 
 
 def apply_once(db: Session, actor: str, session_id: int, command_id: str, apply: Callable[[], dict]) -> tuple[dict, bool]:
@@ -49,9 +36,8 @@ def apply_once(db: Session, actor: str, session_id: int, command_id: str, apply:
     command, where retries are rare): a retried command that cannot apply twice (an
     answer already given, a card no longer on screen) fails with a ``RoomError``, and the
     stored acknowledgement is repeated instead; one that can apply again is stopped by
-    its record, whose insert fails with an IntegrityError (on PostgreSQL at the commit,
-    which the insert travels with): the caller rolls the unit of work back, effect and
-    all, and repeats the stored acknowledgement.
+    its record, whose insert fails with an ``IntegrityError``: the caller rolls the unit
+    of work back, effect and all, and repeats the stored acknowledgement.
     """
     try:
         response = apply()
@@ -60,6 +46,5 @@ def apply_once(db: Session, actor: str, session_id: int, command_id: str, apply:
         if previous is not None:
             return previous, False
         raise
-    # one INSERT statement, not an ORM object: nothing reads the record back in this unit of work
-    _RECORD.with_commit(db, {"actor": actor, "command_id": command_id, "session_id": session_id, "response": response})
+    storage.record_command(db, actor, command_id, session_id, response)
     return response, True

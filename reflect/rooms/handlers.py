@@ -218,7 +218,7 @@ def _with_changes(ack: dict, payload: dict, me_changes: Callable | None) -> dict
 
 def phone_command(event: str, schema: type[Schema], apply: Callable, *, changes_version: bool = True,
                   me_changes: Callable[[dict, object], dict | None] | None = None,
-                  parts: frozenset[str] = state.PARTS, reads_only: bool = False, phones_soon: bool = False,
+                  parts: frozenset[str] = state.PARTS, phones_soon: bool = False,
                   anonymous: bool = False, retried: Callable | None = None):
     """Register a phone command: ``apply(db, session, participant, payload)``.
 
@@ -233,18 +233,15 @@ def phone_command(event: str, schema: type[Schema], apply: Callable, *, changes_
     anyone wrote): five queries fewer on the commands every phone sends. Returning None
     falls back to the whole ``me``.
 
-    ``reads_only``: ``apply`` only reads the phone and its session (it writes rows of its
-    own), so both are read as plain read-only views, not ORM objects.
-
     ``phones_soon``: the command changes what phones see without a new version (a
     reaction's count); phones get it with the throttled update.
 
     ``anonymous``: the command writes an anonymous row, so it is not recorded in
     ``processed_commands`` (a record naming the phone, written in the same transaction,
     would link the two): ``retried(db, session, participant, payload, cid)`` tells its
-    retry by the mark it wrote; without it, the command is idempotent by itself (a
-    reaction). Either way ``me_changes`` is worked out from the payload, never stored."""
-    find = participants.views_by_token_with_session if reads_only else participants.by_token_with_session
+    retry by the mark it wrote; without it, the service acknowledges its own retry (an
+    answer, a pass, a takeaway) or the command is idempotent by itself (a reaction).
+    Either way ``me_changes`` is worked out from the payload, never stored."""
 
     def handler(data=None):
         within_limit = _rate_ok()  # before the write lock
@@ -252,8 +249,8 @@ def phone_command(event: str, schema: type[Schema], apply: Callable, *, changes_
         begin_write(db)  # before the first query: this unit of work writes
         # who is asking, and their session's row locked (shared for commands that never
         # change the version, so that a room's answers do not queue behind each other)
-        participant, session = find(
-            db, request.cookies.get(PARTICIPANT_COOKIE), lock="read" if not changes_version else "update")
+        participant, session = participants.by_token_with_session(
+            db, request.cookies.get(PARTICIPANT_COOKIE), lock="share" if not changes_version else "update")
         locale = participant.locale if participant else "en"
 
         def run() -> dict:
@@ -290,34 +287,25 @@ def _answered(payload: dict, _ack) -> dict | None:
     return {"responses": {str(payload["card"]): "answered"}}
 
 
-def _marked(prompt: Callable[[dict], str]) -> Callable:
-    """``retried`` for an answer, a pass or a takeaway: the phone's mark for the prompt
-    carries this command id."""
-    return lambda db, s, p, d, cid: answers.retried(db, s, p, prompt(d), cid)
-
-
 phone_command("checkin", schemas.CheckinIn, lambda db, s, p, d: checkins.submit(
     db, s, p, d["kind"], passed=d["passed"], scores=d["scores"], feeling=d["feeling"], free_word=d["free_word"],
     command_id=d["cid"]), changes_version=False,
-    me_changes=lambda d, _r: {"checked_in": {d["kind"]: True}}, parts=frozenset({"checkins"}), reads_only=True,
+    me_changes=lambda d, _r: {"checked_in": {d["kind"]: True}}, parts=frozenset({"checkins"}),
     anonymous=True)
 phone_command("answer", schemas.AnswerIn, lambda db, s, p, d: answers.answer_card(
     db, s, p, d["card"], d["text"], audience=d["audience"], named=d["named"], share_anyway=d["share_anyway"],
-    command_id=d["cid"]), changes_version=False, me_changes=_answered, parts=frozenset({"answers"}), reads_only=True,
-    anonymous=True, retried=_marked(lambda d: answers.card_prompt(d["card"])))
+    command_id=d["cid"]), changes_version=False, me_changes=_answered, parts=frozenset({"answers"}), anonymous=True)
 phone_command("pass", schemas.PassIn, lambda db, s, p, d: answers.pass_card(db, s, p, d["card"], command_id=d["cid"]),
               changes_version=False, me_changes=lambda d, _r: {"responses": {str(d["card"]): "passed"}},
-              parts=frozenset({"answers"}), reads_only=True, anonymous=True,
-              retried=_marked(lambda d: answers.card_prompt(d["card"])))
+              parts=frozenset({"answers"}), anonymous=True)
 phone_command("takeaway", schemas.TakeawayIn, lambda db, s, p, d: answers.submit_takeaway(
     db, s, p, d["text"], audience=d["audience"], share_anyway=d["share_anyway"], command_id=d["cid"]),
     changes_version=False, me_changes=lambda _d, _r: {"takeaway_done": True}, parts=frozenset({"takeaways"}),
-    reads_only=True, anonymous=True, retried=_marked(lambda _d: answers.TAKEAWAY))
+    anonymous=True)
 phone_command("takeaway_pass", schemas.TakeawayPassIn,
               lambda db, s, p, d: answers.pass_takeaway(db, s, p, command_id=d["cid"]),
               changes_version=False, me_changes=lambda _d, _r: {"takeaway_done": True, "takeaway_passed": True},
-              parts=frozenset({"takeaways"}), reads_only=True, anonymous=True,
-              retried=_marked(lambda _d: answers.TAKEAWAY))
+              parts=frozenset({"takeaways"}), anonymous=True)
 # a reaction changes only a count: phones get it with the throttled update (a burst of
 # taps in a big room is one state per interval, not one per tap to every phone); applied
 # once by its own key, it needs no record
@@ -571,8 +559,12 @@ def _claim_settled(session: GroupSession, d: dict) -> None:
         broadcast.nudge_participant(d["held"])
 
 
-def _card_move(db, session, _user, d) -> None:
-    lifecycle.move_card(db, session, d["action"], d["position"])
+def _card_move(db, session, _user, d) -> broadcast.Read:
+    # on PostgreSQL the move is sent with the COMMIT, and the new card's revealed answers,
+    # which the phones' states show, are read after it in the same message: one round
+    # trip for the three (the phones' states are built once they arrive)
+    return broadcast.Read(revealed=lifecycle.move_card(db, session, d["action"], d["position"],
+                                                       reading=answers.CARD_REVEALED))
 
 
 def _reclaim_if_ended(_session_id: int, payload: dict) -> None:

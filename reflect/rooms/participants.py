@@ -10,16 +10,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from reflect.compiled_statements import CompiledStatement
-from reflect.db import PREPARED_OPTION, utcnow
+from reflect.db import utcnow
 from reflect.i18n import LANGUAGES
-from reflect.models import GroupSession, Participant, RosterMember, SocketPresence
+from reflect.models import GroupSession, Participant
+from reflect.rooms import storage
 from reflect.rooms.codes import normalise_code
 from reflect.rooms.errors import RoomError
-from reflect.rooms.views import RowView
 from reflect.tokens import new_token, token_hash
 
 NAME_MAX = 40
@@ -30,7 +28,7 @@ def open_session_for_code(db: Session, raw_code: str | None) -> GroupSession | N
     code = normalise_code(raw_code)
     if code is None:
         return None
-    session = db.scalar(select(GroupSession).where(GroupSession.join_code == code))
+    session = storage.session_by_join_code(db, code)
     if session is None or session.phase == "ended":
         return None
     return session
@@ -53,7 +51,7 @@ def join(
     name = " ".join((display_name or "").split())[:NAME_MAX] or None
     held = None
     if roster_member_id is not None:
-        member = db.get(RosterMember, roster_member_id)
+        member = storage.roster_member(db, roster_member_id)
         if member is None or member.group_id != session.group_id or not member.active:
             raise RoomError("roster_member_invalid")
         name = member.display_name
@@ -70,92 +68,39 @@ def join(
         status="waiting" if session.locked or held is not None else "admitted",
         claims_id=held.id if held is not None else None,
     )
-    db.add(participant)
-    db.flush()
+    storage.add_participant(db, participant)
     return participant, raw
 
 
 def holder_of(db: Session, session: GroupSession, roster_member_id: int) -> Participant | None:
     """The participant of ``session`` who holds a roster name (not removed, not itself a
     claim waiting for the facilitator), if any."""
-    return db.scalar(select(Participant).where(
-        Participant.session_id == session.id, Participant.roster_member_id == roster_member_id,
-        Participant.status != "removed", Participant.claims_id.is_(None)).order_by(Participant.id).limit(1))
+    return storage.roster_name_holder(db, session.id, roster_member_id)
 
 
 def resuming(db: Session, raw: str | None, session_id: int | None = None) -> Participant | None:
     """The participant this device already is (its cookie), in a session not ended, and
     in ``session_id`` when given: opening the join link again resumes it."""
-    participant = by_token(db, raw)
+    participant, session = by_token_with_session(db, raw)
     if participant is None or (session_id is not None and participant.session_id != session_id):
         return None
-    session = db.get(GroupSession, participant.session_id)
-    return participant if session is not None and session.phase != "ended" else None
-
-
-_BY_TOKEN = select(Participant).where(Participant.token_hash == bindparam("token_hash"))
+    return participant if session.phase != "ended" else None
 
 
 def by_token(db: Session, raw: str | None) -> Participant | None:
     if not raw:
         return None
-    return db.scalar(_BY_TOKEN, {"token_hash": token_hash(raw)})
+    return storage.phone_by_token(db, token_hash(raw))
 
 
-# The statements behind every phone command, built once (each would otherwise be built
-# and keyed for SQLAlchemy's cache on every event): the phone and its session, the
-# session's row unlocked, share-locked or locked for update (PostgreSQL; SQLite's write
-# lock is the transaction's) and then read afresh. The locked ones, which begin every
-# phone command, are prepared (PostgreSQL, once per connection).
-_PREPARED = {PREPARED_OPTION: True}
-_WITH_SESSION = (select(Participant, GroupSession).join(GroupSession, GroupSession.id == Participant.session_id)
-                 .where(Participant.token_hash == bindparam("token_hash")))
-_WITH_SESSION_LOCKED = {
-    False: _WITH_SESSION,
-    "read": _WITH_SESSION.with_for_update(of=GroupSession, read=True).execution_options(populate_existing=True,
-                                                                                       **_PREPARED),
-    "update": _WITH_SESSION.with_for_update(of=GroupSession).execution_options(populate_existing=True, **_PREPARED),
-}
-
-
-def by_token_with_session(db: Session, raw: str | None, *, lock: bool | str = False
+def by_token_with_session(db: Session, raw: str | None, *, lock: str | None = None
                           ) -> tuple[Participant, GroupSession] | tuple[None, None]:
-    """The participant holding ``raw`` and their session, in one query; with ``lock``
-    (``"update"``, or ``"read"`` for a shared lock) the session's row is locked until
-    commit (PostgreSQL) and read afresh."""
+    """The participant holding ``raw`` and their session; with ``lock`` (``"update"``,
+    or ``"share"`` for the commands that never change what phones share) the session's
+    row is locked until commit and both are read afresh (``storage.phone_and_session``)."""
     if not raw:
         return None, None
-    row = db.execute(_WITH_SESSION_LOCKED[lock], {"token_hash": token_hash(raw)}).first()
-    return (row[0], row[1]) if row is not None else (None, None)
-
-
-_P, _S = Participant.__table__, GroupSession.__table__
-_P_NAMES, _S_NAMES = tuple(c.name for c in _P.c), tuple(c.name for c in _S.c)
-# the phone's columns, then its session's (labelled: both tables have an "id")
-_VIEWS = (select(*[c.label(f"p_{c.name}") for c in _P.c], *[c.label(f"s_{c.name}") for c in _S.c])
-          .select_from(_P.join(_S, _S.c.id == _P.c.session_id))
-          .where(_P.c.token_hash == bindparam("token_hash")))
-# compiled once and run past SQLAlchemy's per-statement set-up on PostgreSQL
-# (``reflect.compiled_statements``): every phone command that reads its session runs one
-_VIEWS_LOCKED = {
-    False: CompiledStatement(_VIEWS, prepared=False),
-    "read": CompiledStatement(_VIEWS.with_for_update(of=_S, read=True)),
-    "update": CompiledStatement(_VIEWS.with_for_update(of=_S)),
-}
-
-
-def views_by_token_with_session(db: Session, raw: str | None, *, lock: bool | str = False
-                                ) -> tuple[RowView, RowView] | tuple[None, None]:
-    """As :func:`by_token_with_session`, as read-only views of the two rows (plain
-    columns, no ORM objects): for the commands that only read them."""
-    if not raw:
-        return None, None
-    rows = _VIEWS_LOCKED[lock].rows(db, {"token_hash": token_hash(raw)})
-    if not rows:
-        return None, None
-    row = rows[0]
-    split = len(_P_NAMES)
-    return RowView(dict(zip(_P_NAMES, row[:split]))), RowView(dict(zip(_S_NAMES, row[split:])))
+    return storage.phone_and_session(db, token_hash(raw), lock=lock)
 
 
 def forget_token(db: Session, participant: Participant) -> None:
@@ -199,64 +144,43 @@ def require_admitted(session: GroupSession, participant: Participant) -> None:
 
 
 def connected(db: Session, participant: Participant, sid: str, server_id: str) -> None:
-    db.merge(SocketPresence(sid=sid, participant_id=participant.id, session_id=participant.session_id,
-                            server_id=server_id, seen_at=utcnow()))
+    storage.add_socket(db, sid, participant, server_id, utcnow())
     participant.disconnected_at = None
 
 
 def disconnected(db: Session, sid: str) -> int | None:
     """Forget one socket; returns its session id (None if unknown)."""
-    row = db.get(SocketPresence, sid)
-    if row is None:
+    gone = storage.drop_socket(db, sid)
+    if gone is None:
         return None
-    session_id, participant_id = row.session_id, row.participant_id
-    db.delete(row)
-    db.flush()
-    _mark_gone_if_no_socket(db, participant_id)
+    session_id, participant_id = gone
+    storage.mark_gone_unless_connected(db, participant_id, utcnow())
     return session_id
 
 
-def _mark_gone_if_no_socket(db: Session, participant_id: int) -> None:
-    left = db.scalar(select(func.count()).select_from(SocketPresence).where(SocketPresence.participant_id == participant_id))
-    if not left:
-        db.execute(update(Participant).where(Participant.id == participant_id).values(disconnected_at=utcnow()))
-
-
 def heartbeat(db: Session, server_id: str) -> None:
-    db.execute(update(SocketPresence).where(SocketPresence.server_id == server_id).values(seen_at=utcnow()))
+    storage.refresh_sockets(db, server_id, utcnow())
 
 
 def sweep_stale(db: Session, max_age: timedelta) -> set[int]:
     """Drop sockets whose process stopped refreshing them (it crashed); returns the
     sessions whose presence changed."""
-    cutoff = utcnow() - max_age
-    stale = db.execute(select(SocketPresence.sid, SocketPresence.participant_id, SocketPresence.session_id)
-                       .where(SocketPresence.seen_at < cutoff)).all()
-    if not stale:
-        return set()
-    db.execute(delete(SocketPresence).where(SocketPresence.sid.in_([row.sid for row in stale])))
-    for participant_id in {row.participant_id for row in stale}:
-        _mark_gone_if_no_socket(db, participant_id)
+    stale = storage.drop_stale_sockets(db, utcnow() - max_age)
+    now = utcnow()
+    for participant_id in sorted({row.participant_id for row in stale}):
+        storage.mark_gone_unless_connected(db, participant_id, now)
     return {row.session_id for row in stale}
 
 
 def forget_server(db: Session, server_id: str) -> None:
     """A process starting with a new id leaves no rows of an earlier life behind."""
-    db.execute(delete(SocketPresence).where(SocketPresence.server_id == server_id))
-
-
-PRESENCE_COLUMNS = (Participant.id, Participant.status, Participant.disconnected_at, Participant.display_name,
-                    Participant.hand_raised_at, Participant.talk_after, Participant.roster_member_id,
-                    Participant.locale, Participant.claims_id)
+    storage.drop_server_sockets(db, server_id)
 
 
 def presence_rows(db: Session, session_id: int) -> tuple[list, set[int]]:
-    """Every participant of a session (as light rows of ``PRESENCE_COLUMNS``, in joining
-    order) and the ids of those with a socket open: two queries, no ORM objects."""
-    rows = db.execute(select(*PRESENCE_COLUMNS).where(Participant.session_id == session_id)
-                      .order_by(Participant.id)).all()
-    online = set(db.scalars(select(SocketPresence.participant_id).where(SocketPresence.session_id == session_id)))
-    return rows, online
+    """Every participant of a session (as light rows of ``storage.PRESENCE_COLUMNS``, in
+    joining order) and the ids of those with a socket open: no ORM objects."""
+    return storage.presence_rows(db, session_id)
 
 
 def presence_of(row, online: set[int], grace: timedelta, now: datetime) -> str:
@@ -272,11 +196,4 @@ def presence_of(row, online: set[int], grace: timedelta, now: datetime) -> str:
 
 def sessions_with_grace_ending(db: Session, grace: timedelta, since: datetime, now: datetime) -> set[int]:
     """Sessions where someone's grace period ran out after ``since``, up to ``now``."""
-    return set(
-        db.scalars(
-            select(Participant.session_id).where(
-                Participant.disconnected_at <= now - grace,
-                Participant.disconnected_at > since - grace,
-            )
-        )
-    )
+    return storage.sessions_disconnected_between(db, since - grace, now - grace)

@@ -2,14 +2,12 @@
 through the real HTTP join flow, and Flask-SocketIO test clients for each audience."""
 from __future__ import annotations
 
-import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import event
 
-from reflect import compiled_statements
 from reflect.db import get_session
 from reflect.extensions import socketio
 from reflect.models import GroupSession, User
@@ -116,27 +114,16 @@ def cmd(client, namespace, event, **payload):
 
 @contextmanager
 def statements(app):
-    """Every SQL statement the app's engine runs within the block, in order: those
-    SQLAlchemy runs, and those reflect runs on PostgreSQL's connection itself
-    (``reflect.compiled_statements``, whose logger shows each one's SQL at DEBUG)."""
+    """Every SQL statement the app's engine runs within the block, in order, as
+    SQLAlchemy's ``before_cursor_execute`` event sees them."""
     engine = app.extensions["reflect.store"].engine
     seen: list[str] = []
 
     def record(_conn, _cursor, statement, *_args):
         seen.append(statement)
 
-    class Direct(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            seen.append(record.getMessage())
-
-    direct, handler = logging.getLogger(compiled_statements.__name__), Direct(logging.DEBUG)
-    level = direct.level
-    direct.setLevel(logging.DEBUG)
-    direct.addHandler(handler)
     event.listen(engine, "before_cursor_execute", record)
     try:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", record)
-        direct.removeHandler(handler)
-        direct.setLevel(level)
