@@ -7,7 +7,7 @@ Anonymous commands (a check-in, an answer, a pass, a takeaway, a reaction) are *
 recorded here: a row naming the phone, written in the same transaction as an anonymous
 row, would tie the two together (by its transaction stamp, its place in storage, its
 acknowledgement). Their retry is known by the command id on the phone's "has answered"
-mark instead (``handlers._unrecorded``). What is recorded here is the service's own
+mark instead (``phone_events.contribution``). What is recorded here is the service's own
 acknowledgement, never what the command set in the phone's state, and a session's
 records are deleted when it ends (``lifecycle.unlink_people``).
 """

@@ -10,9 +10,12 @@ runs on (SQLite, the embedded default, or PostgreSQL): where the two need differ
 """
 from __future__ import annotations
 
-from sqlalchemy import Table
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+
+from reflect.auth import accounts
+from reflect.models import GroupSession
 
 _INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
@@ -83,3 +86,37 @@ def _insert_once(db: Session, table: Table, values: dict) -> bool:
 
 
 # (section owned by the session's life work)
+
+
+# --- who asks, for the socket events ----------------------------------------------------
+
+
+# The session and who asks for it, checked in one query (every facilitator event): the
+# login session open, its account active, and the session facilitated by that account;
+# for a command, the session's row locked until commit (PostgreSQL) and read afresh.
+_FACILITATED = accounts.owned_by_signed_in(select(GroupSession).where(GroupSession.id == bindparam("session_id")),
+                                           GroupSession.facilitator_id)
+_FACILITATED_LOCKED = (_FACILITATED.with_for_update(of=GroupSession.__table__)
+                       .execution_options(populate_existing=True))
+
+
+def facilitated_session(db: Session, login_hash: str | None, session_id: int, *, lock: bool = False
+                        ) -> tuple[GroupSession, accounts.SignedIn] | None:
+    """The session and the person signed in with ``login_hash``, if that login session is
+    open, its account active and the session theirs; ``lock``: its row locked until
+    commit and read afresh (a command)."""
+    return accounts.owned_row(db, login_hash, _FACILITATED_LOCKED if lock else _FACILITATED, session_id=session_id)
+
+
+def session_by_id(db: Session, session_id: int) -> GroupSession | None:
+    return db.get(GroupSession, session_id)
+
+
+def session_for_update(db: Session, session_id: int) -> GroupSession | None:
+    """The session's row, locked until commit and read afresh."""
+    return db.scalar(select(GroupSession).where(GroupSession.id == session_id).with_for_update()
+                     .execution_options(populate_existing=True))
+
+
+def session_version(db: Session, session_id: int) -> int | None:
+    return db.scalar(select(GroupSession.version).where(GroupSession.id == session_id))
