@@ -12,6 +12,19 @@ PART   ?=
 # waiting on servers and Chromium, so two workers on two cores take about 0.6 of the time
 TEST_WORKERS ?= 2
 
+# The optional dependencies to install with reflect: postgresql (PostgreSQL's driver) and
+# redis (Redis's client). By default, those the settings in the environment ask for:
+# REFLECT_DATABASE_URL=postgresql://… and a redis:// REFLECT_MESSAGE_QUEUE or
+# REFLECT_RATELIMIT_STORAGE_URL. Given (make setup EXTRAS=postgresql,redis), exactly those.
+comma := ,
+empty :=
+space := $(empty) $(empty)
+EXTRAS ?= $(subst $(space),$(comma),$(strip \
+  $(if $(filter postgres%,$(REFLECT_DATABASE_URL)),postgresql) \
+  $(if $(filter redis://% rediss://% unix://%,$(REFLECT_MESSAGE_QUEUE) $(REFLECT_RATELIMIT_STORAGE_URL)),redis)))
+# one stamp per set of extras: asking for another set installs it
+INSTALLED := $(VENV)/.installed$(if $(EXTRAS),+$(subst $(comma),+,$(EXTRAS)))
+
 CATALOGS := $(wildcard reflect/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
@@ -21,20 +34,21 @@ $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-$(VENV)/.installed: $(BIN)/activate pyproject.toml
-	$(BIN)/pip install -q -e .
+$(INSTALLED): $(BIN)/activate pyproject.toml
+	$(BIN)/pip install -q -e '.$(if $(EXTRAS),[$(EXTRAS)])'
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed
+# the test extra pulls in every other: the suite runs on PostgreSQL and Redis too
+$(VENV)/.installed-test: $(INSTALLED)
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
-reflect/translations/%/LC_MESSAGES/messages.mo: reflect/translations/%/LC_MESSAGES/messages.po $(VENV)/.installed
+reflect/translations/%/LC_MESSAGES/messages.mo: reflect/translations/%/LC_MESSAGES/messages.po $(INSTALLED)
 	$(BIN)/pybabel compile -f -d reflect/translations -l $* >/dev/null
 
 translations: $(COMPILED)
 
-setup: $(VENV)/.installed translations
+setup: $(INSTALLED) translations
 
 # the real OpenID provider the single sign-on tests start (npm oidc-provider, pinned by its lock file)
 OIDC_TEST_PROVIDER := tests/oidc/node_modules/.package-lock.json
@@ -59,7 +73,7 @@ bench: setup-test
 	$(BIN)/python -m bench $(if $(PART),--part $(PART),)
 
 ## Extract wrapped strings and update the catalogs (translators edit the .po files).
-messages: $(VENV)/.installed
+messages: $(INSTALLED)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 -o reflect/translations/messages.pot . >/dev/null
 	$(BIN)/pybabel update -i reflect/translations/messages.pot -d reflect/translations --no-fuzzy-matching >/dev/null
 

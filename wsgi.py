@@ -10,9 +10,13 @@ from reflect.__main__ import monkey_patch
 monkey_patch(os.environ.get("REFLECT_ASYNC_MODE") or "eventlet")
 
 from reflect import create_app  # noqa: E402
+from reflect.config import ConfigError  # noqa: E402
 from reflect.extensions import socketio  # noqa: E402
 
-app = create_app()
+try:
+    app = create_app()
+except ConfigError as err:  # settings reflect cannot run with: their one line, no traceback
+    raise SystemExit(f"reflect cannot start: {err}") from None
 
 if __name__ == "__main__":
     from reflect.server import serve

@@ -11,20 +11,26 @@ import sys
 def monkey_patch(mode: str) -> None:
     """Make blocking I/O cooperative for the async mode: the standard library's sockets
     and threads (the mode's monkey patching) and PostgreSQL's driver, psycopg2, whose
-    C library does its own I/O (psycogreen's wait callback hands each wait to the hub)."""
+    C library does its own I/O (psycogreen's wait callback hands each wait to the hub).
+    The driver comes with the ``postgresql`` extra: without it there is nothing to patch
+    (settings that name PostgreSQL are then refused, ``config.check_installed``)."""
     if mode == "eventlet":
         import eventlet
 
         eventlet.monkey_patch()
-        from psycogreen.eventlet import patch_psycopg
-
+        try:
+            from psycogreen.eventlet import patch_psycopg
+        except ImportError:
+            return
         patch_psycopg()
     elif mode == "gevent":
         from gevent import monkey
 
         monkey.patch_all()
-        from psycogreen.gevent import patch_psycopg
-
+        try:
+            from psycogreen.gevent import patch_psycopg
+        except ImportError:
+            return
         patch_psycopg()
 
 

@@ -5,13 +5,27 @@ import sys
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, NoAppException, with_appcontext
 
 from reflect import create_app
+from reflect.config import ConfigError
+
+
+class SettingsError(NoAppException):
+    """Settings reflect cannot run with: their one line, no traceback, status 1. A
+    NoAppException, so that ``reflect --help`` shows the line and then the commands."""
+
+    exit_code = 1
+
+    def show(self, file=None) -> None:
+        click.ClickException.show(self, file)  # the line alone, without a usage hint
 
 
 def _create_app(*_args, **_kwargs):
-    return create_app()
+    try:
+        return create_app()
+    except ConfigError as err:
+        raise SettingsError(str(err)) from None
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False)

@@ -5,6 +5,7 @@ environment or is created on first start and kept in the instance folder.
 """
 from __future__ import annotations
 
+import importlib
 import os
 import secrets
 import zoneinfo
@@ -128,6 +129,7 @@ def check(config: dict) -> None:
     if config["REFLECT_MIN_GROUP_SIZE"] < 2:
         raise ConfigError("REFLECT_MIN_GROUP_SIZE must be at least 2")
     check_timezone(config.get("REFLECT_TIMEZONE") or "UTC")
+    check_installed(config)
     check_accounts(config)
     if config["REFLECT_HOURS_LATE_MINUTES"] < 0:
         raise ConfigError("REFLECT_HOURS_LATE_MINUTES cannot be negative")
@@ -163,6 +165,30 @@ def check_accounts(config: dict) -> None:
     role = config.get("REFLECT_OIDC_CREATE_ROLE")
     if role and role not in ("facilitator", "supervisor", "admin"):
         raise ConfigError("REFLECT_OIDC_CREATE_ROLE must be facilitator, supervisor or admin (or empty)")
+
+
+def check_installed(config: dict) -> None:
+    """PostgreSQL's driver and Redis's client are extras, left out of the default install
+    (SQLite, one process): settings that need one that is not installed are refused here,
+    naming the extra to install, before anything tries to connect."""
+    if (config.get("REFLECT_DATABASE_URL") or "").startswith("postgres"):
+        # psycogreen makes the driver cooperative under eventlet and gevent (__main__.py)
+        needed = ["psycopg2"] if config["REFLECT_ASYNC_MODE"] == "threading" else ["psycopg2", "psycogreen"]
+        _require("REFLECT_DATABASE_URL is a PostgreSQL database", needed, "postgresql")
+    for name in ("REFLECT_MESSAGE_QUEUE", "REFLECT_RATELIMIT_STORAGE_URL"):
+        if (config.get(name) or "").startswith(REDIS_SCHEMES):
+            _require(f"{name} is a Redis", ["redis"], "redis")
+
+
+def _require(what: str, modules: list[str], extra: str) -> None:
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:
+            raise ConfigError(f"{what}, but {module} cannot be imported ({exc}): "
+                              f"install reflect's {extra} extra, pip install 'reflect[{extra}]'") from exc
+
+
 def hours_targets(value: str) -> tuple[int, int]:
     """``REFLECT_HOURS_TARGETS``: two positive whole numbers of hours, "24,50"."""
     try:

@@ -17,15 +17,13 @@ from datetime import timedelta
 from typing import Callable
 
 from flask import current_app
-from sqlalchemy import select
 
 from reflect.db import begin_reads, get_session
 from reflect.extensions import socketio
 from reflect.i18n import LANGUAGES
-from reflect.models import GroupSession, Participant, SocketPresence
-from reflect.rooms import screens, state
+from reflect.models import GroupSession
+from reflect.rooms import screens, state, storage
 from reflect.rooms.process import this_process
-from reflect.rooms.views import session_for_reading
 
 PHONE_NS, DISPLAY_NS, FACILITATOR_NS = "/phone", "/display", "/facilitator"
 log = logging.getLogger("reflect.broadcast")
@@ -158,7 +156,7 @@ def publish(session_id: int, *, phones: bool = True, display: bool = True, facil
     commit (``prepare``), and the reads to go on with."""
     db = get_session()
     if prepared is None:
-        found = session_for_reading(db, session_id)
+        found = storage.session_by_id(db, session_id)
         if found is None:
             return
         prepared = Prepared(reads(db, found))
@@ -246,8 +244,7 @@ def presence_changed(session_id: int) -> None:
 def leave_group_rooms(session_id: int, participant_id: int) -> None:
     """Take a participant's sockets (in any process) out of the rooms the group's state is
     sent to, e.g. once removed; only an admitted phone is in them."""
-    sids = get_session().scalars(select(SocketPresence.sid).where(SocketPresence.participant_id == participant_id))
-    for sid in list(sids):
+    for sid in storage.sockets_of_participant(get_session(), participant_id):
         for lang in LANGUAGES:
             socketio.server.leave_room(sid, phones_room(session_id, lang), namespace=PHONE_NS)
 
@@ -255,9 +252,7 @@ def leave_group_rooms(session_id: int, participant_id: int) -> None:
 def nudge_waiting(session_id: int) -> None:
     """Phones waiting to be let in are in no room the group's state goes to: once the
     session has ended, each is told to resync (and then shows the end)."""
-    waiting = get_session().scalars(select(Participant.id).where(
-        Participant.session_id == session_id, Participant.status == "waiting"))
-    for participant_id in list(waiting):
+    for participant_id in storage.waiting_participant_ids(get_session(), session_id):
         nudge_participant(participant_id)
 
 

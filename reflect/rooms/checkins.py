@@ -9,12 +9,12 @@ from __future__ import annotations
 import random
 import secrets
 
-from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from reflect.models import CheckinAnswer, CheckinMark, CheckinRound, GroupSession, Participant
+from reflect.models import CheckinMark, CheckinRound, GroupSession, Participant
 from reflect.rooms import feelings as feeling_list
 from reflect.rooms import scales as scale_defs
+from reflect.rooms import storage
 from reflect.rooms.errors import RoomError
 from reflect.rooms.lifecycle import bump, close_open_round, results_shown
 from reflect.rooms.participants import require_admitted
@@ -25,7 +25,7 @@ KINDS = ("opening", "closing")
 def get_round(db: Session, session: GroupSession, kind: str) -> CheckinRound | None:
     if kind not in KINDS:
         raise RoomError("checkin_kind_invalid")
-    return db.scalar(select(CheckinRound).where(CheckinRound.session_id == session.id, CheckinRound.kind == kind))
+    return storage.round_of(db, session.id, kind)
 
 
 def open_round(db: Session, session: GroupSession, kind: str) -> CheckinRound:
@@ -34,7 +34,7 @@ def open_round(db: Session, session: GroupSession, kind: str) -> CheckinRound:
     round_ = get_round(db, session, kind)
     if round_ is None:
         round_ = CheckinRound(session_id=session.id, kind=kind, status="open", scales=list(session.checkin_scales))
-        db.add(round_)
+        storage.add_round(db, round_)
     elif round_.status == "open":
         return round_
     elif results_shown(db, session, round_):
@@ -44,7 +44,6 @@ def open_round(db: Session, session: GroupSession, kind: str) -> CheckinRound:
     else:
         round_.status, round_.closed_at = "open", None
     bump(session)
-    db.flush()
     return round_
 
 
@@ -71,10 +70,18 @@ def submit(
 ) -> None:
     """One anonymous check-in: scores, the key of a feeling of the shared list
     (``rooms.feelings``) and, where the facilitator allows it, a word of the
-    participant's own (``free_word``), which reaches the facilitator only. Its mark
-    carries ``command_id``, by which a retry is known (``retried``)."""
-    require_admitted(session, participant)
+    participant's own (``free_word``), which reaches the facilitator only.
+
+    Its mark carries ``command_id`` until the round is settled. A phone that sends the
+    same check-in again (its first run committed, its acknowledgement lost) is known by
+    it: the call writes nothing and returns, as the first did, even if the round has
+    closed since. No record of the command is kept: one naming the phone, written with
+    the anonymous answer, would link the two."""
     round_ = get_round(db, session, kind)
+    mark = storage.checkin_mark(db, round_.id, participant.id) if round_ is not None else None
+    if _sent_by(mark, command_id):
+        return
+    require_admitted(session, participant)
     if round_ is None or round_.status != "open":
         raise RoomError("checkin_not_open")
     scores = {} if passed else dict(scores or {})
@@ -94,42 +101,27 @@ def submit(
             raise RoomError("feeling_too_long")
     if not passed and not scores and not feeling and not free_word:
         raise RoomError("checkin_empty")
-    if db.get(CheckinMark, (round_.id, participant.id)) is not None:
+    if mark is not None:
         raise RoomError("already_checked_in")
-    db.add(CheckinMark(round_id=round_.id, participant_id=participant.id, command_id=command_id))
-    db.add(CheckinAnswer(id=secrets.token_hex(16), round_id=round_.id, passed=passed, scores=scores, feeling=feeling,
-                         free_word=free_word))
+    written = storage.add_checkin_once(
+        db, {"round_id": round_.id, "participant_id": participant.id, "command_id": command_id},
+        {"id": secrets.token_hex(16), "round_id": round_.id, "passed": passed, "scores": scores, "feeling": feeling,
+         "free_word": free_word})
+    if not written and not _sent_by(storage.checkin_mark(db, round_.id, participant.id), command_id):
+        # the phone checked in meanwhile, by another command (the same one: its resend
+        # overtook it, and it has committed since)
+        raise RoomError("already_checked_in")
 
 
-def retried(db: Session, session: GroupSession, participant: Participant, kind: str, command_id: str) -> bool:
-    """Whether the phone's check-in in the ``kind`` round was written by the command
-    ``command_id`` (kept on its mark until the round closes and is settled)."""
-    round_ = get_round(db, session, kind)
-    if round_ is None:
-        return False
-    mark = db.get(CheckinMark, (round_.id, participant.id))
-    return mark is not None and mark.command_id == command_id
-
-
-def has_checked_in(db: Session, round_: CheckinRound | None, participant: Participant) -> bool:
-    return round_ is not None and db.get(CheckinMark, (round_.id, participant.id)) is not None
-
-
-def answered_count(db: Session, round_: CheckinRound) -> int:
-    if round_.answered is not None:  # the session ended: its marks were counted, then deleted
-        return round_.answered
-    return db.scalar(select(func.count()).select_from(CheckinMark).where(CheckinMark.round_id == round_.id)) or 0
-
-
-_PASSES = (select(CheckinAnswer.passed, func.count()).where(CheckinAnswer.round_id == bindparam("round_id"))
-           .group_by(CheckinAnswer.passed))
+def _sent_by(mark: CheckinMark | None, command_id: str | None) -> bool:
+    """Whether ``mark`` was written by the command ``command_id``."""
+    return command_id is not None and mark is not None and mark.command_id == command_id
 
 
 def counts(db: Session, round_: CheckinRound) -> tuple[int, int]:
     """How many answered a round and how many passed (a pass is never counted as an
     answer): counted from the anonymous answers, which say no more than that."""
-    found = {bool(passed): n for passed, n in db.execute(_PASSES, {"round_id": round_.id}).all()}
-    return found.get(False, 0), found.get(True, 0)
+    return storage.checkin_counts(db, round_.id)
 
 
 def result(db: Session, round_: CheckinRound, min_group_size: int) -> dict:
@@ -141,11 +133,7 @@ def result(db: Session, round_: CheckinRound, min_group_size: int) -> dict:
            "passed": passed, "shown": False, "too_few": False}
     if round_.status != "closed":
         return out
-    rows = db.execute(
-        select(CheckinAnswer.scores, CheckinAnswer.feeling).where(
-            CheckinAnswer.round_id == round_.id, CheckinAnswer.passed.is_(False)
-        )
-    ).all()
+    rows = storage.checkin_scores_and_feelings(db, round_.id)
     if len(rows) < min_group_size:
         out["too_few"] = True
         return out
@@ -177,8 +165,7 @@ def free_words(db: Session, round_: CheckinRound, min_group_size: int) -> list[s
     group size answered), shuffled. Never part of an aggregate."""
     if round_.status != "closed":
         return []
-    rows = db.execute(select(CheckinAnswer.free_word).where(
-        CheckinAnswer.round_id == round_.id, CheckinAnswer.passed.is_(False))).scalars().all()
+    rows = storage.checkin_free_words(db, round_.id)
     if len(rows) < min_group_size:
         return []
     words = [w for w in rows if w]

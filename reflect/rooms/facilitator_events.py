@@ -177,7 +177,7 @@ def _settle_left_card(session_id: int) -> None:
     db = get_session()
     try:
         begin_write(db)
-        session = storage.session_for_update(db, session_id)
+        session = storage.lock_session(db, session_id)
         if session is not None and lifecycle.settle_left_behind(db, session):
             db.commit()
         else:

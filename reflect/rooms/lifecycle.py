@@ -8,24 +8,17 @@ do not.
 """
 from __future__ import annotations
 
-import functools
 import secrets
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, bindparam, delete, func, inspect, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
-from reflect.compiled_statements import CompiledStatement
 from reflect.db import utcnow
-from reflect.models import (
-    Answer, CheckinAnswer, CheckinMark, CheckinRound, Group, GroupSession, Note, Participant, ProcessedCommand,
-    Reaction, ResponseMark, SessionCard, SocketPresence, User,
-)
+from reflect.models import CheckinRound, Group, GroupSession, Participant, SessionCard, User
 from reflect.prompts.model import Deck
 from reflect.rooms import scales as scale_defs
+from reflect.rooms import storage
 from reflect.rooms.codes import new_join_code
 from reflect.rooms.errors import RoomError
 from reflect.rooms.process import MAX_SESSIONS_KEPT, this_process
@@ -37,18 +30,14 @@ TIMER_MIN, TIMER_MAX = 10, 60 * 60
 TITLE_MAX = 120
 
 
-def _next_version(session: GroupSession) -> int:
-    return (session.version or 0) + 1
-
-
 def bump(session: GroupSession) -> None:
-    session.version = _next_version(session)
+    session.version = (session.version or 0) + 1
 
 
 def _unique_code(db: Session) -> str:
     while True:
         code = new_join_code()
-        if db.scalar(select(GroupSession.id).where(GroupSession.join_code == code)) is None:
+        if not storage.join_code_in_use(db, code):
             return code
 
 
@@ -84,23 +73,20 @@ def create_session(
         anon_salt=secrets.token_hex(32),
         planned_for=planned_for,
     )
-    db.add(session)
-    db.flush()
-    for position, card in enumerate(deck.cards):
-        db.add(
-            SessionCard(
-                session_id=session.id,
-                position=position,
-                deck_card_id=card.id,
-                deck_version=deck.version,
-                languages=list(deck.languages),
-                text=dict(card.text),
-                followup=dict(card.followup or {}),
-                perspective=card.perspective,
-                themes=list(card.themes),
-            )
+    cards = [
+        SessionCard(
+            position=position,
+            deck_card_id=card.id,
+            deck_version=deck.version,
+            languages=list(deck.languages),
+            text=dict(card.text),
+            followup=dict(card.followup or {}),
+            perspective=card.perspective,
+            themes=list(card.themes),
         )
-    db.flush()
+        for position, card in enumerate(deck.cards)
+    ]
+    storage.add_session(db, session, cards)
     return session
 
 
@@ -135,7 +121,6 @@ class CardFace:
 # whole life: kept per process (``process.card_faces``), keyed by the session's id and
 # creation time (an id alone could come back after a delete), read once per session and
 # process.
-_CARDS_OF = select(SessionCard).where(SessionCard.session_id == bindparam("session_id")).order_by(SessionCard.position)
 
 
 def _cards(db: Session, session: GroupSession) -> tuple[tuple[int, ...], tuple[CardFace, ...]]:
@@ -143,11 +128,7 @@ def _cards(db: Session, session: GroupSession) -> tuple[tuple[int, ...], tuple[C
     kept = this_process().card_faces
     found = kept.get(key)
     if found is None:
-        if isinstance(session, GroupSession) and "cards" not in inspect(session).unloaded:
-            cards = list(session.cards)
-        else:
-            cards = list(db.scalars(_CARDS_OF, {"session_id": session.id}))
-        faces = tuple(CardFace.of(c) for c in cards)
+        faces = tuple(CardFace.of(c) for c in storage.session_cards(db, session.id))
         if len(kept) >= MAX_SESSIONS_KEPT:
             kept.clear()
         found = kept[key] = (tuple(f.id for f in faces), faces)
@@ -184,40 +165,26 @@ def current_card(db: Session, session: GroupSession) -> CardFace | None:
     return faces[position] if position is not None and 0 <= position < len(faces) else None
 
 
-_SHOWN = select(SessionCard.id).where(SessionCard.session_id == bindparam("session_id"),
-                                      SessionCard.shown_at.is_not(None))
-_MARK_SHOWN = (update(SessionCard).where(SessionCard.id == bindparam("card"), SessionCard.shown_at.is_(None))
-               .values(shown_at=bindparam("now")).execution_options(synchronize_session=False))
-
-
 def shown_card_ids(db: Session, session: GroupSession) -> set[int]:
     """The ids of the cards this session has shown."""
-    return set(db.scalars(_SHOWN, {"session_id": session.id}))
-
-
-def _mark_shown(db: Session, session: GroupSession, position: int) -> None:
-    db.execute(_MARK_SHOWN, {"card": card_ids(db, session)[position], "now": utcnow()})
+    return storage.shown_card_ids(db, session.id)
 
 
 def _show_card(db: Session, session: GroupSession, position: int) -> None:
+    """The card at ``position`` on screen (its timer cleared), marked shown if it never was."""
     # marked shown before the session changes, so that the statement does not flush the
     # session's row early and the commit writes it once
-    _mark_shown(db, session, position)
+    storage.mark_card_shown(db, card_ids(db, session)[position], utcnow())
     session.current_position = position
     session.timer_ends_at = None
 
 
-def _round_of(db: Session, session: GroupSession, kind: str) -> CheckinRound | None:
-    return db.scalar(select(CheckinRound).where(CheckinRound.session_id == session.id, CheckinRound.kind == kind))
-
-
 def _ensure_round(db: Session, session: GroupSession, kind: str) -> CheckinRound:
-    existing = _round_of(db, session, kind)
+    existing = storage.round_of(db, session.id, kind)
     if existing is not None:
         return existing
     round_ = CheckinRound(session_id=session.id, kind=kind, status="open", scales=list(session.checkin_scales))
-    db.add(round_)
-    db.flush()
+    storage.add_round(db, round_)
     return round_
 
 
@@ -234,7 +201,7 @@ def set_phase(db: Session, session: GroupSession, phase: str) -> None:
     if session.started_at is None and phase != "lobby":
         session.started_at = utcnow()
     if session.phase == "connect" and phase != "lobby":
-        close_open_round(db, session, _round_of(db, session, "opening"))  # its results: shown now or never
+        close_open_round(db, session, storage.round_of(db, session.id, "opening"))  # its results: shown now or never
     session.phase = phase
     session.timer_ends_at = None
     if phase == "connect":
@@ -255,42 +222,8 @@ def step(db: Session, session: GroupSession, direction: int) -> None:
     set_phase(db, session, PHASES[index])
 
 
-# Built once: a card move writes the session's row with this one statement rather than
-# through the ORM's unit of work, whose flush was a sixth of a card move's time before its
-# broadcast. The row is locked by the command's unit of work (``FOR UPDATE``).
-_SESSIONS, _SESSION_CARDS = GroupSession.__table__, SessionCard.__table__
-_MOVE = (update(_SESSIONS).where(_SESSIONS.c.id == bindparam("moved_session"))
-         .values(current_position=bindparam("new_position"), version=bindparam("new_version"), timer_ends_at=None))
-# On PostgreSQL the new card is marked shown by the same statement (a data-modifying
-# WITH): one round trip, not two. SQLite runs ``_MARK_SHOWN`` then ``_MOVE``. (No
-# parameter is named after a column of either table: an UPDATE would take it as a value
-# to set.)
-_MARK_SHOWN_POSTGRESQL = (
-    update(_SESSION_CARDS).where(_SESSION_CARDS.c.id == bindparam("card"), _SESSION_CARDS.c.shown_at.is_(None))
-    .values(shown_at=bindparam("now")))
-# A card move is what a room of phones waits for: on PostgreSQL the statement is prepared
-# (once per connection) and compiled once (``reflect.compiled_statements``), and sent now,
-# or with the COMMIT for a command that reads nothing it changes before then.
-_MARK_SHOWN_AND_MOVE_POSTGRESQL = CompiledStatement(_MOVE.add_cte(_MARK_SHOWN_POSTGRESQL.cte("shown")))
-
-
-@functools.cache
-def _compiled(reading: Select) -> CompiledStatement:
-    """``reading``, prepared and compiled once on PostgreSQL: built once per ``reading``,
-    itself built once."""
-    return CompiledStatement(reading)
-
-
-def move_card(db: Session, session: GroupSession, action: str, position: int | None = None, *,
-              reading: Select | None = None) -> Sequence | None:
-    """Show the card ``action`` leads to ("next", "prev", or "jump" to ``position``).
-
-    ``reading``: on PostgreSQL, a query of what the group sees of the new card (its
-    parameters: ``in_session``, the session's id, and ``card``, the new card's id). Then
-    the move is sent with the unit of work's ``COMMIT`` and the query after it, one round
-    trip for the three (``CompiledStatement.after_commit``): the caller reads nothing the move
-    changes before its commit, and the rows returned arrive with the commit. None: not
-    read (SQLite, where a statement costs no round trip, or no move)."""
+def move_card(db: Session, session: GroupSession, action: str, position: int | None = None) -> None:
+    """Show the card ``action`` leads to ("next", "prev", or "jump" to ``position``)."""
     if session.phase != "reflect":
         raise RoomError("not_in_phase", phase="reflect")
     total = len(card_ids(db, session))  # the cards themselves are not loaded: only the one shown
@@ -299,23 +232,9 @@ def move_card(db: Session, session: GroupSession, action: str, position: int | N
     if target is None or not 0 <= target < total:
         raise RoomError("card_out_of_range")
     if target == session.current_position:
-        return None
-    moved = {"current_position": target, "version": _next_version(session), "timer_ends_at": None}
-    values = {"moved_session": session.id, "new_position": target, "new_version": moved["version"]}
-    read = None
-    if db.get_bind().dialect.name == "postgresql":
-        values.update(card=card_ids(db, session)[target], now=utcnow())
-        if reading is None:
-            _MARK_SHOWN_AND_MOVE_POSTGRESQL.write(db, values)
-        else:
-            _MARK_SHOWN_AND_MOVE_POSTGRESQL.with_commit(db, values)
-            read = _compiled(reading).after_commit(db, {"in_session": session.id, "card": values["card"]})
-    else:
-        _mark_shown(db, session, target)
-        db.execute(_MOVE, values)
-    for name, value in moved.items():  # the object holds what the row now holds, with nothing left to write
-        set_committed_value(session, name, value)
-    return read
+        return
+    _show_card(db, session, target)
+    bump(session)
 
 
 def set_locked(db: Session, session: GroupSession, locked: bool) -> None:
@@ -333,8 +252,8 @@ def set_allow_names(db: Session, session: GroupSession, allow: bool) -> None:
 
 
 def _participant_of(db: Session, session: GroupSession, participant_id: int) -> Participant:
-    participant = db.get(Participant, participant_id)
-    if participant is None or participant.session_id != session.id:
+    participant = storage.participant_in_session(db, session.id, participant_id)
+    if participant is None:
         raise RoomError("not_found")
     return participant
 
@@ -371,18 +290,15 @@ def settle_claim(db: Session, session: GroupSession, participant_id: int, same: 
         return None
     held = _participant_of(db, session, claimer.claims_id)
     token = claimer.token_hash
-    claimer.token_hash = token_hash(new_token())
-    db.flush()
-    # the old device's sockets no longer count it here (its token stops working)
-    db.execute(delete(SocketPresence).where(SocketPresence.participant_id == held.id))
+    claimer.token_hash = token_hash(new_token())  # written before the held participant takes it
+    # the new device's sockets count as the held participant's; the old device's no
+    # longer count it here (its token stops working)
+    storage.hand_over_sockets(db, claimer.id, held.id)
     held.token_hash = token
     held.locale = claimer.locale
     if held.status == "removed":
         held.status = "admitted"
-    db.execute(update(SocketPresence).where(SocketPresence.participant_id == claimer.id)
-               .values(participant_id=held.id))
-    db.flush()
-    db.delete(claimer)
+    storage.delete_participant(db, claimer)
     return held.id
 
 
@@ -413,16 +329,10 @@ def end_session(db: Session, session: GroupSession, *, at: datetime | None = Non
     session.join_code = None
     session.anon_salt = None
     session.timer_ends_at = None
-    db.execute(
-        update(CheckinRound)
-        .where(CheckinRound.session_id == session.id, CheckinRound.status == "open")
-        .values(status="closed", closed_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    for round_ in storage.rounds_of(db, session.id):
+        if round_.status == "open":
+            round_.status, round_.closed_at = "closed", now
     unlink_people(db, session.id)
-    for obj in list(db.identity_map.values()):  # rounds loaded before see what was just written
-        if isinstance(obj, CheckinRound) and obj.session_id == session.id:
-            db.expire(obj)
     bump(session)
 
 
@@ -435,36 +345,17 @@ def unlink_people(db: Session, session_id: int) -> None:
     admitted, when they joined and last left) is kept: it is linked to nothing anyone
     wrote. Used by ``end_session`` and by the migration that did the same to sessions
     ended before it."""
-    rounds = select(CheckinRound.id).where(CheckinRound.session_id == session_id)
-    counted = (select(func.count()).select_from(CheckinMark)
-               .where(CheckinMark.round_id == CheckinRound.id).scalar_subquery())
-    db.execute(update(CheckinRound).where(CheckinRound.session_id == session_id, CheckinRound.answered.is_(None))
-               .values(answered=counted).execution_options(synchronize_session=False))
-    options = {"synchronize_session": False}
-    db.execute(delete(CheckinMark).where(CheckinMark.round_id.in_(rounds)).execution_options(**options))
-    db.execute(delete(ResponseMark).where(ResponseMark.session_id == session_id).execution_options(**options))
-    db.execute(delete(ProcessedCommand).where(ProcessedCommand.session_id == session_id).execution_options(**options))
-    db.execute(delete(Reaction).where(Reaction.answer_id.in_(select(Answer.id).where(Answer.session_id == session_id)))
-               .execution_options(**options))
-    db.execute(update(GroupSession).where(GroupSession.id == session_id).values(anon_salt=None)
-               .execution_options(**options))
-    db.execute(update(Participant).where(Participant.session_id == session_id).values(hand_raised_at=None)
-               .execution_options(**options))
+    for round_ in storage.rounds_of(db, session_id):
+        if round_.answered is None:
+            round_.answered = storage.checkin_marks_count(db, round_.id)
+    storage.delete_links_to_people(db, session_id)
     settle_all(db, session_id)
 
 
 def last_activity(db: Session, session: GroupSession) -> datetime:
     """When anything last happened in the session: its creation or start, a card shown,
     a check-in opened or closed, someone joining, a note written."""
-    sid = session.id
-    times = [session.created_at, session.started_at]
-    times += db.execute(select(
-        select(func.max(SessionCard.shown_at)).where(SessionCard.session_id == sid).scalar_subquery(),
-        select(func.max(CheckinRound.opened_at)).where(CheckinRound.session_id == sid).scalar_subquery(),
-        select(func.max(CheckinRound.closed_at)).where(CheckinRound.session_id == sid).scalar_subquery(),
-        select(func.max(Participant.joined_at)).where(Participant.session_id == sid).scalar_subquery(),
-        select(func.max(Note.updated_at)).where(Note.session_id == sid).scalar_subquery(),
-    )).one()
+    times = [session.created_at, session.started_at, *storage.activity_times(db, session.id)]
     return max(t for t in times if t is not None)
 
 
@@ -476,12 +367,9 @@ def end_idle_sessions(db: Session, idle: timedelta, now: datetime | None = None)
     opened ahead of time so that its code could be handed out. Returns their ids."""
     now = now or utcnow()
     ended = []
-    open_ids = db.scalars(select(GroupSession.id).where(
-        GroupSession.phase != "ended", GroupSession.started_at.is_not(None), GroupSession.created_at < now - idle,
-    ).order_by(GroupSession.id))
-    for sid in list(open_ids):
+    for sid in storage.started_sessions_created_before(db, now - idle):
         # the row locked first, as every live command does
-        session = db.scalar(select(GroupSession).where(GroupSession.id == sid).with_for_update())
+        session = storage.lock_session(db, sid)
         if session is None or session.phase == "ended":
             continue
         last = last_activity(db, session)
@@ -493,9 +381,7 @@ def end_idle_sessions(db: Session, idle: timedelta, now: datetime | None = None)
 
 def results_shown(db: Session, session: GroupSession, round_: CheckinRound) -> bool:
     """Whether a closed round's figures are shown (as ``checkins.result`` decides)."""
-    answers = db.scalar(select(func.count()).select_from(CheckinAnswer)
-                        .where(CheckinAnswer.round_id == round_.id, CheckinAnswer.passed.is_(False)))
-    return answers >= session.min_group_size
+    return storage.checkin_answers_given(db, round_.id) >= session.min_group_size
 
 
 def close_open_round(db: Session, session: GroupSession, round_: CheckinRound | None) -> bool:

@@ -3,25 +3,23 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reflect.db import utcnow
 from reflect.models import GroupSession, Note, ThemeTag, User
 from reflect.prompts.themes import THEMES
+from reflect.rooms import storage
 from reflect.rooms.errors import RoomError
 from reflect.rooms.lifecycle import current_card_id
 
 
 def seed_theme_tags(db: Session) -> int:
     """Add the shared vocabulary's tags that are missing; returns how many were added."""
-    have = set(db.scalars(select(ThemeTag.slug).where(ThemeTag.owner_id.is_(None))))
-    added = 0
-    for theme in THEMES:
-        if theme.slug not in have:
-            db.add(ThemeTag(owner_id=None, slug=theme.slug, label={"en": theme.en, "es": theme.es}))
-            added += 1
-    return added
+    have = storage.shared_tag_slugs(db)
+    missing = [ThemeTag(owner_id=None, slug=theme.slug, label={"en": theme.en, "es": theme.es})
+               for theme in THEMES if theme.slug not in have]
+    storage.add_tags(db, missing)
+    return len(missing)
 
 
 # --- notes ------------------------------------------------------------------------------
@@ -43,11 +41,7 @@ TAG_MAX = 40
 
 def visible_tags(db: Session, user_id: int) -> list[ThemeTag]:
     """The shared vocabulary plus the facilitator's (``user_id``) own tags, not retired."""
-    return list(db.scalars(
-        select(ThemeTag)
-        .where(ThemeTag.retired.is_(False), (ThemeTag.owner_id.is_(None)) | (ThemeTag.owner_id == user_id))
-        .order_by(ThemeTag.owner_id.is_not(None), ThemeTag.slug)
-    ))
+    return storage.visible_tags(db, user_id)
 
 
 def add_tag(db: Session, user: User, label: str) -> ThemeTag:
@@ -55,18 +49,17 @@ def add_tag(db: Session, user: User, label: str) -> ThemeTag:
     if not label or len(label) > TAG_MAX:
         raise RoomError("tag_invalid")
     slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")[:60] or "tag"
-    existing = db.scalar(select(ThemeTag).where(ThemeTag.owner_id == user.id, ThemeTag.slug == slug))
+    existing = storage.own_tag(db, user.id, slug)
     if existing is not None:
         existing.retired = False
         return existing
     tag = ThemeTag(owner_id=user.id, slug=slug, label={"en": label, "es": label})
-    db.add(tag)
-    db.flush()
+    storage.add_tags(db, [tag])
     return tag
 
 
 def retire_tag(db: Session, user: User, tag_id: int) -> None:
-    tag = db.get(ThemeTag, tag_id)
+    tag = storage.tag_by_id(db, tag_id)
     if tag is None or tag.owner_id != user.id:
         raise RoomError("not_found")
     tag.retired = True
@@ -92,29 +85,27 @@ def save_note(
     allowed = {tag.id: tag for tag in visible_tags(db, author.id)}
     if any(tag_id not in allowed for tag_id in tags):
         raise RoomError("not_found")  # another facilitator's tag, or none
-    note = db.scalar(select(Note).where(Note.author_id == author.id, Note.client_id == client_id))
+    note = storage.note_of(db, author.id, client_id)
     if note is not None and note.session_id != session.id:
         raise RoomError("not_found")  # a note of another session
     if note is None:
         note = Note(session_id=session.id, author_id=author.id, client_id=client_id, phase=session.phase,
                     session_card_id=current_card_id(db, session) if session.phase == "reflect" else None)
-        db.add(note)
     note.text = text
     note.shared_with_supervisor = bool(share)
     note.updated_at = utcnow()
     note.tags = [allowed[tag_id] for tag_id in dict.fromkeys(tags)]
-    db.flush()
+    storage.write_note(db, note)
     return note
 
 
 def delete_note(db: Session, session: GroupSession, author: User, client_id: str) -> None:
-    note = db.scalar(select(Note).where(Note.author_id == author.id, Note.client_id == client_id))
+    note = storage.note_of(db, author.id, client_id)
     if note is None or note.session_id != session.id:
         raise RoomError("not_found")
-    db.delete(note)
+    storage.delete_note(db, note)
 
 
-def notes_of(db: Session, session: GroupSession, author: User) -> list[Note]:
-    return list(db.scalars(
-        select(Note).where(Note.session_id == session.id, Note.author_id == author.id).order_by(Note.created_at, Note.id)
-    ))
+def notes_of(db: Session, session: GroupSession, author_id: int) -> list[Note]:
+    """The author's notes in the session, oldest first, with their tags."""
+    return storage.notes_of(db, session.id, author_id)

@@ -17,14 +17,12 @@ from datetime import datetime, timedelta
 from typing import Callable, Iterable, NamedTuple
 
 from flask import Flask
-from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from reflect.db import begin_write, get_session, utcnow
 from reflect.extensions import socketio
-from reflect.models import ScheduledJob
+from reflect.rooms import storage
 
 log = logging.getLogger("reflect.scheduler")
 
@@ -38,16 +36,6 @@ class Job(NamedTuple):
 # A process whose wake-up comes a little early still finds its own next run due.
 _SLACK = 0.1
 
-_TABLE = ScheduledJob.__table__
-_FIND = select(_TABLE.c.last_run_at, _TABLE.c.next_run_at).where(_TABLE.c.name == bindparam("job"))
-_MOVE_ON = (update(_TABLE)
-            .where(_TABLE.c.name == bindparam("job"), _TABLE.c.next_run_at == bindparam("seen_next"))
-            .values(last_run_at=bindparam("now"), next_run_at=bindparam("next")))
-_FIRST = {
-    "postgresql": postgresql.insert(_TABLE).on_conflict_do_nothing(),
-    "sqlite": sqlite.insert(_TABLE).on_conflict_do_nothing(),
-}
-
 
 class Claim(NamedTuple):
     previous: datetime | None  # when the job's previous run began, in any process
@@ -60,19 +48,18 @@ def claim(db: Session, name: str, seconds: float, now: datetime | None = None) -
     now = now or utcnow()
     following = now + timedelta(seconds=seconds * (1 - _SLACK))
     begin_write(db)  # SQLite: one claimer at a time (PostgreSQL: the update's condition decides)
-    found = db.execute(_FIND, {"job": name}).first()
+    found = storage.job_times(db, name)
     if found is None:
-        won = db.execute(_FIRST[db.get_bind().dialect.name],
-                         {"name": name, "last_run_at": now, "next_run_at": following}).rowcount == 1
+        won = storage.add_job_once(db, name, now, following)
         db.commit()
         return Claim(None) if won else None
-    if found.next_run_at > now:
+    last_run_at, next_run_at = found
+    if next_run_at > now:
         db.rollback()
         return None
-    won = db.execute(_MOVE_ON, {"job": name, "seen_next": found.next_run_at, "now": now,
-                                "next": following}).rowcount == 1
+    won = storage.move_job_on(db, name, next_run_at, now, following)
     db.commit()
-    return Claim(found.last_run_at) if won else None
+    return Claim(last_run_at) if won else None
 
 
 def run_due(app: Flask, job: Job, previous_here: datetime | None) -> datetime | None:

@@ -16,40 +16,36 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from reflect.db import utcnow
 from reflect.models import ScreenPresence
+from reflect.rooms import storage
 
 AUDIENCES = ("display", "facilitator")
-
-_SCREENS = ScreenPresence.__table__
-_LISTENING = (select(_SCREENS.c.audience, _SCREENS.c.lang).distinct()
-              .where(_SCREENS.c.session_id == bindparam("session_id")))
 
 
 def connected(db: Session, sid: str, session_id: int, audience: str, lang: str, server_id: str) -> None:
     if audience not in AUDIENCES:
         raise ValueError(f"unknown audience: {audience}")
     # a socket's id is new on every connect: an insert, with no look-up first
-    db.add(ScreenPresence(sid=sid, session_id=session_id, audience=audience, lang=lang,
-                          server_id=server_id, seen_at=utcnow()))
+    storage.add_screen(db, ScreenPresence(sid=sid, session_id=session_id, audience=audience, lang=lang,
+                                          server_id=server_id, seen_at=utcnow()))
 
 
 def disconnected(db: Session, sid: str) -> None:
-    db.execute(delete(ScreenPresence).where(ScreenPresence.sid == sid))
+    storage.delete_screen(db, sid)
 
 
 def listening(db: Session, session_id: int) -> frozenset[tuple[str, str]]:
     """The (audience, language) pairs of the session's connected screens: one query."""
-    return frozenset(tuple(row) for row in db.execute(_LISTENING, {"session_id": session_id}))
+    return storage.screens_listening(db, session_id)
 
 
 def heartbeat(db: Session, server_id: str) -> None:
-    db.execute(update(ScreenPresence).where(ScreenPresence.server_id == server_id).values(seen_at=utcnow()))
+    storage.touch_screens(db, server_id, utcnow())
 
 
 def sweep_stale(db: Session, max_age: timedelta) -> int:
     """Drop screens whose process stopped refreshing them (it crashed); returns how many."""
-    return db.execute(delete(ScreenPresence).where(ScreenPresence.seen_at < utcnow() - max_age)).rowcount
+    return storage.delete_screens_seen_before(db, utcnow() - max_age)

@@ -25,53 +25,16 @@ open. Settling clears them, so settling twice does no work the second time.
 """
 from __future__ import annotations
 
-import secrets
-
-from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from reflect.models import Answer, CheckinAnswer, CheckinMark, CheckinRound, GroupSession, Reaction, ResponseMark
-
-_ANSWERS, _CHECKINS, _REACTIONS = Answer.__table__, CheckinAnswer.__table__, Reaction.__table__
-_MARKS, _CHECKIN_MARKS = ResponseMark.__table__, CheckinMark.__table__
-_shuffle = secrets.SystemRandom().shuffle
-
-
-def _write_again(db: Session, table, where, *, new_key: bool = False) -> list[dict]:
-    """Read the rows of ``table`` matching ``where``, delete them and insert them again in
-    a random order (``new_key``: each with a new random primary key). Returns the rows
-    as they were read."""
-    rows = [dict(row) for row in db.execute(select(*table.c).where(where)).mappings()]
-    if not rows:
-        return rows
-    db.execute(delete(table).where(where))
-    again = [dict(row) for row in rows]
-    _shuffle(again)
-    if new_key:
-        for row in again:
-            row["id"] = secrets.token_hex(16)
-    db.execute(insert(table), again)
-    return rows
-
-
-def _answers_again(db: Session, where) -> None:
-    """Answers (and the reactions to them, which would go with them) written again."""
-    ids = select(_ANSWERS.c.id).where(where)
-    reactions = [dict(row) for row in db.execute(select(*_REACTIONS.c).where(_REACTIONS.c.answer_id.in_(ids)))
-                 .mappings()]
-    if reactions:
-        db.execute(delete(_REACTIONS).where(_REACTIONS.c.answer_id.in_(ids)))
-    _write_again(db, _ANSWERS, where)
-    if reactions:
-        _shuffle(reactions)
-        db.execute(insert(_REACTIONS), reactions)
+from reflect.models import GroupSession
+from reflect.rooms import storage
 
 
 def settle_round(db: Session, round_id: int) -> None:
     """A closed check-in round: its answers written again in a random order, with new keys."""
-    _write_again(db, _CHECKINS, _CHECKINS.c.round_id == round_id, new_key=True)
-    db.execute(update(_CHECKIN_MARKS).where(_CHECKIN_MARKS.c.round_id == round_id,
-                                            _CHECKIN_MARKS.c.command_id.is_not(None)).values(command_id=None))
+    storage.write_again_checkins(db, round_id)
+    storage.clear_checkin_mark_commands(db, round_id)
 
 
 def _open_prompt(session: GroupSession, card_on_screen: int | None) -> str | None:
@@ -89,21 +52,15 @@ def settle_closed(db: Session, session: GroupSession, card_on_screen: int | None
     since it was last settled and is no longer open, and every closed check-in round
     likewise. Returns how many were settled. The caller holds the session's row lock;
     ``card_on_screen`` is the id of the card on screen (``lifecycle.current_card_id``)."""
-    open_prompt = _open_prompt(session, card_on_screen)
-    prompts = set(db.scalars(select(_MARKS.c.prompt).distinct().where(
-        _MARKS.c.session_id == session.id, _MARKS.c.command_id.is_not(None))))
-    prompts.discard(open_prompt)
+    prompts = storage.prompts_not_settled(db, session.id)
+    prompts.discard(_open_prompt(session, card_on_screen))
     for prompt in sorted(prompts):
         if prompt == "takeaway":
-            where = (_ANSWERS.c.session_id == session.id) & (_ANSWERS.c.kind == "takeaway")
+            storage.write_again_answers(db, session.id, takeaways=True)
         else:
-            where = (_ANSWERS.c.session_id == session.id) & (_ANSWERS.c.session_card_id == int(prompt.split(":", 1)[1]))
-        _answers_again(db, where)
-        db.execute(update(_MARKS).where(_MARKS.c.session_id == session.id, _MARKS.c.prompt == prompt,
-                                        _MARKS.c.command_id.is_not(None)).values(command_id=None))
-    rounds = list(db.scalars(select(CheckinRound.id).where(
-        CheckinRound.session_id == session.id, CheckinRound.status == "closed",
-        CheckinRound.id.in_(select(_CHECKIN_MARKS.c.round_id).where(_CHECKIN_MARKS.c.command_id.is_not(None))))))
+            storage.write_again_answers(db, session.id, card_id=int(prompt.split(":", 1)[1]))
+        storage.clear_response_mark_commands(db, session.id, prompt)
+    rounds = storage.closed_rounds_not_settled(db, session.id)
     for round_id in rounds:
         settle_round(db, round_id)
     return len(prompts) + len(rounds)
@@ -112,6 +69,6 @@ def settle_closed(db: Session, session: GroupSession, card_on_screen: int | None
 def settle_all(db: Session, session_id: int) -> None:
     """Every anonymous row of a session written again (its end, or a migration): all its
     answers and takeaways, and each check-in round's answers with new keys."""
-    _answers_again(db, _ANSWERS.c.session_id == session_id)
-    for round_id in db.scalars(select(CheckinRound.id).where(CheckinRound.session_id == session_id)).all():
-        _write_again(db, _CHECKINS, _CHECKINS.c.round_id == round_id, new_key=True)
+    storage.write_again_answers(db, session_id)
+    for round_id in storage.round_ids(db, session_id):
+        storage.write_again_checkins(db, round_id)

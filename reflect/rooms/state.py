@@ -14,17 +14,13 @@ from datetime import datetime, timedelta
 from functools import cached_property
 
 from flask_babel import force_locale
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from reflect.db import utcnow
-from reflect.models import (
-    Answer, CheckinMark, CheckinRound, GroupSession, Note, Participant, ResponseMark,
-)
+from reflect.models import CheckinRound, GroupSession, Participant
 from reflect.prompts.localize import localize_text
 from reflect.prompts.themes import THEMES, perspective_label
 from reflect.rooms import answers as answer_svc
-from reflect.rooms import checkins, feelings, notes, participants
+from reflect.rooms import checkins, feelings, notes, participants, storage
 from reflect.rooms.codes import display_code
 from reflect.rooms.lifecycle import CardFace, card_faces, current_card, shown_card_ids
 from reflect.rooms.scales import SCALES
@@ -109,8 +105,7 @@ class Reads:
 
     @cached_property
     def rounds(self) -> dict[str, CheckinRound]:
-        found = self.db.scalars(select(CheckinRound).where(CheckinRound.session_id == self.session.id))
-        return {r.kind: r for r in found}
+        return {r.kind: r for r in storage.rounds_of(self.db, self.session.id)}
 
     @cached_property
     def _results(self) -> dict[str, dict]:
@@ -192,16 +187,12 @@ def phone_public(reads: Reads, lang: str) -> dict:
 def phone_personal(db, session: GroupSession, participant: Participant) -> dict:
     """One phone's own status, for every card at once, so it stays right when the card
     changes without asking the server again."""
-    revealed_ids = list(db.scalars(select(Answer.id).where(
-        Answer.session_id == session.id, Answer.revealed.is_(True), Answer.hidden.is_(False))))
-    marks = db.execute(select(ResponseMark.prompt, ResponseMark.passed).where(
-        ResponseMark.session_id == session.id, ResponseMark.participant_id == participant.id)).all()
+    revealed_ids = storage.revealed_answer_ids(db, session.id)
+    marks = storage.response_marks_of(db, session.id, participant.id)
     responses = {prompt.split(":", 1)[1]: ("passed" if passed else "answered")
                  for prompt, passed in marks if prompt.startswith("card:")}
-    named = db.scalars(select(Answer).where(
-        Answer.session_id == session.id, Answer.author_participant_id == participant.id))
-    checked = set(db.scalars(select(CheckinRound.kind).join(CheckinMark, CheckinMark.round_id == CheckinRound.id).where(
-        CheckinRound.session_id == session.id, CheckinMark.participant_id == participant.id)))
+    named = storage.named_answers_of(db, session.id, participant.id)
+    checked = storage.checked_in_kinds(db, session.id, participant.id)
     return {
         "name": participant.display_name,
         "status": participant.status,
@@ -311,8 +302,7 @@ def _facilitator_notes(reads: Reads, user_id: int) -> tuple[list[dict], list]:
     if cached is not None:
         return cached
     positions = {c.id: c.position for c in reads.cards}
-    found = reads.db.scalars(select(Note).options(selectinload(Note.tags)).where(
-        Note.session_id == reads.session.id, Note.author_id == user_id).order_by(Note.created_at, Note.id))
+    found = notes.notes_of(reads.db, reads.session, user_id)
     own = [
         {"client_id": n.client_id, "text": n.text, "tags": [t.id for t in n.tags],
          "shared": n.shared_with_supervisor, "phase": n.phase,
