@@ -80,7 +80,9 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     security.init_app(app)
     compression.init_app(app)  # gzip, and versioned static files cached for a year
-    import reflect.rooms.handlers  # noqa: F401  (registers the Socket.IO events)
+    # registers the Socket.IO events, one module per audience
+    from reflect.rooms import display_events, facilitator_events, phone_events  # noqa: F401
+    from reflect.rooms.socket_calls import counts_refused_events
 
     templating.init_app(app)
     socketio.init_app(
@@ -104,7 +106,7 @@ def _init_extensions(app: Flask) -> None:
         engineio_logger=False,
     )
     # malformed and binary packets dropped, lifecycle events sent as events refused (and counted)
-    guard_incoming(socketio.server, reflect.rooms.handlers.counts_refused_events(
+    guard_incoming(socketio.server, counts_refused_events(
         app.extensions["reflect.process"], app.config["REFLECT_SOCKET_EVENTS_PER_10S"]))
 
     @app.context_processor

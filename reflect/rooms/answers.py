@@ -226,12 +226,6 @@ def set_hidden(db: Session, session: GroupSession, answer_id: str, hidden: bool)
             bump(session)
 
 
-# what ``revealed`` reads of a card, as a statement (parameters ``in_session``, ``card``),
-# for a statement that reads it with a change (a card move: ``lifecycle.move_card``'s
-# ``reading``)
-CARD_REVEALED = storage.CARD_REVEALED
-
-
 def revealed(db: Session, session: GroupSession, session_card_id: int | None) -> list:
     """A card's revealed, not hidden answers (None: the takeaways), in reveal order, as
     rows of ``id, text, author_name, resonates``."""

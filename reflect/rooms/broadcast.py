@@ -18,7 +18,6 @@ from typing import Callable
 
 from flask import current_app
 
-from reflect.compiled_statements import RowsAfterCommit
 from reflect.db import begin_reads, get_session
 from reflect.extensions import socketio
 from reflect.i18n import LANGUAGES
@@ -53,10 +52,9 @@ def grace() -> timedelta:
     return timedelta(seconds=current_app.config["REFLECT_PRESENCE_GRACE_SECONDS"])
 
 
-def reads(db, session: GroupSession, revealed: list | None = None) -> state.Reads:
-    """One broadcast's (or one snapshot's) reads, with this install's grace period;
-    ``revealed``: see ``state.Reads``."""
-    return state.Reads(db, session, grace(), revealed=revealed)
+def reads(db, session: GroupSession) -> state.Reads:
+    """One broadcast's (or one snapshot's) reads, with this install's grace period."""
+    return state.Reads(db, session, grace())
 
 
 def _queued() -> bool:
@@ -86,17 +84,39 @@ def _screens_listening(db, session_id: int) -> Callable[[str, str], bool]:
 
 
 @dataclass(frozen=True)
-class Read:
-    """What a facilitator command read that its broadcast would read again: its
-    ``apply`` may return one in place of an acknowledgement (the acknowledgement is
-    then a plain "ok"). ``revealed``: see ``state.Reads``; rows that arrive with the
-    commit (``compiled_statements.RowsAfterCommit``) make the phones' states wait for it."""
+class Changed:
+    """What a committed command changed, as far as who must be told: the one value the
+    broadcast is decided from (:func:`after_change`).
 
-    revealed: list | None = None
+    ``version``: what phones and the display share moved (the session's version);
+    ``console``: the parts of the facilitator's state that changed (``state.PARTS``, and
+    ``"cards"``; None: possibly any, so the whole state); ``counts``: a count phones see
+    moved with no new version (how many found an answer resonates); ``by_console``: the
+    facilitator's own command, whose effect its console shows at once."""
 
-    @property
-    def after_commit(self) -> bool:
-        return isinstance(self.revealed, RowsAfterCommit)
+    version: bool
+    console: frozenset[str] | None = None
+    counts: bool = False
+    by_console: bool = False
+
+
+def after_change(session_id: int, changed: Changed, prepared: Prepared | None = None) -> None:
+    """Tell each audience what a committed command changed, and when:
+
+    - the version moved: every audience now (phones first, with the states ``prepared``
+      before the commit if there are);
+    - the facilitator's own command: its console now, the others nothing;
+    - a phone's own rows (an answer, a check-in, a hand, a reaction): the console and
+      the projector with the next throttled update (``publish_soon``), and phones too
+      if a count they see moved."""
+    parts = changed.console if changed.console is not None else state.PARTS
+    full = changed.console is None
+    if changed.version:
+        publish(session_id, facilitator_full=full, parts=parts, prepared=prepared)
+    elif changed.by_console:
+        publish(session_id, phones=False, display=False, facilitator_full=full, parts=parts)
+    else:
+        publish_soon(session_id, parts, phones=changed.counts)
 
 
 class Prepared:
@@ -116,13 +136,12 @@ def _phone_states(view: state.Reads) -> dict[str, dict]:
     return {room: state.phone_public(view, lang) for room, lang in rooms.items() if _listened(PHONE_NS, room)}
 
 
-def prepare(session: GroupSession, revealed: list | None = None) -> Prepared:
+def prepare(session: GroupSession) -> Prepared:
     """The phones' states of ``session`` as the caller's unit of work sees it. Only for
     a unit that holds the session's write lock (a facilitator command): nothing that
     phones see can change between this and its commit, and if it does not commit,
-    nothing is sent. ``revealed``: the card on screen's revealed answers, if the unit
-    has read them (see ``state.Reads``)."""
-    view = reads(get_session(), session, revealed)
+    nothing is sent."""
+    view = reads(get_session(), session)
     return Prepared(view, _phone_states(view))
 
 

@@ -8,7 +8,7 @@ recorded here: a row naming the phone, written in the same transaction as an ano
 row, would tie the two together (by its transaction stamp, its place in storage, its
 acknowledgement). Their retry is known by the command id on the phone's "has answered"
 mark instead: the service that writes the mark acknowledges the retry itself
-(``answers``; a check-in's by ``checkins.retried``). What is recorded here is the service's own
+(``answers.answer_card`` and the others, ``checkins.submit``). What is recorded here is the service's own
 acknowledgement, never what the command set in the phone's state, and a session's
 records are deleted when it ends (``lifecycle.unlink_people``).
 """

@@ -70,15 +70,11 @@ class Reads:
     rounds and participants again. Everything is read lazily, at first use, in the
     caller's transaction."""
 
-    def __init__(self, db, session: GroupSession, grace: timedelta | None = None, *, revealed: list | None = None):
-        """``revealed``: the card on screen's revealed answers, when the caller's unit of
-        work has read them already (``answers.CARD_REVEALED``)."""
+    def __init__(self, db, session: GroupSession, grace: timedelta | None = None):
         self.db, self.session = db, session
         self.grace = grace if grace is not None else timedelta(0)
         self.now = utcnow()
         self._facilitator: dict = {}  # per facilitator: the language-neutral parts of their state
-        if revealed is not None:
-            self.__dict__["revealed"] = revealed  # what the cached property below would read
 
     @cached_property
     def cards(self) -> tuple:

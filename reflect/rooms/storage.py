@@ -17,6 +17,7 @@ from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
+from reflect.auth import accounts
 from reflect.models import (
     Answer, CheckinAnswer, CheckinMark, CheckinRound, GroupSession, Note, Participant, ProcessedCommand, Reaction,
     ResponseMark, RosterMember, ScheduledJob, ScreenPresence, SessionCard, SocketPresence, ThemeTag,
@@ -224,9 +225,7 @@ def any_revealed(db: Session, session_id: int, session_card_id: int | None) -> b
 _SHARED = (select(Answer.id, Answer.text, Answer.author_name, Answer.resonates)
            .where(Answer.session_id == bindparam("in_session"), Answer.revealed.is_(True), Answer.hidden.is_(False))
            .order_by(Answer.reveal_rank))
-# a card's revealed answers as ``revealed_answers`` reads them, with the parameters
-# ``in_session`` and ``card``: for a statement that reads them with a card move
-CARD_REVEALED = _SHARED.where(Answer.session_card_id == bindparam("card"))
+_CARD_REVEALED = _SHARED.where(Answer.session_card_id == bindparam("card"))
 
 
 def revealed_answers(db: Session, session_id: int, session_card_id: int | None) -> list:
@@ -234,13 +233,7 @@ def revealed_answers(db: Session, session_id: int, session_card_id: int | None) 
     rows of ``id, text, author_name, resonates``."""
     if session_card_id is None:
         return db.execute(_SHARED.where(Answer.kind == "takeaway"), {"in_session": session_id}).all()
-    return db.execute(CARD_REVEALED, {"in_session": session_id, "card": session_card_id}).all()
-
-
-def revealed_ids(db: Session, session_id: int) -> list[str]:
-    """The ids of the session's revealed, not hidden answers and takeaways."""
-    return list(db.scalars(select(Answer.id).where(
-        Answer.session_id == session_id, Answer.revealed.is_(True), Answer.hidden.is_(False))))
+    return db.execute(_CARD_REVEALED, {"in_session": session_id, "card": session_card_id}).all()
 
 
 def shared_count(db: Session, session_id: int, session_card_id: int | None) -> int:
@@ -667,3 +660,27 @@ def move_job_on(db: Session, name: str, seen_next: datetime, ran_at: datetime, n
     return db.execute(update(ScheduledJob).where(ScheduledJob.name == name, ScheduledJob.next_run_at == seen_next)
                       .values(last_run_at=ran_at, next_run_at=next_at)
                       .execution_options(synchronize_session=False)).rowcount == 1
+
+
+# --- who asks, for the socket events ----------------------------------------------------
+
+
+# The session and who asks for it, checked in one query (every facilitator event): the
+# login session open, its account active, and the session facilitated by that account;
+# for a command, the session's row locked until commit (PostgreSQL) and read afresh.
+_FACILITATED = accounts.owned_by_signed_in(select(GroupSession).where(GroupSession.id == bindparam("session_id")),
+                                           GroupSession.facilitator_id)
+_FACILITATED_LOCKED = (_FACILITATED.with_for_update(of=GroupSession.__table__)
+                       .execution_options(populate_existing=True))
+
+
+def facilitated_session(db: Session, login_hash: str | None, session_id: int, *, lock: bool = False
+                        ) -> tuple[GroupSession, accounts.SignedIn] | None:
+    """The session and the person signed in with ``login_hash``, if that login session is
+    open, its account active and the session theirs; ``lock``: its row locked until
+    commit and read afresh (a command)."""
+    return accounts.owned_row(db, login_hash, _FACILITATED_LOCKED if lock else _FACILITATED, session_id=session_id)
+
+
+def session_version(db: Session, session_id: int) -> int | None:
+    return db.scalar(select(GroupSession.version).where(GroupSession.id == session_id))

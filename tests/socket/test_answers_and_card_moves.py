@@ -1,14 +1,12 @@
 """What an answer and a card move do, as the phones, the console and storage see it."""
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import func, select
 
 from reflect.db import get_session
 from reflect.extensions import socketio
 from reflect.models import GroupSession, ProcessedCommand, SessionCard
 from reflect.rooms import broadcast
-from reflect.rooms.views import RowView
 from tests.socket.conftest import cmd, last_state
 
 P, F = "/phone", "/facilitator"
@@ -38,16 +36,6 @@ def test_a_second_answer_to_the_same_card_is_refused_and_leaves_one_mark(live):
     state = last_state(console, F)
     assert [a["text"] for a in state["answers"]] == ["First thought"]
     assert state["counts"]["card"] == {"answered": 1, "passed": 0}
-
-
-def test_a_read_only_view_refuses_a_change():
-    view = RowView({"status": "admitted"})
-    assert view.status == "admitted"
-    with pytest.raises(AttributeError):
-        view.status = "removed"
-    with pytest.raises(AttributeError):
-        _ = view.missing
-    assert view.status == "admitted"
 
 
 def test_a_console_update_outside_a_command_carries_the_session_whole(live, app):
