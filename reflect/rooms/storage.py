@@ -1,6 +1,7 @@
 """Every statement the live session runs, as named operations: the one seam between the
 room's rules (``answers``, ``checkins``, ``lifecycle``, ``participants``, ``settle``,
-``notes``, ``screens``, ``state``, ``commands``) and the database.
+``notes``, ``screens``, ``state``, ``commands``, ``scheduler``), the socket events'
+checks of who asks, and the database.
 
 The services decide; this module reads and writes. It takes a SQLAlchemy ``Session``
 and plain values, and returns ORM objects, rows or plain values, never anything that
@@ -306,6 +307,10 @@ def add_session(db: Session, session: GroupSession, cards: list[SessionCard]) ->
 def session_by_id(db: Session, session_id: int) -> GroupSession | None:
     """The session: the object this unit of work holds already (no query), else read."""
     return db.get(GroupSession, session_id)
+
+
+def session_version(db: Session, session_id: int) -> int | None:
+    return db.scalar(select(GroupSession.version).where(GroupSession.id == session_id))
 
 
 def lock_session(db: Session, session_id: int) -> GroupSession | None:
@@ -681,6 +686,3 @@ def facilitated_session(db: Session, login_hash: str | None, session_id: int, *,
     commit and read afresh (a command)."""
     return accounts.owned_row(db, login_hash, _FACILITATED_LOCKED if lock else _FACILITATED, session_id=session_id)
 
-
-def session_version(db: Session, session_id: int) -> int | None:
-    return db.scalar(select(GroupSession.version).where(GroupSession.id == session_id))
