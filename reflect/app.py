@@ -71,7 +71,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from reflect import compression, i18n, security, templating
+    from reflect import i18n, security, static_delivery, templating
     from reflect.extensions import babel, csrf, limiter, login_manager, socketio
 
     babel.init_app(app, locale_selector=i18n.select_locale)
@@ -79,7 +79,7 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     security.init_app(app)
-    compression.init_app(app)  # gzip, and versioned static files cached for a year
+    static_delivery.init_app(app)  # gzip, and versioned static files cached for a year
     # registers the Socket.IO events, one module per audience
     from reflect.rooms import display_events, facilitator_events, phone_events  # noqa: F401
     from reflect.rooms.socket_calls import counts_refused_events

@@ -1,4 +1,4 @@
-"""reflect/compression.py through Flask's test client: versioned static URLs cached for a
+"""reflect/static_delivery.py through Flask's test client: versioned static URLs cached for a
 year, module imports that carry their versions, gzip once, 304s, and pages compressed
 only for same-origin or direct requests."""
 from __future__ import annotations
@@ -16,7 +16,7 @@ def client(tmp_path):
     app = create_app({"INSTANCE_PATH": str(tmp_path), "REFLECT_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
                       "REFLECT_ASYNC_MODE": "threading", "REFLECT_SECRET_KEY": "assets"})
     with app.test_request_context():
-        from reflect.compression import static_url
+        from reflect.static_delivery import static_url
 
         urls = {name: static_url(name) for name in ("js/phone.js", "js/live.js", "css/app.css",
                                                      "vendor/socket.io-4.8.4/socket.io.esm.min.js")}
