@@ -24,15 +24,23 @@ from reflect.models import (
     ResponseMark, RosterMember, ScheduledJob, ScreenPresence, SessionCard, SocketPresence, ThemeTag,
 )
 
+# The statements of the busiest paths (a phone's answer, the console's update) are built
+# once, with bound parameters, not per call: building a statement costs SQLAlchemy more
+# than running it does.
+
 _INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+_INSERTS_ONCE: dict[tuple[str, Table], object] = {}
 
 
 def _insert_once(db: Session, table: Table, values: dict) -> bool:
     """Insert a row unless one with the same key (or unique columns) exists: one
     statement on both databases (``ON CONFLICT DO NOTHING``), which waits for a
     concurrent insert of the same key to commit or roll back. Whether it was written."""
-    statement = _INSERT[db.get_bind().dialect.name](table).values(**values).on_conflict_do_nothing()
-    return db.execute(statement).rowcount == 1
+    dialect = db.get_bind().dialect.name
+    statement = _INSERTS_ONCE.get((dialect, table))
+    if statement is None:
+        statement = _INSERTS_ONCE[(dialect, table)] = _INSERT[dialect](table).on_conflict_do_nothing()
+    return db.execute(statement, values).rowcount == 1
 
 
 # --- a phone and its session ------------------------------------------------------------
@@ -65,7 +73,13 @@ def phone_by_token(db: Session, token_hash: str) -> Participant | None:
     return db.scalar(select(Participant).where(Participant.token_hash == token_hash))
 
 
-_LOCKS = {"share": {"read": True}, "update": {}}
+_PHONE_AND_SESSION = (select(Participant, GroupSession).join(GroupSession, GroupSession.id == Participant.session_id)
+                      .where(Participant.token_hash == bindparam("token_hash")))
+_PHONE_AND_SESSION_LOCKED = {
+    None: _PHONE_AND_SESSION,
+    "share": _PHONE_AND_SESSION.with_for_update(of=GroupSession, read=True).execution_options(populate_existing=True),
+    "update": _PHONE_AND_SESSION.with_for_update(of=GroupSession).execution_options(populate_existing=True),
+}
 
 
 def phone_and_session(db: Session, token_hash: str, *, lock: str | None = None
@@ -74,12 +88,7 @@ def phone_and_session(db: Session, token_hash: str, *, lock: str | None = None
     (``"share"`` or ``"update"``): the session's row is locked until the transaction
     ends (PostgreSQL ``FOR SHARE OF`` / ``FOR UPDATE OF``; on SQLite the transaction's
     write lock does it) and both rows are read afresh."""
-    query = (select(Participant, GroupSession).join(GroupSession, GroupSession.id == Participant.session_id)
-             .where(Participant.token_hash == token_hash))
-    if lock is not None:
-        query = (query.with_for_update(of=GroupSession, **_LOCKS[lock])
-                 .execution_options(populate_existing=True))
-    row = db.execute(query).first()
+    row = db.execute(_PHONE_AND_SESSION_LOCKED[lock], {"token_hash": token_hash}).first()
     return (row[0], row[1]) if row is not None else (None, None)
 
 
@@ -163,12 +172,15 @@ def add_mark_once(db: Session, session_id: int, prompt: str, participant_id: int
         "command_id": command_id})
 
 
+_MARK_OF = (ResponseMark.session_id == bindparam("session_id"), ResponseMark.prompt == bindparam("prompt"),
+            ResponseMark.participant_id == bindparam("participant_id"))
+_MARK_COMMAND = select(ResponseMark.command_id).where(*_MARK_OF)
+
+
 def mark_command_id(db: Session, session_id: int, prompt: str, participant_id: int) -> str | None:
     """The command id the participant's mark for ``prompt`` carries (None: no mark, or
     one already settled)."""
-    return db.scalar(select(ResponseMark.command_id).where(
-        ResponseMark.session_id == session_id, ResponseMark.prompt == prompt,
-        ResponseMark.participant_id == participant_id))
+    return db.scalar(_MARK_COMMAND, {"session_id": session_id, "prompt": prompt, "participant_id": participant_id})
 
 
 def delete_mark(db: Session, session_id: int, prompt: str, participant_id: int) -> None:
@@ -176,18 +188,26 @@ def delete_mark(db: Session, session_id: int, prompt: str, participant_id: int) 
                                           ResponseMark.participant_id == participant_id))
 
 
+_RESPONSE_COUNTS = (select(ResponseMark.passed, func.count())
+                    .where(ResponseMark.session_id == bindparam("session_id"), ResponseMark.prompt == bindparam("prompt"))
+                    .group_by(ResponseMark.passed))
+
+
 def response_counts(db: Session, session_id: int, prompt: str) -> dict:
     """How many marks for ``prompt`` are answers and how many passes."""
-    rows = db.execute(select(ResponseMark.passed, func.count())
-                      .where(ResponseMark.session_id == session_id, ResponseMark.prompt == prompt)
-                      .group_by(ResponseMark.passed)).all()
+    rows = db.execute(_RESPONSE_COUNTS, {"session_id": session_id, "prompt": prompt}).all()
     counts = {bool(passed): n for passed, n in rows}
     return {"answered": counts.get(False, 0), "passed": counts.get(True, 0)}
 
 
+_ANSWER_COLUMNS = tuple(column.key for column in Answer.__table__.c)
+
+
 def add_answer(db: Session, answer: Answer) -> None:
-    """A new answer, written with the unit of work."""
-    db.add(answer)
+    """Write a new answer (the columns ``answer`` sets; the others take their defaults),
+    as one INSERT: nothing in the unit of work reads it back."""
+    values = {key: value for key in _ANSWER_COLUMNS if (value := getattr(answer, key)) is not None}
+    db.execute(insert(Answer.__table__), values)
 
 
 def answer_by_id(db: Session, answer_id: str) -> Answer | None:
@@ -237,21 +257,33 @@ def revealed_answers(db: Session, session_id: int, session_card_id: int | None) 
     return db.execute(_CARD_REVEALED, {"in_session": session_id, "card": session_card_id}).all()
 
 
+_SHARED_COUNT = select(func.count()).select_from(Answer).where(Answer.session_id == bindparam("session_id"),
+                                                                Answer.audience == "group")
+_SHARED_COUNTS = {False: _SHARED_COUNT.where(Answer.session_card_id == bindparam("card")),
+                  True: _SHARED_COUNT.where(Answer.kind == "takeaway")}
+
+
 def shared_count(db: Session, session_id: int, session_card_id: int | None) -> int:
     """How many answers to a card (None: takeaways) were shared with the group."""
-    query = select(func.count()).select_from(Answer).where(Answer.session_id == session_id, Answer.audience == "group")
-    return db.scalar(_of_prompt(query, session_card_id)) or 0
+    return db.scalar(_SHARED_COUNTS[session_card_id is None], {"session_id": session_id, "card": session_card_id}) or 0
 
 
 _FOR_FACILITATOR = (Answer.id, Answer.text, Answer.audience, Answer.author_name, Answer.hidden, Answer.revealed,
                     Answer.resonates, Answer.flagged, Answer.approved)
 
 
+_ANSWERS_FOR_FACILITATOR = select(*_FOR_FACILITATOR).where(Answer.session_id == bindparam("session_id"))
+_ANSWERS_FOR_FACILITATOR_OF = {
+    False: _ANSWERS_FOR_FACILITATOR.where(Answer.session_card_id == bindparam("card")).order_by(Answer.id),
+    True: _ANSWERS_FOR_FACILITATOR.where(Answer.kind == "takeaway").order_by(Answer.id),
+}
+
+
 def answers_for_facilitator(db: Session, session_id: int, session_card_id: int | None) -> list:
     """A card's answers (None: the takeaways) as rows of what the console shows of them,
     ordered by their random key."""
-    query = select(*_FOR_FACILITATOR).where(Answer.session_id == session_id)
-    return db.execute(_of_prompt(query, session_card_id).order_by(Answer.id)).all()
+    return db.execute(_ANSWERS_FOR_FACILITATOR_OF[session_card_id is None],
+                      {"session_id": session_id, "card": session_card_id}).all()
 
 
 def add_reaction_once(db: Session, key: str, answer_id: str) -> bool:
