@@ -15,7 +15,13 @@ FRAME = re.compile(r"^42/display,\[\"state\",")
 
 
 def _px(page, selector, prop="font-size") -> float:
-    return float(page.eval_on_selector(selector, f"(e) => getComputedStyle(e).getPropertyValue('{prop}')")[:-2])
+    """The computed size of the element the selector finds, found and measured in one step (the
+    display redraws its lists as state arrives, so an element found earlier may have been replaced)."""
+    value = page.wait_for_function(
+        "([selector, prop]) => { const e = document.querySelector(selector);"
+        " return e && e.isConnected ? getComputedStyle(e).getPropertyValue(prop) || null : null; }",
+        arg=[selector, prop]).json_value()
+    return float(value.removesuffix("px"))
 
 
 def test_the_projector_is_readable_from_the_back_and_fits_a_big_room(server, new_page):
