@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 
 from flask import current_app
 from sqlalchemy import JSON, MetaData, create_engine, event, exc
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 
 from reflect.outage import Outage
@@ -115,8 +115,15 @@ def make_engine(url: str, pool_size: int = 30, *, ping_after_idle: float = PING_
     # being used and stays warm, where a first-in-first-out pool would cycle through all
     # that a burst opened, each idle long enough to be checked again (``SELECT 1``) and
     # its backend asleep. (SQLite's connections: the same, each has its own page cache.)
+    # psycopg2's connections send a transaction's BEGIN with its first statement, one round
+    # trip fewer per unit of work (``reflect.postgresql_connection``)
+    connect_args = {}
+    if make_url(url).get_driver_name() == "psycopg2":
+        from reflect.postgresql_connection import Connection
+
+        connect_args["connection_factory"] = Connection
     engine = create_engine(url, pool_size=pool_size, max_overflow=pool_overflow(pool_size), hide_parameters=True,
-                           pool_use_lifo=True, pool_timeout=pool_timeout)
+                           pool_use_lifo=True, pool_timeout=pool_timeout, connect_args=connect_args)
 
     @event.listens_for(engine, "checkin")
     def _checked_in(_dbapi_connection, record):  # pragma: no branch
