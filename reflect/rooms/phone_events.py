@@ -204,15 +204,20 @@ def phone_disconnect(*_args):
         broadcast.presence_changed(session_id)
 
 
+def _refuse_unless_joined(participant) -> None:
+    """A socket whose token names no phone of a session any more is refused and closed."""
+    if participant is None:
+        disconnect()
+        raise RoomError("forbidden")
+
+
 @socketio.on("sync", namespace=PHONE_NS)
 def phone_sync(data=None):
     db = get_session()
     participant = participants.by_token(db, _token())
 
     def run() -> dict:
-        if participant is None:
-            disconnect()
-            raise RoomError("forbidden")
+        _refuse_unless_joined(participant)
         load(schemas.Empty, data)
         session = storage.session_by_id(db, participant.session_id)
         room = broadcast.phones_room(session.id, participant.locale)
@@ -229,9 +234,7 @@ def phone_set_language(data=None):
     participant = participants.by_token(db, _token())
 
     def run() -> dict:
-        if participant is None:
-            disconnect()
-            raise RoomError("forbidden")
+        _refuse_unless_joined(participant)
         payload = load(schemas.LanguageIn, data)
         old = participant.locale
         participants.set_locale(db, participant, payload["lang"])
