@@ -12,13 +12,25 @@ import uuid
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 
 from reflect import create_app
 from reflect import migrate
+from reflect.auth import accounts
 from reflect.db import Base
 from tests.browsers import _playwright, browser, new_page, server  # noqa: F401  (shared browser fixtures)
 from tests.servers import PG_ADMIN_URL, pg_url
+
+# The product hashes passwords with argon2id at the library's defaults: 3 passes over 64 MiB
+# in 4 lanes, about a tenth of a second for each hash and each check on a test machine. The
+# in-process tests sign accounts in thousands of times, so here passwords are hashed with
+# argon2id at its smallest cost: a wrong password is still refused, a hash is still argon2id.
+# tests/unit/test_accounts.py checks the product's own parameters (PRODUCT_HASHER). Servers
+# the live and browser tiers start run the product's hasher.
+PRODUCT_HASHER = accounts._hasher
+accounts._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+accounts._DUMMY_HASH = accounts._hasher.hash("reflect-timing-equaliser")
 
 BACKENDS = [b for b in os.environ.get("REFLECT_TEST_BACKENDS", "sqlite,postgresql").split(",") if b]
 

@@ -135,6 +135,26 @@ def _migrated_sqlite_template(mode: str) -> Path:
     return _SQLITE_TEMPLATE[0]
 
 
+def create_account(server: Server, email: str, role: str, password: str, name: str = "") -> None:
+    """An account on ``server``'s database, made as ``reflect create-user`` makes it (the
+    write lock first, then the accounts service), in this process: no Python process to
+    start for each account. The command itself is tested in tests/live/test_server_process.py
+    and tests/browser/test_first_run.py."""
+    from sqlalchemy.orm import Session
+
+    from reflect.auth import accounts
+    from reflect.db import begin_write, make_engine
+
+    engine = make_engine(server.database_url)
+    try:
+        with Session(engine) as db:
+            begin_write(db)
+            accounts.create_user(db, email=email, role=role, display_name=name, password=password)
+            db.commit()
+    finally:
+        engine.dispose()
+
+
 def prepared_server(mode: str, tmp: Path, database_url: str | None = None, **env) -> Server:
     """A server whose database is migrated (and the theme vocabulary seeded): a given
     database by `reflect db upgrade`; the default SQLite file as a copy of one that

@@ -8,13 +8,13 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.servers import create_account
+
 PASSWORD = "a long enough password"
 
 
 def create_facilitator(server, email: str = "fac@example.org") -> str:
-    done = server.cli("create-user", "--email", email, "--role", "facilitator", "--password-stdin",
-                      input=PASSWORD + "\n")
-    assert done.returncode == 0, done.stderr
+    create_account(server, email, "facilitator", PASSWORD)
     return email
 
 

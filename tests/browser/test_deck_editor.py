@@ -3,14 +3,13 @@ Spanish text, moves that card up, and sees the new order (in both languages)."""
 from playwright.sync_api import expect
 
 from reflect.prompts import get_builtin
+from tests.servers import create_account
 
 PASSWORD = "a long enough password"
 
 
 def test_facilitator_duplicates_edits_and_reorders_a_deck(server, new_page):
-    done = server.cli("create-user", "--email", "fac@example.org", "--role", "facilitator",
-                      "--password-stdin", input=PASSWORD + "\n")
-    assert done.returncode == 0, done.stderr
+    create_account(server, "fac@example.org", "facilitator", PASSWORD)
     source = get_builtin("multiple-perspectives")
     first, second = source.cards[0], source.cards[1]
     total = len(source.cards)

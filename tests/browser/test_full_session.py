@@ -4,13 +4,13 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.servers import create_account
+
 PASSWORD = "a long enough password"
 
 
 def sign_in_facilitator(server, page):
-    done = server.cli("create-user", "--email", "fac@example.org", "--role", "facilitator",
-                      "--password-stdin", input=PASSWORD + "\n")
-    assert done.returncode == 0, done.stderr
+    create_account(server, "fac@example.org", "facilitator", PASSWORD)
     page.goto(server.url + "/login")
     page.get_by_label("Email").fill("fac@example.org")
     page.get_by_label("Password").fill(PASSWORD)

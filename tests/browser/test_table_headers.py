@@ -5,6 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from tests.a11y import flows
+from tests.servers import create_account
 
 # Words of every header cell drawn on more than one line (a word split across lines).
 SPLIT_WORDS = """() => {
@@ -30,9 +31,7 @@ def test_table_headers_never_break_inside_a_word(server, new_page):
     console = new_page("laptop")
     flows.sign_in(server, console, "fac@example.org")
     flows.open_session(server, console)
-    done = server.cli("create-user", "--email", "boss@example.org", "--role", "admin", "--password-stdin",
-                      input=flows.PASSWORD + "\n")
-    assert done.returncode == 0, done.stderr
+    create_account(server, "boss@example.org", "admin", flows.PASSWORD)
     page = new_page("phone", locale="es-ES")
     page.set_viewport_size({"width": 320, "height": 640})
     page.goto(server.url + "/login")

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 import aiohttp
 import socketio
 
+from tests.servers import create_account
+
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 PASSWORD = "a long enough password"
 
@@ -25,9 +27,7 @@ def _cookie_header(http: aiohttp.ClientSession) -> str:
 
 
 async def facilitator(base: str, server) -> aiohttp.ClientSession:
-    done = server.cli("create-user", "--email", "fac@example.org", "--role", "facilitator",
-                      "--password-stdin", input=PASSWORD + "\n")
-    assert done.returncode == 0, done.stderr
+    create_account(server, "fac@example.org", "facilitator", PASSWORD)
     http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
     token, _ = await _csrf(http, base + "/login")
     async with http.post(base + "/login", data={"csrf_token": token, "email": "fac@example.org",

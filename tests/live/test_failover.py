@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import create_engine, func, select
@@ -63,7 +64,9 @@ def test_every_phone_is_back_within_10_s_after_each_of_five_kills(tmp_path):
         stagger_ids(url)
         (session,) = seed_sessions(url, tmp_path / "seed", email=EMAIL, password=PASSWORD, phase="reflect",
                                    cards=CYCLES + 2)
-        nginx = Nginx(tmp_path / "nginx", [f"127.0.0.1:{s.start().port}" for s in servers])
+        with ThreadPoolExecutor() as pool:  # both start at once; each waits until it answers
+            started = list(pool.map(Server.start, servers))
+        nginx = Nginx(tmp_path / "nginx", [f"127.0.0.1:{s.port}" for s in started])
         nginx.start()
         try:
             acked, killed = run(_cycles(servers, nginx, url, session))
@@ -115,12 +118,24 @@ async def _cycles(servers: list[Server], nginx: Nginx, url: str, session: dict) 
                                                                "audience": "group"}) for p in phones))
             assert all(r["ok"] for r in replies), replies
             acked += len(replies)
-            holder.start()  # back on its port, for the next cycle to fail over to it
-            await asyncio.sleep(2)
+            # back on its port, for the next cycle to fail over to it; started in a thread,
+            # so that the sockets go on hearing the server while it starts
+            await asyncio.to_thread(holder.start)
+            await _settled(everyone)
         return acked, killed
     finally:
         for sock in everyone:
             await sock.close()
+
+
+async def _settled(everyone: list[LiveSocket], timeout: float = 10) -> None:
+    """Wait until every socket is connected over a websocket (the polling-first phones
+    have upgraded), so that the next kill finds them all held by one process."""
+    deadline = time.monotonic() + timeout
+    while not all(sock.sio.connected and sock.sio.transport() == "websocket" for sock in everyone):
+        waiting = [sock.label for sock in everyone if not (sock.sio.connected and sock.sio.transport() == "websocket")]
+        assert time.monotonic() < deadline, f"not connected over a websocket within {timeout} s: {waiting}"
+        await asyncio.sleep(0.05)
 
 
 def _holder(servers: list[Server]) -> Server:

@@ -18,6 +18,7 @@ import sqlite3
 
 from playwright.sync_api import expect
 
+from tests.servers import create_account
 
 PASSWORD = "a long enough password"
 SCRIPT = "<script>window.__xss=1</script>"
@@ -66,9 +67,7 @@ class Watched:
 
 
 def create_user(server, email: str, role: str, name: str) -> None:
-    done = server.cli("create-user", "--email", email, "--role", role, "--name", name,
-                      "--password-stdin", input=PASSWORD + "\n")
-    assert done.returncode == 0, done.stderr
+    create_account(server, email, role, PASSWORD, name)
 
 
 def sign_in(page, server, email: str) -> None:

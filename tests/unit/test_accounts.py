@@ -17,6 +17,16 @@ def test_passwords_are_hashed_with_argon2id(db):
     assert PW not in user.password_hash
 
 
+def test_the_product_hashes_with_argon2ids_recommended_cost():
+    """The in-process tests hash at argon2id's smallest cost (tests/conftest.py); the
+    product's own hasher keeps the RFC 9106 low-memory profile: 64 MiB, 3 passes, 4 lanes."""
+    from tests.conftest import PRODUCT_HASHER
+
+    stored = PRODUCT_HASHER.hash(PW)
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert PRODUCT_HASHER.verify(stored, PW)
+
+
 @pytest.mark.parametrize(
     "kwargs, code",
     [
