@@ -69,7 +69,7 @@ def run_session(live, app, rng: random.Random, *, stop_after_opening: bool = Fal
     cards.append(card_id())
     rng.shuffle(order)
     for i in order:
-        words = f"full round answer {letters(rng)} " + "x" * rng.randrange(0, 200)
+        words = f"full round answer {letters(rng)} " + "x" * rng.randrange(1, 200)  # stored as sent: no trailing space to trim
         audience = "facilitator" if i % 3 == 0 else "group"
         assert cmd(phones[i], P, "answer", card=cards[-1], text=words, audience=audience)["ok"]
         truth.add(f"card:{cards[-1]}", "answers", words, ids[i])
