@@ -31,10 +31,6 @@ class Base(DeclarativeBase):
 
 
 WRITE_OPTION = "reflect_write"
-# An execution option: on PostgreSQL, the statement is prepared once per connection and
-# executed by name from then on (``reflect.postgresql_connection``); SQLite ignores it.
-# Only for statements run on the busiest paths, in ``reflect.rooms.storage``.
-PREPARE = "reflect_prepare"
 
 
 def begin_write(db: Session) -> None:
@@ -120,8 +116,7 @@ def make_engine(url: str, pool_size: int = 30, *, ping_after_idle: float = PING_
     # that a burst opened, each idle long enough to be checked again (``SELECT 1``) and
     # its backend asleep. (SQLite's connections: the same, each has its own page cache.)
     # psycopg2's connections send a transaction's BEGIN with its first statement, one round
-    # trip fewer per unit of work, and prepare the statements marked PREPARE
-    # (``reflect.postgresql_connection``)
+    # trip fewer per unit of work (``reflect.postgresql_connection``)
     connect_args = {}
     if make_url(url).get_driver_name() == "psycopg2":
         from reflect.postgresql_connection import Connection
@@ -129,13 +124,6 @@ def make_engine(url: str, pool_size: int = 30, *, ping_after_idle: float = PING_
         connect_args["connection_factory"] = Connection
     engine = create_engine(url, pool_size=pool_size, max_overflow=pool_overflow(pool_size), hide_parameters=True,
                            pool_use_lifo=True, pool_timeout=pool_timeout, connect_args=connect_args)
-
-    if connect_args:
-        @event.listens_for(engine, "before_cursor_execute", retval=True)
-        def _prepared(_conn, cursor, statement, parameters, context, executemany):  # pragma: no branch
-            if not executemany and context is not None and context.execution_options.get(PREPARE):
-                statement = cursor.connection.prepared(statement)
-            return statement, parameters
 
     @event.listens_for(engine, "checkin")
     def _checked_in(_dbapi_connection, record):  # pragma: no branch

@@ -1,7 +1,6 @@
 """psycopg2's connection, with a transaction's ``BEGIN`` sent in the same message as its
-first statement (one round trip fewer per transaction), and the few statements marked
-``db.PREPARE`` prepared once per connection. Only ``reflect.db`` uses it (as the
-engine's ``connection_factory``); the storage seam marks its busiest statements.
+first statement: one round trip fewer per transaction. Only ``reflect.db`` uses it
+(as the engine's ``connection_factory``); nothing else needs to know it is there.
 
 Why: under eventlet or gevent every round trip to PostgreSQL is a switch of green threads,
 and a unit of work of the live session holds its session's row lock from its first
@@ -18,21 +17,8 @@ returns the last statement's rows. What callers see is psycopg2's behaviour:
 there, and whether a transaction is open is the server's own account
 (``info.transaction_status``). Named (server-side) cursors need psycopg2's own
 transactions and are refused.
-
-Prepared statements: psycopg2 prepares nothing, so PostgreSQL parses, analyses and plans
-every statement it is sent, each time, on the same cores as the server. For the
-statements every answer and every command runs (who asks, with the session's row locked;
-the mark; the answer; the command's record) that is much of the statement's time on
-the server. ``prepared`` sends ``PREPARE`` once per connection, at the statement's first
-use there, and from then on ``EXECUTE`` with the values (interpolated by psycopg2, as
-every statement's are). A prepared statement lives as long as its connection (a rollback
-does not undo it); PostgreSQL plans it again by itself when a table it reads changes. A
-pooler in transaction mode (pgbouncer's) would lose them: reflect connects to
-PostgreSQL directly.
 """
 from __future__ import annotations
-
-import re
 
 import psycopg2
 import psycopg2.extensions as ext
@@ -45,11 +31,6 @@ _BEGIN = {
     ext.ISOLATION_LEVEL_REPEATABLE_READ: "BEGIN ISOLATION LEVEL REPEATABLE READ",
     ext.ISOLATION_LEVEL_SERIALIZABLE: "BEGIN ISOLATION LEVEL SERIALIZABLE",
 }
-
-# statements prepared on one connection at most: past this, a statement runs unprepared
-# (only the statements marked for it are prepared, a handful; this bounds a mistake)
-MAX_PREPARED = 64
-_PLACEHOLDER = re.compile(r"%\(([^)]+)\)s|%%")
 
 
 class Cursor(ext.cursor):
@@ -81,7 +62,6 @@ class Connection(ext.connection):
         self._autocommit = False
         self._begin = _BEGIN[ext.ISOLATION_LEVEL_READ_COMMITTED]
         self.cursor_factory = Cursor
-        self._prepared: dict[str, str] = {}  # statement -> its EXECUTE, with psycopg2's placeholders
 
     @property
     def autocommit(self) -> bool:
@@ -136,31 +116,6 @@ class Connection(ext.connection):
         begin = self.begin_needed()
         if begin:
             self._send(begin)
-
-    def prepared(self, statement: str) -> str:
-        """``statement`` (psycopg2's ``%(name)s`` placeholders) as this connection's
-        prepared statement: the ``EXECUTE`` to send in its place, with the same
-        placeholders. Prepared at its first use here (a round trip of its own, once);
-        past ``MAX_PREPARED`` statements, ``statement`` itself."""
-        execute = self._prepared.get(statement)
-        if execute is None:
-            if len(self._prepared) >= MAX_PREPARED:
-                return statement
-            names: list[str] = []
-
-            def numbered(match: re.Match) -> str:
-                if match.group(1) is None:  # "%%", a literal "%"
-                    return "%"
-                if match.group(1) not in names:
-                    names.append(match.group(1))
-                return f"${names.index(match.group(1)) + 1}"
-
-            name = f"reflect_{len(self._prepared) + 1}"
-            # PREPARE is not transactional: outside a transaction or inside the open one alike
-            self._send(f"PREPARE {name} AS {_PLACEHOLDER.sub(numbered, statement)}")
-            values = ", ".join(f"%({n})s" for n in names)
-            execute = self._prepared[statement] = f"EXECUTE {name}({values})" if names else f"EXECUTE {name}"
-        return execute
 
     def _send(self, statement: str) -> None:
         with ext.cursor(self) as cursor:

@@ -19,7 +19,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
 from reflect.auth import accounts
-from reflect.db import PREPARE
 from reflect.models import (
     Answer, CheckinAnswer, CheckinMark, CheckinRound, GroupSession, Note, Participant, ProcessedCommand, Reaction,
     ResponseMark, RosterMember, ScheduledJob, ScreenPresence, SessionCard, SocketPresence, ThemeTag,
@@ -28,10 +27,6 @@ from reflect.models import (
 # The statements of the busiest paths (a phone's answer, the console's update) are built
 # once, with bound parameters, not per call: building a statement costs SQLAlchemy more
 # than running it does.
-
-# The statements every answer and command runs are marked PREPARE: PostgreSQL parses and
-# plans them once per connection (``reflect.db``); SQLite ignores the mark.
-_BUSY = {PREPARE: True}
 
 _INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 _INSERTS_ONCE: dict[tuple[str, Table], object] = {}
@@ -44,8 +39,7 @@ def _insert_once(db: Session, table: Table, values: dict) -> bool:
     dialect = db.get_bind().dialect.name
     statement = _INSERTS_ONCE.get((dialect, table))
     if statement is None:
-        statement = _INSERTS_ONCE[(dialect, table)] = (_INSERT[dialect](table).on_conflict_do_nothing()
-                                                     .execution_options(**_BUSY))
+        statement = _INSERTS_ONCE[(dialect, table)] = _INSERT[dialect](table).on_conflict_do_nothing()
     return db.execute(statement, values).rowcount == 1
 
 
@@ -83,9 +77,8 @@ _PHONE_AND_SESSION = (select(Participant, GroupSession).join(GroupSession, Group
                       .where(Participant.token_hash == bindparam("token_hash")))
 _PHONE_AND_SESSION_LOCKED = {
     None: _PHONE_AND_SESSION,
-    "share": _PHONE_AND_SESSION.with_for_update(of=GroupSession, read=True).execution_options(
-        populate_existing=True, **_BUSY),
-    "update": _PHONE_AND_SESSION.with_for_update(of=GroupSession).execution_options(populate_existing=True, **_BUSY),
+    "share": _PHONE_AND_SESSION.with_for_update(of=GroupSession, read=True).execution_options(populate_existing=True),
+    "update": _PHONE_AND_SESSION.with_for_update(of=GroupSession).execution_options(populate_existing=True),
 }
 
 
@@ -181,7 +174,7 @@ def add_mark_once(db: Session, session_id: int, prompt: str, participant_id: int
 
 _MARK_OF = (ResponseMark.session_id == bindparam("session_id"), ResponseMark.prompt == bindparam("prompt"),
             ResponseMark.participant_id == bindparam("participant_id"))
-_MARK_COMMAND = select(ResponseMark.command_id).where(*_MARK_OF).execution_options(**_BUSY)
+_MARK_COMMAND = select(ResponseMark.command_id).where(*_MARK_OF)
 
 
 def mark_command_id(db: Session, session_id: int, prompt: str, participant_id: int) -> str | None:
@@ -197,7 +190,7 @@ def delete_mark(db: Session, session_id: int, prompt: str, participant_id: int) 
 
 _RESPONSE_COUNTS = (select(ResponseMark.passed, func.count())
                     .where(ResponseMark.session_id == bindparam("session_id"), ResponseMark.prompt == bindparam("prompt"))
-                    .group_by(ResponseMark.passed).execution_options(**_BUSY))
+                    .group_by(ResponseMark.passed))
 
 
 def response_counts(db: Session, session_id: int, prompt: str) -> dict:
@@ -208,14 +201,13 @@ def response_counts(db: Session, session_id: int, prompt: str) -> dict:
 
 
 _ANSWER_COLUMNS = tuple(column.key for column in Answer.__table__.c)
-_ADD_ANSWER = insert(Answer.__table__).execution_options(**_BUSY)
 
 
 def add_answer(db: Session, answer: Answer) -> None:
     """Write a new answer (the columns ``answer`` sets; the others take their defaults),
     as one INSERT: nothing in the unit of work reads it back."""
     values = {key: value for key in _ANSWER_COLUMNS if (value := getattr(answer, key)) is not None}
-    db.execute(_ADD_ANSWER, values)
+    db.execute(insert(Answer.__table__), values)
 
 
 def answer_by_id(db: Session, answer_id: str) -> Answer | None:
@@ -254,7 +246,7 @@ def any_revealed(db: Session, session_id: int, session_card_id: int | None) -> b
 _SHARED = (select(Answer.id, Answer.text, Answer.author_name, Answer.resonates)
            .where(Answer.session_id == bindparam("in_session"), Answer.revealed.is_(True), Answer.hidden.is_(False))
            .order_by(Answer.reveal_rank))
-_CARD_REVEALED = _SHARED.where(Answer.session_card_id == bindparam("card")).execution_options(**_BUSY)
+_CARD_REVEALED = _SHARED.where(Answer.session_card_id == bindparam("card"))
 
 
 def revealed_answers(db: Session, session_id: int, session_card_id: int | None) -> list:
@@ -282,8 +274,7 @@ _FOR_FACILITATOR = (Answer.id, Answer.text, Answer.audience, Answer.author_name,
 
 _ANSWERS_FOR_FACILITATOR = select(*_FOR_FACILITATOR).where(Answer.session_id == bindparam("session_id"))
 _ANSWERS_FOR_FACILITATOR_OF = {
-    False: _ANSWERS_FOR_FACILITATOR.where(Answer.session_card_id == bindparam("card")).order_by(Answer.id)
-    .execution_options(**_BUSY),
+    False: _ANSWERS_FOR_FACILITATOR.where(Answer.session_card_id == bindparam("card")).order_by(Answer.id),
     True: _ANSWERS_FOR_FACILITATOR.where(Answer.kind == "takeaway").order_by(Answer.id),
 }
 
@@ -320,15 +311,12 @@ def recorded_response(db: Session, actor: str, command_id: str) -> dict | None:
     return dict(response) if response is not None else None
 
 
-_RECORD_COMMAND = insert(ProcessedCommand.__table__).execution_options(**_BUSY)
-
-
 def record_command(db: Session, actor: str, command_id: str, session_id: int, response: dict) -> None:
     """Record a command as applied, with its acknowledgement: one INSERT, now. A record
     already there (the command applied before, or a concurrent retry) raises
     ``IntegrityError``."""
-    db.execute(_RECORD_COMMAND, {"actor": actor, "command_id": command_id, "session_id": session_id,
-                                 "response": response})
+    db.execute(insert(ProcessedCommand).values(actor=actor, command_id=command_id, session_id=session_id,
+                                               response=response))
 
 
 # --- the session's row and its cards ----------------------------------------------------
@@ -720,7 +708,7 @@ def move_job_on(db: Session, name: str, seen_next: datetime, ran_at: datetime, n
 _FACILITATED = accounts.owned_by_signed_in(select(GroupSession).where(GroupSession.id == bindparam("session_id")),
                                            GroupSession.facilitator_id)
 _FACILITATED_LOCKED = (_FACILITATED.with_for_update(of=GroupSession.__table__)
-                       .execution_options(populate_existing=True, **_BUSY))
+                       .execution_options(populate_existing=True))
 
 
 def facilitated_session(db: Session, login_hash: str | None, session_id: int, *, lock: bool = False

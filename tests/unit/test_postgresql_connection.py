@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import ProgrammingError
 
-from reflect.db import PREPARE, make_engine
+from reflect.db import make_engine
 
 
 @pytest.fixture
@@ -83,17 +83,3 @@ def test_repeatable_read_keeps_its_snapshot_and_autocommit_writes_at_once(engine
         assert _seen(other) == [5, 6]
         conn.commit()
     assert _seen(other) == [5, 6, 7]
-
-
-def test_a_statement_marked_prepare_is_prepared_once_per_connection_and_answers_as_before(engines):
-    ours, _other = engines
-    marked = (text("SELECT n, :label AS label, 'a%' AS pattern FROM begin_probe WHERE n >= :low OR n = :low ORDER BY n")
-              .execution_options(**{PREPARE: True}))
-    with ours.begin() as conn:
-        conn.execute(text("INSERT INTO begin_probe VALUES (8), (9)"))
-    with ours.connect() as conn:
-        rows = [conn.execute(marked, {"label": f"run {i}", "low": 9}).all() for i in range(3)]
-        assert rows == [[(9, f"run {i}", "a%")] for i in range(3)]
-        assert conn.execute(text("SELECT n FROM begin_probe WHERE n = :low"), {"low": 8}).all() == [(8,)]
-        prepared = conn.execute(text("SELECT statement FROM pg_prepared_statements")).scalars().all()
-    assert len(prepared) == 1 and "begin_probe" in prepared[0]  # the marked one, once; not the other
