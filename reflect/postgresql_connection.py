@@ -4,10 +4,10 @@ first statement: one round trip fewer per transaction. Only ``reflect.db`` uses 
 
 Why: under eventlet or gevent every round trip to PostgreSQL is a switch of green threads,
 and a unit of work of the live session holds its session's row lock from its first
-statement to its ``COMMIT``. psycopg2 outside autocommit sends ``BEGIN`` as a query of its
-own before the first statement; under load the wait for that reply, with the lock about
-to be taken and every other room's work running in between, is a measurable part of how
-long the room's other units wait (``bench/HISTORY.md``, round 23).
+statement to its ``COMMIT``; psycopg2 outside autocommit sends ``BEGIN`` as a query of its
+own before the first statement, one more wait with the lock about to be taken. (Fewer
+round trips on the card move's path made it faster in round 13, ``bench/HISTORY.md``;
+round 23 has this connection's own measurement.)
 
 How: libpq's connection stays in autocommit, and a cursor's first statement of a
 transaction is sent as ``BEGIN;<statement>``. PostgreSQL's simple query protocol (which

@@ -1,6 +1,7 @@
 """Imports point one way: the pages and the periodic jobs never import the socket
 handlers (importing those registers events), and the modules that once imported each
-other in a circle load on their own."""
+other in a circle load on their own; PostgreSQL's driver and connection stay behind the
+store."""
 from __future__ import annotations
 
 import ast
@@ -66,3 +67,24 @@ def test_the_live_session_the_deck_format_and_retention_import_in_no_circle():
     for name in graph:
         if name.startswith(("reflect.rooms", "reflect.prompts", "reflect.retention")):
             assert not _reaches(graph, name, name), name
+
+
+def _imported_names(file: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            names.add(node.module or "")
+    return names
+
+
+def test_only_the_store_knows_postgresql_s_own_connection_and_driver():
+    """psycopg2 and the connection that begins its own transactions stay behind
+    ``reflect.db``: no service or handler reaches past the storage seam to them."""
+    root = Path(reflect.__file__).parent
+    graph = _imports(root)
+    assert {name for name, imported in graph.items() if "reflect.postgresql_connection" in imported} == {"reflect.db"}
+    drivers = {f.relative_to(root.parent).as_posix() for f in root.rglob("*.py")
+               if any(name.split(".")[0] == "psycopg2" for name in _imported_names(f))}
+    assert drivers == {"reflect/postgresql_connection.py"}, drivers
