@@ -225,6 +225,17 @@ def _of_prompt(query, session_card_id: int | None):
     return query.where(Answer.session_card_id == session_card_id)
 
 
+def _per_prompt(query) -> dict[bool, object]:
+    """``query`` built once for each kind of prompt, keyed by "the takeaways?": a card's
+    answers (its id bound as ``card``) and the takeaways; run with :func:`_prompt_params`."""
+    return {False: query.where(Answer.session_card_id == bindparam("card")),
+            True: query.where(Answer.kind == "takeaway")}
+
+
+def _prompt_params(session_id: int, session_card_id: int | None) -> dict:
+    return {"session_id": session_id, "card": session_card_id}
+
+
 def unrevealed_shared(db: Session, session_id: int, session_card_id: int | None) -> list[Answer]:
     """A card's answers (None: the takeaways) shared with the group, not hidden, not yet
     revealed."""
@@ -243,47 +254,40 @@ def any_revealed(db: Session, session_id: int, session_card_id: int | None) -> b
     return db.scalar(_of_prompt(query, session_card_id).limit(1)) is not None
 
 
-_SHARED = (select(Answer.id, Answer.text, Answer.author_name, Answer.resonates)
-           .where(Answer.session_id == bindparam("in_session"), Answer.revealed.is_(True), Answer.hidden.is_(False))
-           .order_by(Answer.reveal_rank))
-_CARD_REVEALED = _SHARED.where(Answer.session_card_id == bindparam("card"))
+_REVEALED = _per_prompt(select(Answer.id, Answer.text, Answer.author_name, Answer.resonates)
+                        .where(Answer.session_id == bindparam("session_id"), Answer.revealed.is_(True),
+                               Answer.hidden.is_(False))
+                        .order_by(Answer.reveal_rank))
 
 
 def revealed_answers(db: Session, session_id: int, session_card_id: int | None) -> list:
     """A card's revealed, not hidden answers (None: the takeaways), in reveal order, as
     rows of ``id, text, author_name, resonates``."""
-    if session_card_id is None:
-        return db.execute(_SHARED.where(Answer.kind == "takeaway"), {"in_session": session_id}).all()
-    return db.execute(_CARD_REVEALED, {"in_session": session_id, "card": session_card_id}).all()
+    return db.execute(_REVEALED[session_card_id is None], _prompt_params(session_id, session_card_id)).all()
 
 
-_SHARED_COUNT = select(func.count()).select_from(Answer).where(Answer.session_id == bindparam("session_id"),
-                                                                Answer.audience == "group")
-_SHARED_COUNTS = {False: _SHARED_COUNT.where(Answer.session_card_id == bindparam("card")),
-                  True: _SHARED_COUNT.where(Answer.kind == "takeaway")}
+_SHARED_COUNTS = _per_prompt(select(func.count()).select_from(Answer)
+                             .where(Answer.session_id == bindparam("session_id"), Answer.audience == "group"))
 
 
 def shared_count(db: Session, session_id: int, session_card_id: int | None) -> int:
     """How many answers to a card (None: takeaways) were shared with the group."""
-    return db.scalar(_SHARED_COUNTS[session_card_id is None], {"session_id": session_id, "card": session_card_id}) or 0
+    return db.scalar(_SHARED_COUNTS[session_card_id is None], _prompt_params(session_id, session_card_id)) or 0
 
 
 _FOR_FACILITATOR = (Answer.id, Answer.text, Answer.audience, Answer.author_name, Answer.hidden, Answer.revealed,
                     Answer.resonates, Answer.flagged, Answer.approved)
 
 
-_ANSWERS_FOR_FACILITATOR = select(*_FOR_FACILITATOR).where(Answer.session_id == bindparam("session_id"))
-_ANSWERS_FOR_FACILITATOR_OF = {
-    False: _ANSWERS_FOR_FACILITATOR.where(Answer.session_card_id == bindparam("card")).order_by(Answer.id),
-    True: _ANSWERS_FOR_FACILITATOR.where(Answer.kind == "takeaway").order_by(Answer.id),
-}
+_ANSWERS_FOR_FACILITATOR = _per_prompt(select(*_FOR_FACILITATOR).where(Answer.session_id == bindparam("session_id"))
+                                       .order_by(Answer.id))
 
 
 def answers_for_facilitator(db: Session, session_id: int, session_card_id: int | None) -> list:
     """A card's answers (None: the takeaways) as rows of what the console shows of them,
     ordered by their random key."""
-    return db.execute(_ANSWERS_FOR_FACILITATOR_OF[session_card_id is None],
-                      {"session_id": session_id, "card": session_card_id}).all()
+    return db.execute(_ANSWERS_FOR_FACILITATOR[session_card_id is None],
+                      _prompt_params(session_id, session_card_id)).all()
 
 
 def add_reaction_once(db: Session, key: str, answer_id: str) -> bool:

@@ -132,8 +132,8 @@ async def _settled(everyone: list[LiveSocket], timeout: float = 10) -> None:
     """Wait until every socket is connected over a websocket (the polling-first phones
     have upgraded), so that the next kill finds them all held by one process."""
     deadline = time.monotonic() + timeout
-    while not all(sock.sio.connected and sock.sio.transport() == "websocket" for sock in everyone):
-        waiting = [sock.label for sock in everyone if not (sock.sio.connected and sock.sio.transport() == "websocket")]
+    while waiting := [sock.label for sock in everyone
+                      if not (sock.sio.connected and sock.sio.transport() == "websocket")]:
         assert time.monotonic() < deadline, f"not connected over a websocket within {timeout} s: {waiting}"
         await asyncio.sleep(0.05)
 
