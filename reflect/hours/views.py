@@ -4,6 +4,7 @@ CSV exports, and the public verification page. Thin views: validate, call a serv
 commit, respond. Authorisation on every view (``access.py``)."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -80,6 +81,15 @@ def _managed_person_or_404(person_id: int) -> tuple[Person, access.Scope]:
     if not scope.may_manage:
         abort(403)
     return _person_or_404(person_id, scope), scope
+
+
+_POSTED_ID = re.compile(r"[0-9]{1,9}\Z", re.ASCII)  # 9 digits: below 2**31, on every database
+
+
+def _posted_id(value: str) -> int | None:
+    """A record's id as a form posts it, or None when it cannot be one (``"²".isdigit()``
+    is true in Python, and 30 digits overflow SQLite's integers)."""
+    return int(value) if _POSTED_ID.match(value) else None
 
 
 def _flash_error(err: HoursError) -> None:
@@ -186,9 +196,8 @@ def link_roster(member_id: int):
             person = people.create_person(db, current_user, member.display_name,
                                           str(get_locale() or "en"))
         else:
-            if not choice.isdigit():
-                raise HoursError("not_found")
-            person = access.visible_person(db, _scope(), int(choice))
+            person_id = _posted_id(choice)
+            person = access.visible_person(db, _scope(), person_id) if person_id is not None else None
             if person is None:
                 raise HoursError("not_found")
         people.link_roster_entry(db, current_user, member, person)
@@ -278,8 +287,8 @@ def update_person(person_id: int):
 def merge(person_id: int):
     target, scope = _managed_person_or_404(person_id)
     db = get_session()
-    raw = request.form.get("source", "")
-    source = access.visible_person(db, scope, int(raw)) if raw.isdigit() else None
+    source_id = _posted_id(request.form.get("source", ""))
+    source = access.visible_person(db, scope, source_id) if source_id is not None else None
     if source is None:
         flash(error_message("not_found"), "error")
         return redirect(url_for("hours.person", person_id=target.id))

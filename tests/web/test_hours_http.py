@@ -24,6 +24,7 @@ from reflect.models import (
     Participant,
     Person,
     ProviderProfile,
+    RosterLink,
     RosterMember,
     SupervisorAssignment,
     User,
@@ -260,6 +261,23 @@ def test_merging_over_http_and_into_oneself_is_refused(app, site):
     assert read(app, lambda db: db.get(Person, person_id)) is not None
     assert post(admin, f"/hours/people/{person_id}/merge", {"source": str(eli)}).status_code == 302
     assert read(app, lambda db: db.get(Person, eli)) is None
+
+
+def test_a_posted_person_that_cannot_be_an_id_is_not_found_and_changes_nothing(app, site):
+    clients, ids = site
+    person_id = _link_dana(clients, ids)
+    admin = clients["admin"]
+    people = lambda: read(app, lambda db: sorted(db.scalars(select(Person.id))))  # noqa: E731
+    links = lambda: read(app, lambda db: sorted(db.execute(select(RosterLink.roster_member_id,  # noqa: E731
+                                                                  RosterLink.person_id)).all()))
+    before = (people(), links())
+    for value in ("9" * 30, "²", "-1", " 1"):
+        merged = post(admin, f"/hours/people/{person_id}/merge", {"source": value})
+        assert merged.status_code == 302, value
+        assert "not found" in admin.get(merged.headers["Location"]).get_data(as_text=True).lower(), value
+        linked = post(admin, f"/hours/roster/{ids['m3']}/link", {"person": value})
+        assert linked.status_code == 302, value
+        assert (people(), links()) == before, value
 
 
 def test_the_join_screen_says_a_typed_name_counts_in_no_ones_record(app, site):
